@@ -118,6 +118,19 @@ export class Container {
     this.timer = setTimeout(() => this.start(), this.delayMs);
   }
 
+  /**
+   * Kills the running process as the kubelet does after a failed liveness probe (SIGTERM,
+   * SIGKILL after the grace period); it starts again after its back-off.
+   */
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.pid === undefined) return;
+    killGroup(child.pid, 'SIGTERM');
+    const killer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), this.options.stopGraceMs);
+    await this.exited;
+    clearTimeout(killer);
+  }
+
   /** Stops for good: SIGTERM to its process group, SIGKILL after the grace period. */
   async stop(): Promise<void> {
     this.stopped = true;

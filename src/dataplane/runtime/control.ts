@@ -6,7 +6,8 @@ import type { RuntimeStatus } from './runtime.js';
 export type ControlRequest =
   | { readonly op: 'status' }
   | { readonly op: 'set-healthy'; readonly pod: string; readonly healthy: boolean }
-  | { readonly op: 'reload' };
+  | { readonly op: 'reload' }
+  | { readonly op: 'watch' };
 
 export interface ControlAnswer {
   readonly ok: boolean;

@@ -44,7 +44,9 @@ describe('SPEC', () => {
       healthy: true,
       commands: [],
       // duplicates folded; the netexec responder unless a kind says otherwise
-      servers: [{ protocol: 'TCP', port: 8080, kind: 'netexec', log: null }, { protocol: 'UDP', port: 53, kind: 'netexec', log: null }],
+      servers: [{ protocol: 'TCP', port: 8080, kind: 'netexec', log: null, container: '' }, { protocol: 'UDP', port: 53, kind: 'netexec', log: null, container: '' }],
+      probes: [],
+      probeFrom: null,
     });
     expect(s.dns).toBeNull();
     expect(s.backoff).toEqual({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 });
@@ -64,6 +66,9 @@ describe('SPEC', () => {
     ['an unknown server kind', { pods: [{ ref: 'a/b', netns: 'knet-x', servers: [{ port: 53, kind: 'bind' }] }] }, /netexec, dns, internet-dns/],
     ['a DNS server without DNS data', { pods: [{ ref: 'a/b', netns: 'knet-x', servers: [{ protocol: 'UDP', port: 53, kind: 'dns' }] }] }, /"dns": \{"data"/],
     ['DNS data at a relative path', { dns: { data: 'dns.json', version: 'v1' } }, /absolute/],
+    ['an unknown probe', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'sideness', check: { kind: 'exec', argv: ['true'] } }] }] }, /startup, readiness, liveness/],
+    ['an httpGet probe without probeFrom', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'readiness', check: { kind: 'http', host: '10.0.0.1', port: 80 } }] }] }, /probeFrom/],
+    ['a probe check of no known kind', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'liveness', check: { kind: 'grpc' } }] }] }, /http, tcp or exec/],
   ])('refuses %s', (_what, patch, message) => {
     expect(() => parseSpec(JSON.stringify({ ...base, ...patch }))).toThrow(SpecError);
     expect(() => parseSpec(JSON.stringify({ ...base, ...patch }))).toThrow(message);
@@ -75,7 +80,7 @@ describe('SPEC', () => {
       pods: [{ ref: 'kube-system/coredns-1', netns: 'knet-demo-pod-1', servers: [{ protocol: 'UDP', port: 53, kind: 'dns', log: 'coredns' }] }],
     }));
     expect(s.dns).toEqual({ data: '/run/knet-demo/dns.json', version: 'abc' });
-    expect(s.pods[0]!.servers).toEqual([{ protocol: 'UDP', port: 53, kind: 'dns', log: 'coredns' }]);
+    expect(s.pods[0]!.servers).toEqual([{ protocol: 'UDP', port: 53, kind: 'dns', log: 'coredns', container: '' }]);
   });
 
   it('takes the cluster from /run/knet-<cluster>/ only', () => {

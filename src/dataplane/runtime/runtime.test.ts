@@ -388,6 +388,116 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
     expect((await listNetns()).filter((n) => n.startsWith(`knet-${cluster}-`))).toEqual([]);
   });
 
+  it('probes as the kubelet runs them: readiness follows /healthz, liveness restarts the responder, startup gates, exec and tcp', async () => {
+    const cluster = newCluster();
+    const A = podNs(cluster);
+    const B = podNs(cluster);
+    const dir = `/run/knet-${cluster}`;
+    const logDir = `${dir}/logs`;
+    const specPath = `${dir}/spec.json`;
+    const flag = `${dir}/ready-flag`;
+    let rt: RuntimeProc | undefined;
+    let watch: net.Socket | undefined;
+    try {
+      await run('ip', ['-b', '-'], { input: `netns add ${A}\nnetns add ${B}\n` });
+      await run('sh', ['-ec', [
+        `ip -n ${A} link add eth0 type veth peer name eth0 netns ${B}`,
+        `ip -n ${A} addr add 10.250.0.1/24 dev eth0`,
+        `ip -n ${B} addr add 10.250.0.2/24 dev eth0`,
+        ...[A, B].flatMap((n) => [`ip -n ${n} link set lo up`, `ip -n ${n} link set eth0 up`]),
+      ].join('\n')]);
+      mkdirSync(logDir, { recursive: true });
+      const timing = { periodMs: 100, timeoutMs: 500, failureThreshold: 2, successThreshold: 1 };
+      const web = {
+        ref: 'default/web', netns: B, hostname: 'web', probeFrom: A,
+        servers: [{ protocol: 'TCP', port: 8080, container: 'web' }],
+        probes: [
+          { container: 'web', probe: 'readiness', check: { kind: 'http', host: '10.250.0.2', port: 8080, path: '/healthz' }, ...timing },
+          { container: 'web', probe: 'liveness', check: { kind: 'tcp', host: '10.250.0.2', port: 8080 }, ...timing, failureThreshold: 3 },
+        ],
+      };
+      // An exec readiness probe (a file's presence) behind a startup probe on a closed port 9999 -> never started.
+      const gated = {
+        ref: 'default/gated', netns: B, hostname: 'gated', probeFrom: A,
+        servers: [{ protocol: 'TCP', port: 8081, container: 'app' }],
+        probes: [
+          { container: 'app', probe: 'readiness', check: { kind: 'exec', argv: ['test', '-e', flag] }, ...timing },
+          { container: 'app', probe: 'startup', check: { kind: 'tcp', host: '10.250.0.2', port: 9999 }, ...timing, failureThreshold: 1000 },
+        ],
+      };
+      const spec = (pods: unknown[]): string => JSON.stringify({ node: 'node-1', logDir, stopGraceMs: 500, pods });
+      writeFileSync(specPath, spec([web, gated]));
+      rt = startRuntime(specPath);
+      await rt.waitLine((l) => 'ready' in l);
+      const sock = `${dir}/runtime-node-1.sock`;
+
+      // The watch stream: the readiness now, then a line per change.
+      const seen: { at: number; readiness: Record<string, { ready: boolean; restarts: number }> }[] = [];
+      watch = net.connect(sock);
+      let buf = '';
+      watch.setEncoding('utf8').on('data', (d: string) => {
+        buf += d;
+        let nl: number;
+        while ((nl = buf.indexOf('\n')) >= 0) {
+          seen.push({ at: Date.now(), ...(JSON.parse(buf.slice(0, nl)) as { readiness: Record<string, { ready: boolean; restarts: number }> }) });
+          buf = buf.slice(nl + 1);
+        }
+      });
+      watch.write('{"op":"watch"}\n');
+      const readyOf = (ref: string): boolean | undefined => seen.at(-1)?.readiness[ref]?.ready;
+      await until('web ready', () => (readyOf('default/web') === true ? true : undefined), 5000);
+      expect(readyOf('default/gated')).toBe(false);
+
+      // Made unhealthy: /healthz answers 503, two failed checks in a row make it unready.
+      const t0 = Date.now();
+      expect((await controlRequest(sock, { op: 'set-healthy', pod: 'default/web', healthy: false })).ok).toBe(true);
+      await until('web unready', () => (readyOf('default/web') === false ? true : undefined), 5000);
+      const unreadyMs = Date.now() - t0;
+      const st = ((await controlRequest(sock, { op: 'status' })).status as RuntimeStatus).pods['default/web']!;
+      expect(st.ready).toBe(false);
+      expect(st.probes[0]!.probes.find((p) => p.probe === 'readiness')).toEqual({ probe: 'readiness', result: 'failure', message: 'HTTP probe failed with statuscode: 503' });
+      expect(st.events.some((e) => e.includes('Readiness probe failed: HTTP probe failed with statuscode: 503'))).toBe(true);
+      expect(st.restarts).toBe(0); // liveness (tcp) still passes
+      // Healthy again: one success makes it ready.
+      await controlRequest(sock, { op: 'set-healthy', pod: 'default/web', healthy: true });
+      await until('web ready again', () => (readyOf('default/web') === true ? true : undefined), 5000);
+
+      // Liveness: a hung process, played by pointing the tcp liveness probe at a closed port;
+      // three failures in a row restart the responder.
+      const hung = { ...web, probes: [web.probes[0], { ...web.probes[1], check: { kind: 'tcp', host: '10.250.0.2', port: 9998 } }] };
+      writeFileSync(specPath, spec([hung, gated]));
+      process.kill(rt.pid, 'SIGHUP');
+      await until('a liveness restart', () => ((seen.at(-1)?.readiness['default/web']?.restarts ?? 0) >= 1 ? true : undefined), 5000);
+      const st2 = ((await controlRequest(sock, { op: 'status' })).status as RuntimeStatus).pods['default/web']!;
+      expect(st2.events.some((e) => e.includes('Liveness probe failed: dial tcp 10.250.0.2:9998: connect: connection refused'))).toBe(true);
+      expect(st2.events.some((e) => e.includes('Container web failed liveness probe, will be restarted'))).toBe(true);
+      // A restarted responder is healthy and serves again.
+      expect((await curl(A, 'http://10.250.0.2:8080/healthz')).code).toBe(200);
+
+      // Startup gates readiness: the exec readiness probe would pass, but startup never succeeded.
+      writeFileSync(flag, '');
+      await new Promise((r) => setTimeout(r, 400));
+      expect(readyOf('default/gated')).toBe(false);
+      const g = ((await controlRequest(sock, { op: 'status' })).status as RuntimeStatus).pods['default/gated']!;
+      expect(g.probes[0]).toMatchObject({ name: 'app', started: false, ready: false });
+      // Startup now passes (port 8081 is the pod's own): the exec probe decides, flag present -> ready.
+      const opened = { ...gated, probes: [gated.probes[0], { ...gated.probes[1], check: { kind: 'tcp', host: '10.250.0.2', port: 8081 } }] };
+      writeFileSync(specPath, spec([hung, opened]));
+      process.kill(rt.pid, 'SIGHUP');
+      await until('gated ready', () => (readyOf('default/gated') === true ? true : undefined), 5000);
+      rmSync(flag);
+      await until('gated unready without the file', () => (readyOf('default/gated') === false ? true : undefined), 5000);
+      console.log(`probes: unready ${unreadyMs} ms after /healthz turned 503 (period 100 ms, failureThreshold 2)`);
+    } finally {
+      watch?.destroy();
+      await stopProcess(rt?.child);
+      await teardownCluster(cluster, { graceMs: 500 });
+      await deleteNetns([A, B]);
+      rmSync(dir, { recursive: true, force: true });
+    }
+    expect((await listNetns()).filter((n) => n.startsWith(`knet-${cluster}-`))).toEqual([]);
+  });
+
   const PODS = Number(process.env.KNET_RUNTIME_PODS ?? 300);
   it(`one runtime serving ${PODS} pods x 1 port: time to ready, memory`, async () => {
     const cluster = newCluster();

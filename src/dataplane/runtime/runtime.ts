@@ -12,6 +12,7 @@ import { openDnsPodServer } from '../dns/pod-server.js';
 import { Container, type ContainerStatus } from './containers.js';
 import { NetnsSwitch, SyscallError, type Protocol } from './netns.js';
 import { openPodServer, type PodContext, type PodServer } from './netexec.js';
+import { PodProber, type ContainerProbeStatus } from './prober.js';
 import { controlPath, logPath, statusPath, type PodSpec, type RuntimeSpec, type ServerKind } from './spec.js';
 
 export interface ServerStatus {
@@ -30,7 +31,17 @@ export interface PodStatus {
   readonly healthy: boolean;
   readonly servers: readonly ServerStatus[];
   readonly containers: readonly ContainerStatus[];
+  /** The pod's Ready condition: every server listens, every command runs, every readiness probe passes. */
+  readonly ready: boolean;
+  /** Restarts of its containers (crashes and failed liveness or startup probes). */
+  readonly restarts: number;
+  readonly probes: readonly ContainerProbeStatus[];
+  /** The latest probe events, newest last ("Readiness probe failed: ..."). */
+  readonly events: readonly string[];
 }
+
+/** What the daemon watches: per pod, Ready and the restart count. */
+export type Readiness = Record<string, { readonly ready: boolean; readonly restarts: number }>;
 
 export interface RuntimeStatus {
   readonly node: string;
@@ -54,6 +65,7 @@ interface ServerSlot {
   readonly port: number;
   readonly kind: ServerKind;
   readonly log: string | null;
+  readonly container: string;
   server: PodServer | null;
   error: string | null;
 }
@@ -64,7 +76,13 @@ interface RunningPod {
   specHealthy: boolean;
   readonly servers: Map<string, ServerSlot>;
   readonly containers: Map<string, Container>;
+  prober: PodProber | null;
+  /** Restarts of built-in containers (their servers reopened) by failed probes. */
+  readonly builtinRestarts: Map<string, number>;
+  readonly events: string[];
 }
+
+const EVENTS_KEPT = 20;
 
 const key = (protocol: Protocol, port: number): string => `${protocol}/${port}`;
 
@@ -76,6 +94,9 @@ export class Runtime {
   private queue: Promise<unknown> = Promise.resolve();
   private statusTimer: NodeJS.Timeout | null = null;
   private control: net.Server | null = null;
+  private readonly watchers = new Set<net.Socket>();
+  private lastReadiness = '';
+  private readinessTimer: NodeJS.Immediate | null = null;
   private stopping = false;
   /** The DNS servers' data (SPEC `dns`), shared by every DNS server of this runtime. */
   private dnsData: DnsDataSource | null = null;
@@ -105,19 +126,24 @@ export class Runtime {
         work.push(stopPod(pod));
       }
     }
+    this.readinessChanged();
     await Promise.all(work);
     work.length = 0;
     for (const p of spec.pods) work.push(this.applyPod(spec, p));
     await Promise.all(work);
     this.generation++;
     this.writeStatusSoon(0);
+    this.readinessChanged();
     return this.failures();
   }
 
   private async applyPod(spec: RuntimeSpec, p: PodSpec): Promise<void> {
     let pod = this.pods.get(p.ref);
     if (!pod) {
-      pod = { ctx: { ref: p.ref, netns: p.netns, hostname: p.hostname, healthy: p.healthy }, specHealthy: p.healthy, servers: new Map(), containers: new Map() };
+      pod = {
+        ctx: { ref: p.ref, netns: p.netns, hostname: p.hostname, healthy: p.healthy }, specHealthy: p.healthy,
+        servers: new Map(), containers: new Map(), prober: null, builtinRestarts: new Map(), events: [],
+      };
       this.pods.set(p.ref, pod);
     }
     pod.ctx.hostname = p.hostname;
@@ -137,7 +163,7 @@ export class Runtime {
     for (const s of p.servers) {
       const k = key(s.protocol, s.port);
       let slot = pod.servers.get(k);
-      if (slot && (slot.kind !== s.kind || slot.log !== s.log)) {
+      if (slot && (slot.kind !== s.kind || slot.log !== s.log || slot.container !== s.container)) {
         // Another kind of server on the same port: the old one goes first.
         pod.servers.delete(k);
         if (slot.server) await slot.server.close();
@@ -145,7 +171,7 @@ export class Runtime {
       }
       if (slot?.server) continue;
       if (!slot) {
-        slot = { protocol: s.protocol, port: s.port, kind: s.kind, log: s.log, server: null, error: null };
+        slot = { protocol: s.protocol, port: s.port, kind: s.kind, log: s.log, container: s.container, server: null, error: null };
         pod.servers.set(k, slot);
       }
       work.push(this.open(pod, slot));
@@ -175,6 +201,86 @@ export class Runtime {
       pod.containers.set(c.container, container);
       container.start();
     }
+    if (!pod.prober || !pod.prober.sameAs(p.probes)) {
+      pod.prober?.stop();
+      pod.prober = p.probes.length === 0 ? null : this.makeProber(pod, p);
+      pod.prober?.start();
+      this.readinessChanged();
+    }
+  }
+
+  private makeProber(pod: RunningPod, p: PodSpec): PodProber {
+    const running = pod;
+    return new PodProber(p.probes, { sockets: this.sockets, from: p.probeFrom ?? p.netns, podNetns: p.netns }, {
+      running: (container) => {
+        const c = running.containers.get(container);
+        return c ? c.status().state === 'running' : true;
+      },
+      restart: (container) => this.restartContainer(running, container),
+      changed: () => {
+        this.writeStatusSoon();
+        this.readinessChanged();
+      },
+      event: (line) => {
+        running.events.push(`${new Date().toISOString()} ${line}`);
+        if (running.events.length > EVENTS_KEPT) running.events.splice(0, running.events.length - EVENTS_KEPT);
+      },
+    });
+  }
+
+  /**
+   * A failed liveness or startup probe: a command is killed (and comes back after its
+   * back-off, as the kubelet restarts it); the built-in responder's servers are closed and
+   * opened again, and the new process is healthy (its /healthz flag is the SPEC's again).
+   */
+  private async restartContainer(pod: RunningPod, container: string): Promise<void> {
+    const command = pod.containers.get(container);
+    if (command) {
+      await command.kill();
+      return;
+    }
+    pod.builtinRestarts.set(container, (pod.builtinRestarts.get(container) ?? 0) + 1);
+    const mine = [...pod.servers.values()].filter((s) => s.container === container || s.container === '');
+    await Promise.all(mine.map(async (slot) => {
+      const server = slot.server;
+      slot.server = null;
+      await server?.close();
+    }));
+    pod.ctx.healthy = pod.specHealthy;
+    await Promise.all(mine.map((slot) => this.open(pod, slot)));
+    this.writeStatusSoon();
+  }
+
+  private podReady(pod: RunningPod): boolean {
+    for (const s of pod.servers.values()) if (!s.server) return false;
+    for (const c of pod.containers.values()) if (c.status().state !== 'running') return false;
+    return pod.prober ? pod.prober.ready() : true;
+  }
+
+  private podRestarts(pod: RunningPod): number {
+    let n = 0;
+    for (const c of pod.containers.values()) n += c.status().restarts;
+    for (const r of pod.builtinRestarts.values()) n += r;
+    return n;
+  }
+
+  /** Per pod, Ready and restarts: what `watch` sends. */
+  readiness(): Readiness {
+    const out: Record<string, { ready: boolean; restarts: number }> = {};
+    for (const [ref, pod] of this.pods) out[ref] = { ready: this.podReady(pod), restarts: this.podRestarts(pod) };
+    return out;
+  }
+
+  /** Tells the watchers (the daemon) when some pod's Ready or restarts moved; coalesced per tick. */
+  private readinessChanged(): void {
+    if (this.readinessTimer || this.watchers.size === 0) return;
+    this.readinessTimer = setImmediate(() => {
+      this.readinessTimer = null;
+      const line = JSON.stringify({ readiness: this.readiness() });
+      if (line === this.lastReadiness) return;
+      this.lastReadiness = line;
+      for (const w of this.watchers) w.write(`${line}\n`);
+    });
   }
 
   /** Loads the DNS data the SPEC names (a new version only); a file that fails keeps the old data. */
@@ -238,6 +344,10 @@ export class Runtime {
         healthy: pod.ctx.healthy,
         servers,
         containers: [...pod.containers.values()].map((c) => c.status()),
+        ready: this.podReady(pod),
+        restarts: this.podRestarts(pod),
+        probes: pod.prober?.status() ?? [],
+        events: [...pod.events],
       };
     }
     return { node: this.spec?.node ?? '', pid: process.pid, generation: this.generation, ready, pods };
@@ -281,6 +391,13 @@ export class Runtime {
       const lines = createInterface({ input: conn, crlfDelay: Infinity });
       lines.on('line', (line) => {
         if (line.trim() === '') return;
+        if (line.trim() === '{"op":"watch"}') {
+          // Stays open: the readiness now, then a line whenever it moves.
+          this.watchers.add(conn);
+          conn.on('close', () => this.watchers.delete(conn));
+          conn.write(`${JSON.stringify({ ok: true, readiness: this.readiness() })}\n`);
+          return;
+        }
         this.handleControl(line, reload).then(
           (answer) => conn.write(`${JSON.stringify(answer)}\n`),
           (e: unknown) => conn.write(`${JSON.stringify({ ok: false, error: (e as Error).message })}\n`),
@@ -317,12 +434,14 @@ export class Runtime {
         return { ok: true, status: this.status() };
       case 'set-healthy': {
         if (typeof req.pod !== 'string' || typeof req.healthy !== 'boolean') return { ok: false, error: 'set-healthy needs "pod" (ns/name) and "healthy" (boolean)' };
-        return this.setHealthy(req.pod, req.healthy) ? { ok: true } : { ok: false, error: `no pod ${req.pod} on this node` };
+        if (!this.setHealthy(req.pod, req.healthy)) return { ok: false, error: `no pod ${req.pod} on this node` };
+        this.readinessChanged();
+        return { ok: true };
       }
       case 'reload':
         return reload();
       default:
-        return { ok: false, error: `unknown op ${JSON.stringify(req.op)}; ops: status, set-healthy, reload` };
+        return { ok: false, error: `unknown op ${JSON.stringify(req.op)}; ops: status, set-healthy, reload, watch` };
     }
   }
 
@@ -333,6 +452,8 @@ export class Runtime {
     if (this.statusTimer) clearTimeout(this.statusTimer);
     const pods = [...this.pods.values()];
     this.pods.clear();
+    for (const w of this.watchers) w.destroy();
+    this.watchers.clear();
     await Promise.all(pods.map(stopPod));
     if (this.control) {
       this.control.close();
@@ -347,6 +468,7 @@ export class Runtime {
 }
 
 async function stopPod(pod: RunningPod): Promise<void> {
+  pod.prober?.stop();
   await Promise.all([
     ...[...pod.servers.values()].map((s) => s.server?.close()),
     ...[...pod.containers.values()].map((c) => c.stop()),

@@ -2,6 +2,7 @@
 // Written by whoever starts the runtime; re-read on SIGHUP (or the `reload` control op).
 import { resolve } from 'node:path';
 import type { Protocol } from './netns.js';
+import type { ProbeKind } from './probe-state.js';
 
 /** What answers on a port: the netexec responder, a CoreDNS pod's DNS server, or the internet's resolver. */
 export type ServerKind = 'netexec' | 'dns' | 'internet-dns';
@@ -13,6 +14,26 @@ export interface ServerSpec {
   readonly kind: ServerKind;
   /** DNS kinds: the container whose log gets the query log (`<logDir>/<ns>_<pod>_<log>.log`); null: none. */
   readonly log: string | null;
+  /** The container whose port this is ('' when unknown): a restart of that container reopens it. */
+  readonly container: string;
+}
+
+/** What a probe checks, resolved (named ports to numbers, the host to the pod's address). */
+export type ProbeCheck =
+  | { readonly kind: 'http'; readonly scheme: 'HTTP' | 'HTTPS'; readonly host: string; readonly port: number; readonly path: string }
+  | { readonly kind: 'tcp'; readonly host: string; readonly port: number }
+  | { readonly kind: 'exec'; readonly argv: readonly string[] };
+
+/** One probe of one container, with the kubelet's timing in milliseconds. */
+export interface ProbeSpec {
+  readonly container: string;
+  readonly probe: ProbeKind;
+  readonly check: ProbeCheck;
+  readonly initialDelayMs: number;
+  readonly periodMs: number;
+  readonly timeoutMs: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
 }
 
 /** Where the DNS servers' data is (dataplane/dns/snapshot.ts) and which version to load. */
@@ -38,6 +59,9 @@ export interface PodSpec {
   readonly commands: readonly CommandSpec[];
   /** /healthz answers 200 when true (the default), 503 when false. */
   readonly healthy: boolean;
+  readonly probes: readonly ProbeSpec[];
+  /** Where httpGet and tcpSocket probes connect from (the node's namespace); null: no such probes. */
+  readonly probeFrom: string | null;
 }
 
 export interface BackoffSpec {
@@ -134,7 +158,8 @@ function parsePod(raw: unknown, where: string): PodSpec {
     if (!(SERVER_KINDS as readonly string[]).includes(kind)) throw new SpecError(`${where}.servers[${i}].kind "${kind}": ${SERVER_KINDS.join(', ')}`);
     const log = so.log === undefined || so.log === null ? null : str(so.log, `${where}.servers[${i}].log`);
     if (log !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]*$/.test(log)) throw new SpecError(`${where}.servers[${i}].log "${log}": a container name`);
-    if (!servers.some((x) => x.protocol === protocol && x.port === port)) servers.push({ protocol, port, kind: kind as ServerKind, log });
+    const container = so.container === undefined ? '' : str(so.container, `${where}.servers[${i}].container`, true);
+    if (!servers.some((x) => x.protocol === protocol && x.port === port)) servers.push({ protocol, port, kind: kind as ServerKind, log, container });
   }
   const names = new Set<string>();
   const commands = arr(o.commands ?? [], `${where}.commands`).map((c, i): CommandSpec => {
@@ -154,7 +179,52 @@ function parsePod(raw: unknown, where: string): PodSpec {
   });
   const healthy = o.healthy === undefined ? true : o.healthy;
   if (typeof healthy !== 'boolean') throw new SpecError(`${where}.healthy must be true or false`);
-  return { ref, netns, hostname, servers, commands, healthy };
+  const probes = arr(o.probes ?? [], `${where}.probes`).map((p, i) => parseProbe(p, `${where}.probes[${i}]`));
+  const probeFrom = o.probeFrom === undefined || o.probeFrom === null ? null : str(o.probeFrom, `${where}.probeFrom`);
+  if (probeFrom !== null && !/^knet-[A-Za-z0-9_.-]+$/.test(probeFrom)) throw new SpecError(`${where}.probeFrom "${probeFrom}" must be a knet-... namespace name`);
+  if (probeFrom === null && probes.some((p) => p.check.kind !== 'exec')) throw new SpecError(`${where}: httpGet and tcpSocket probes need "probeFrom" (the node's namespace)`);
+  return { ref, netns, hostname, servers, commands, healthy, probes, probeFrom };
+}
+
+const PROBE_KINDS: readonly ProbeKind[] = ['startup', 'readiness', 'liveness'];
+
+function parseProbe(raw: unknown, where: string): ProbeSpec {
+  const o = obj(raw, where);
+  const container = str(o.container, `${where}.container`);
+  const probe = str(o.probe, `${where}.probe`);
+  if (!(PROBE_KINDS as readonly string[]).includes(probe)) throw new SpecError(`${where}.probe "${probe}": ${PROBE_KINDS.join(', ')}`);
+  const c = obj(o.check, `${where}.check`);
+  let check: ProbeCheck;
+  switch (c.kind) {
+    case 'http': {
+      const scheme = c.scheme === undefined ? 'HTTP' : str(c.scheme, `${where}.check.scheme`);
+      if (scheme !== 'HTTP' && scheme !== 'HTTPS') throw new SpecError(`${where}.check.scheme "${scheme}": HTTP or HTTPS`);
+      const path = c.path === undefined ? '/' : str(c.path, `${where}.check.path`);
+      check = { kind: 'http', scheme, host: str(c.host, `${where}.check.host`), port: num(c.port, `${where}.check.port`, 1, 65535), path: path.startsWith('/') ? path : `/${path}` };
+      break;
+    }
+    case 'tcp':
+      check = { kind: 'tcp', host: str(c.host, `${where}.check.host`), port: num(c.port, `${where}.check.port`, 1, 65535) };
+      break;
+    case 'exec': {
+      const argv = arr(c.argv, `${where}.check.argv`).map((a, j) => str(a, `${where}.check.argv[${j}]`, true));
+      if (argv.length === 0) throw new SpecError(`${where}.check.argv is empty`);
+      check = { kind: 'exec', argv };
+      break;
+    }
+    default:
+      throw new SpecError(`${where}.check.kind ${JSON.stringify(c.kind)}: http, tcp or exec`);
+  }
+  return {
+    container,
+    probe: probe as ProbeKind,
+    check,
+    initialDelayMs: num(o.initialDelayMs ?? 0, `${where}.initialDelayMs`, 0),
+    periodMs: num(o.periodMs ?? 10_000, `${where}.periodMs`, 1),
+    timeoutMs: num(o.timeoutMs ?? 1000, `${where}.timeoutMs`, 1),
+    successThreshold: num(o.successThreshold ?? 1, `${where}.successThreshold`, 1),
+    failureThreshold: num(o.failureThreshold ?? 3, `${where}.failureThreshold`, 1),
+  };
 }
 
 /** `/run/knet-<cluster>/...` -> cluster. */
