@@ -137,12 +137,7 @@ export class Container {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     this.nextStart = null;
-    const child = this.child;
-    if (!child || child.pid === undefined) return;
-    killGroup(child.pid, 'SIGTERM');
-    const killer = setTimeout(() => killGroup(child.pid!, 'SIGKILL'), this.options.stopGraceMs);
-    await this.exited;
-    clearTimeout(killer);
+    await this.kill();
   }
 
   status(): ContainerStatus {
