@@ -137,3 +137,34 @@ describe('knet get errors', () => {
     expect(r.err).toContain('No resources found in nowhere namespace.');
   });
 });
+
+describe('knet get for cert-manager kinds (Predict)', () => {
+  it('the ingress-shim\'s Certificates are not Ready, and say nothing issued them', () => {
+    const r = run(['get', 'certs', '-A', '-f', 'examples/opscart']);
+    expect(r.out.split('\n')[0]).toMatch(/^NAMESPACE\s+NAME\s+READY\s+SECRET\s+AGE$/);
+    expect(r.out).toMatch(/production\s+api-tls-cert\s+False\s+api-tls-cert\s/);
+    const y = parse(run(['get', 'certificate', 'api-tls-cert', '-n', 'production', '-o', 'yaml', '-f', 'examples/opscart']).out) as { status: { conditions: { type: string; status: string; reason: string; message: string }[] } };
+    expect(y.status.conditions[0]).toMatchObject({ type: 'Ready', status: 'False', reason: 'DoesNotExist' });
+    expect(y.status.conditions[0]!.message).toMatch(/nothing issues certificates until the cluster runs/);
+  });
+
+  it('CertificateRequests, Orders and Challenges from a dump, with cert-manager\'s columns', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'knet-acme-get-'));
+    try {
+      writeFileSync(join(dir, 'dump.yaml'), [
+        'apiVersion: acme.cert-manager.io/v1\nkind: Challenge\nmetadata: {name: web-tls-1-123-456, namespace: shop}\nspec: {dnsName: web.example.com, type: HTTP-01, token: T, key: K}\nstatus: {state: pending, processing: true, presented: true, reason: "Waiting for HTTP-01 challenge propagation: wrong status code \'404\', expected \'200\'"}\n',
+        'apiVersion: acme.cert-manager.io/v1\nkind: Order\nmetadata: {name: web-tls-1-123, namespace: shop}\nspec: {dnsNames: [web.example.com], issuerRef: {name: le}}\nstatus: {state: pending}\n',
+        'apiVersion: cert-manager.io/v1\nkind: CertificateRequest\nmetadata: {name: web-tls-1, namespace: shop}\nspec: {issuerRef: {name: le, kind: ClusterIssuer}, request: Q1NS}\nstatus: {conditions: [{type: Approved, status: "True"}, {type: Ready, status: "False", reason: Pending}]}\n',
+      ].join('---\n'));
+      const ch = run(['get', 'challenges', '-n', 'shop', '-o', 'wide', '-f', dir]);
+      expect(ch.out.split('\n')[0]).toMatch(/^NAME\s+STATE\s+DOMAIN\s+AGE\s+REASON$/);
+      expect(ch.out).toMatch(/web-tls-1-123-456\s+pending\s+web\.example\.com\s+\S+\s+Waiting for HTTP-01 challenge propagation: wrong status code '404'/);
+      expect(run(['get', 'orders', '-n', 'shop', '-f', dir]).out).toMatch(/^NAME\s+STATE\s+AGE\nweb-tls-1-123\s+pending\s/);
+      const cr = run(['get', 'cr', '-n', 'shop', '-f', dir]).out;
+      expect(cr).toMatch(/^NAME\s+APPROVED\s+DENIED\s+READY\s+ISSUER\s+REQUESTER\s+AGE\nweb-tls-1\s+True\s+False\s+le\s/);
+      expect(run(['get', 'challenge', '-n', 'shop', '-o', 'name', '-f', dir]).out).toBe('challenge.acme.cert-manager.io/web-tls-1-123-456\n');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -133,6 +133,7 @@ function nameKind(r: Resource): string {
     Job: 'job.batch', Ingress: 'ingress.networking.k8s.io', IngressClass: 'ingressclass.networking.k8s.io',
     NetworkPolicy: 'networkpolicy.networking.k8s.io', EndpointSlice: 'endpointslice.discovery.k8s.io',
     Certificate: 'certificate.cert-manager.io', Issuer: 'issuer.cert-manager.io', ClusterIssuer: 'clusterissuer.cert-manager.io',
+    CertificateRequest: 'certificaterequest.cert-manager.io', Order: 'order.acme.cert-manager.io', Challenge: 'challenge.acme.cert-manager.io',
   };
   return groups[r.kind] ?? r.kind.toLowerCase();
 }

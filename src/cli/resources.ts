@@ -12,6 +12,8 @@ export interface Resource {
 }
 
 const workloads = (kind: string) => (c: Cluster) => c.workloads.filter((w) => w.kind === kind);
+/** cert-manager's CertificateRequests, Orders and Challenges: kept as written (their controller stores them). */
+const others = (kind: string) => (c: Cluster) => c.others.filter((o) => o.kind === kind);
 
 export const RESOURCES: readonly Resource[] = [
   { kind: 'Pod', plural: 'pods', names: ['pods', 'pod', 'po'], namespaced: true, list: (c) => c.pods },
@@ -33,6 +35,9 @@ export const RESOURCES: readonly Resource[] = [
   { kind: 'Certificate', plural: 'certificates', names: ['certificates', 'certificate', 'cert', 'certs'], namespaced: true, list: (c) => c.certificates },
   { kind: 'Issuer', plural: 'issuers', names: ['issuers', 'issuer'], namespaced: true, list: (c) => c.issuers.filter((i) => i.kind === 'Issuer') },
   { kind: 'ClusterIssuer', plural: 'clusterissuers', names: ['clusterissuers', 'clusterissuer'], namespaced: false, list: (c) => c.issuers.filter((i) => i.kind === 'ClusterIssuer') },
+  { kind: 'CertificateRequest', plural: 'certificaterequests', names: ['certificaterequests', 'certificaterequest', 'cr', 'crs'], namespaced: true, list: others('CertificateRequest') },
+  { kind: 'Order', plural: 'orders', names: ['orders', 'order'], namespaced: true, list: others('Order') },
+  { kind: 'Challenge', plural: 'challenges', names: ['challenges', 'challenge'], namespaced: true, list: others('Challenge') },
 ];
 
 /** `kubectl get all`: the workload-facing kinds, in kubectl's order. */

@@ -3,8 +3,9 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
 import { formatSelector } from '../model/labels.js';
+import { certManagerColumns } from './tables-cert-manager.js';
 import type {
-  Certificate, EndpointSlice, Ingress, IngressClass, Issuer, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
+  EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
 } from '../model/types.js';
 
 export interface Table {
@@ -100,7 +101,7 @@ function workloadPods(c: Cluster, w: Workload): Pod[] {
       p.meta.ownerReferences.some((o) => o.kind === 'ReplicaSet' && o.name === rs.meta.name))));
 }
 
-interface Columns {
+export interface Columns {
   readonly headers: readonly string[];
   readonly wide?: readonly string[];
   readonly row: (o: AnyObject, c: Cluster, now: number) => string[];
@@ -215,15 +216,7 @@ const COLUMNS: Record<string, Columns> = {
     headers: ['TYPE', 'DATA', 'AGE'],
     row: (o, _c, now) => { const s = o as Secret; return [s.type, String(Object.keys(s.data).length), age(s.meta.creationTimestamp, now)]; },
   },
-  Certificate: {
-    headers: ['READY', 'SECRET', 'AGE'],
-    row: (o, _c, now) => {
-      const cert = o as Certificate;
-      return [cert.readyCondition === null ? 'Unknown' : cert.readyCondition ? 'True' : 'False', cert.secretName, age(cert.meta.creationTimestamp, now)];
-    },
-  },
-  Issuer: { headers: ['READY', 'AGE'], row: (o, _c, now) => ['Unknown', age((o as Issuer).meta.creationTimestamp, now)] },
-  ClusterIssuer: { headers: ['READY', 'AGE'], row: (o, _c, now) => ['Unknown', age((o as Issuer).meta.creationTimestamp, now)] },
+  ...certManagerColumns(age),
 };
 
 const GENERIC: Columns = { headers: ['AGE'], row: (o, _c, now) => [age(o.meta.creationTimestamp, now)] };

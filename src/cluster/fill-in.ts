@@ -4,7 +4,8 @@
 // Deterministic: the same input always gives the same cluster.
 import { cidrsOverlap } from '../model/ip.js';
 import { sortIssues, type Issue } from '../model/issue.js';
-import type { Certificate, Ingress, Inventory, Namespace, Service } from '../model/types.js';
+import type { Ingress, Inventory, Namespace, Service } from '../model/types.js';
+import { shimCertificates } from '../core/certs/ingress-shim.js';
 import { defaultObjects } from './defaults.js';
 import { buildEndpointSlices } from './endpointslices.js';
 import { assignPodIPs } from './ipam.js';
@@ -40,7 +41,7 @@ export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } 
   const podIndex = new PodIndex(pods);
   const endpointSlices = buildEndpointSlices(services, podIndex, nodes, merged.endpointSlices, merged.endpoints);
   const ingresses = withIngressStatus(merged.ingresses, services, merged);
-  const certificates = [...merged.certificates, ...ingressShim(merged.ingresses, merged.certificates)];
+  const certificates = [...merged.certificates, ...shimCertificates(merged.ingresses, merged.certificates)];
 
   const cluster: Cluster = {
     ...merged,
@@ -137,33 +138,4 @@ function withIngressStatus(ingresses: readonly Ingress[], services: readonly Ser
     if (nginxClasses.size > 0 && !nginxClasses.has(cls)) return ing;
     return { ...ing, loadBalancerIngress: [address] };
   });
-}
-
-/** cert-manager's ingress-shim: a Certificate per TLS entry of an annotated Ingress. */
-function ingressShim(ingresses: readonly Ingress[], existing: readonly Certificate[]): Certificate[] {
-  const out: Certificate[] = [];
-  const have = new Set(existing.map((c) => `${c.meta.namespace}/${c.meta.name}`));
-  for (const ing of ingresses) {
-    const a = ing.meta.annotations;
-    const clusterIssuer = a['cert-manager.io/cluster-issuer'];
-    const issuer = a['cert-manager.io/issuer'];
-    if (!clusterIssuer && !issuer) continue;
-    for (const tls of ing.tls) {
-      if (!tls.secretName) continue;
-      const key = `${ing.meta.namespace}/${tls.secretName}`;
-      if (have.has(key)) continue;
-      have.add(key);
-      out.push({
-        kind: 'Certificate', apiVersion: 'cert-manager.io/v1', raw: null,
-        meta: generatedMeta(tls.secretName, ing.meta.namespace, {}, { kind: 'Ingress', name: ing.meta.name, uid: ing.meta.uid, controller: true }),
-        secretName: tls.secretName, dnsNames: tls.hosts, commonName: '',
-        issuerRef: clusterIssuer
-          ? { name: clusterIssuer, kind: 'ClusterIssuer', group: 'cert-manager.io' }
-          : { name: issuer!, kind: a['cert-manager.io/issuer-kind'] ?? 'Issuer', group: a['cert-manager.io/issuer-group'] ?? 'cert-manager.io' },
-        duration: '2160h', renewBefore: '', readyCondition: null,
-        generatedBy: `Ingress ${ing.meta.namespace}/${ing.meta.name}`,
-      });
-    }
-  }
-  return out;
 }
