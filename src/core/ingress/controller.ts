@@ -2,7 +2,7 @@
 // (--controller-class, --ingress-class, --watch-ingress-without-class,
 // --ingress-class-by-name, --default-ssl-certificate, --configmap) read from its
 // Deployment when the cluster has one, and the ConfigMap keys that change routing.
-import { refOf, type ConfigMap, type Ref, type Workload } from '../../model/types.js';
+import { refOf, type ConfigMap, type Container, type Ref, type Workload } from '../../model/types.js';
 import { parseGoBool } from './annotations.js';
 
 export interface ControllerConfig {
@@ -33,9 +33,13 @@ export const INGRESS_NGINX_DEFAULTS: ControllerConfig = {
   source: 'ingress-nginx defaults',
 };
 
+/** A container running ingress-nginx's controller: its image, or /nginx-ingress-controller in its args. */
+export function isControllerContainer(c: Pick<Container, 'image' | 'args'>): boolean {
+  return /ingress-nginx\/controller|nginx-ingress-controller/.test(c.image) || c.args.some((a) => a.includes('/nginx-ingress-controller'));
+}
+
 function isController(w: Workload): boolean {
-  return w.template.spec.containers.some((c) =>
-    /ingress-nginx\/controller|nginx-ingress-controller/.test(c.image) || c.args.some((a) => a.includes('/nginx-ingress-controller')));
+  return w.template.spec.containers.some(isControllerContainer);
 }
 
 /** Reads the ingress-nginx Deployment's flags and ConfigMap; defaults when the cluster has none. */

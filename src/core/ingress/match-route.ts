@@ -152,25 +152,47 @@ export function selectLocation(server: Server, uri: string): Location {
   return best ?? server.locations[server.locations.length - 1]!;
 }
 
+/**
+ * Whether plain http to `loc` is redirected to https: `force-ssl-redirect`, or `ssl-redirect`
+ * when the host has a certificate (an Ingress of the host has a tls section); never for a
+ * location in no-tls-redirect-locations (cert-manager's solver path). The same for every
+ * request to the server and location: the request only shapes the redirect URL. A real
+ * proxy is configured from this (compile/ingress-nginx), so it cannot drift from `matchRoute`.
+ */
+export function httpsRedirectOf(table: RouteTable, loc: Location, host: string): HttpsRedirect {
+  const c = table.controller;
+  const exempt = c.noTlsRedirectLocations.find((p) => loc.path.startsWith(p));
+  if (exempt) return { kind: 'exempt', prefix: exempt };
+  const certs = new Map(table.servers.filter((s) => s.certificate && s.host !== CATCH_ALL).map((s) => [s.host, true] as const));
+  const configured = certificateForSni(host, certs) !== null;
+  if (loc.config.forceSslRedirect) return { kind: 'redirect', why: 'force-ssl-redirect', status: c.httpRedirectCode, preserveTrailingSlash: loc.config.preserveTrailingSlash };
+  if (loc.config.sslRedirect && configured) return { kind: 'redirect', why: 'ssl-redirect', status: c.httpRedirectCode, preserveTrailingSlash: loc.config.preserveTrailingSlash };
+  return { kind: 'none' };
+}
+
+export type HttpsRedirect =
+  | { readonly kind: 'redirect'; readonly why: 'ssl-redirect' | 'force-ssl-redirect'; readonly status: number; readonly preserveTrailingSlash: boolean }
+  | { readonly kind: 'exempt'; readonly prefix: string }
+  | { readonly kind: 'none' };
+
 function sslRedirect(table: RouteTable, server: Server, loc: Location, host: string, req: RouteRequest, requestUri: string, trace: string[]): RouteOutcome | null {
   const c = table.controller;
-  if (c.noTlsRedirectLocations.some((p) => loc.path.startsWith(p))) {
+  const decision = httpsRedirectOf(table, loc, host);
+  if (decision.kind === 'exempt') {
     trace.push(`location ${loc.path} is in no-tls-redirect-locations: no redirect to https (the ACME HTTP-01 challenge must answer on http)`);
     return null;
   }
-  const certs = new Map(table.servers.filter((s) => s.certificate && s.host !== CATCH_ALL).map((s) => [s.host, true] as const));
-  const configured = certificateForSni(host, certs) !== null;
-  const why = loc.config.forceSslRedirect ? 'force-ssl-redirect' : loc.config.sslRedirect && configured ? 'ssl-redirect' : null;
-  if (!why) return null;
+  if (decision.kind === 'none') return null;
+  const why = decision.why;
   const exempt = c.noTlsRedirectLocations.find((p) => req.path.startsWith(p));
   if (exempt) trace.push(`no-tls-redirect-locations exempts locations whose path starts with ${exempt} (cert-manager's solver Ingress has one); this request matched location ${loc.path}, which is not exempt`);
   let uri = requestUri;
-  if (!loc.config.preserveTrailingSlash && uri.endsWith('/')) uri = uri.slice(0, -1);
+  if (!decision.preserveTrailingSlash && uri.endsWith('/')) uri = uri.slice(0, -1);
   const location = `https://${req.host.replace(/:\d+$/, '')}${uri}`;
   trace.push(why === 'ssl-redirect'
     ? `server ${server.host} has TLS (an Ingress of the host has a tls section) and ssl-redirect is on: ${c.httpRedirectCode} to ${location}`
     : `force-ssl-redirect: ${c.httpRedirectCode} to ${location}`);
-  return { kind: 'redirect', status: c.httpRedirectCode, location, why };
+  return { kind: 'redirect', status: decision.status, location, why };
 }
 
 /** balancer.lua's order: header (value, pattern, or always/never), then cookie, then weight. */
