@@ -11,9 +11,9 @@ import { FLOW_CLUSTER } from '../core/service/flow-cases.js';
 import { buildProxyIndex } from '../core/service/proxy-index.js';
 import { kubeProxyIptables } from './kube-proxy-iptables.js';
 import { loadBalancerRouteLines, loadBalancerRoutes } from './kube-proxy-lb-routes.js';
-import { assembleTable, diffKubeProxy, kubeProxyState, kubeProxyTable, type FragmentCache, type KubeProxyState } from './kube-proxy-nft.js';
+import { assembleTable, diffKubeProxy, kubeProxyState, kubeProxyTable, staleChains, type FragmentCache, type KubeProxyState } from './kube-proxy-nft.js';
 import { programNode } from './kube-proxy-program.js';
-import { diffTables, fullSync } from './nft-diff.js';
+import { deleteChains, diffTables, fullSync } from './nft-diff.js';
 import { NftFake } from './nft-fake.js';
 import { checkNftName, NftTransaction, renderTable, type NftTable } from './nft-model.js';
 
@@ -179,6 +179,8 @@ describe('partial syncs (in-memory nftables that checks references)', () => {
       expect(renderTable(assembleTable(state.fixed, state.fragments.values())), what).toBe(renderTable(next));
       expect(() => whole.apply(prev ? diffTables(prev, next) : fullSync(next)), what).not.toThrow();
       expect(() => parts.apply(prevState ? diffKubeProxy(prevState, state) : fullSync(next)), what).not.toThrow();
+      // Chains the partial sync flushed are deleted a second later, in a transaction of their own.
+      if (prevState) expect(() => parts.apply(deleteChains('ip', 'kube-proxy', staleChains(prevState!, state))), what).not.toThrow();
       expect(renderTable(whole.table('ip', 'kube-proxy')!), what).toBe(renderTable(next));
       expect(renderTable(parts.table('ip', 'kube-proxy')!), what).toBe(renderTable(next));
       if (prev) expect(diffTables(next, next).size, `${what}: no change, no commands`).toBe(0);
@@ -199,6 +201,36 @@ describe('partial syncs (in-memory nftables that checks references)', () => {
     expect(text).toMatch(/add chain ip kube-proxy endpoint-\S+-a\/web\/tcp\/http__10\.244\.1\.6\/8080/);
     expect(text).not.toMatch(/\/api\//);
     expect(text).not.toMatch(/service-ips|delete table/);
+  });
+
+  it('an endpoint change needs nothing nft must read the whole table for: rule blocks, no add rule, delete or element', () => {
+    const cache: FragmentCache = new Map();
+    const state = (yaml: string) => kubeProxyState(programNode(buildProxyIndex(fill(yaml).cluster), 'node-1'), cache);
+    // w2 (10.244.1.5) is replaced by w3 (10.244.1.6): same Service, same count, another address.
+    const a = state(base(pod('w1', 'node-1', '10.244.0.5', 'web') + pod('w2', 'node-2', '10.244.1.5', 'web') + service('web', 'web')));
+    const b = state(base(pod('w1', 'node-1', '10.244.0.5', 'web') + pod('w3', 'node-2', '10.244.1.6', 'web') + service('web', 'web')));
+    const lines = diffKubeProxy(a, b).render().split('\n').filter((l) => l.includes('-a/web/'));
+    expect(lines.map((l) => l.split(' ').slice(0, 2).join(' ')).sort()).toEqual(['add chain', 'add chain', 'add chain', 'flush chain', 'flush chain']);
+    expect(lines.find((l) => l.startsWith('add chain ip kube-proxy endpoint-') && l.includes('{'))).toMatch(
+      /^add chain ip kube-proxy endpoint-\S+__10\.244\.1\.6\/8080 \{ ip saddr 10\.244\.1\.6 jump mark-for-masquerade ; meta l4proto tcp dnat to 10\.244\.1\.6:8080 ; \}$/);
+    expect(staleChains(a, b).filter((c) => c.includes('-a/web/'))).toEqual([expect.stringMatching(/^endpoint-\S+__10\.244\.1\.5\/8080$/)]);
+    expect(deleteChains('ip', 'kube-proxy', staleChains(a, b)).render()).toMatch(/^delete chain ip kube-proxy endpoint-\S+__10\.244\.1\.5\/8080$/m);
+  });
+
+  it('rule blocks name only sets the transaction declares (affinity sets are declared again)', () => {
+    const cache: FragmentCache = new Map();
+    const state = (yaml: string) => kubeProxyState(programNode(buildProxyIndex(fill(yaml).cluster), 'node-1'), cache);
+    const affinity = 'sessionAffinity: ClientIP';
+    const a = state(base(pod('w1', 'node-1', '10.244.0.5', 'web') + pod('w2', 'node-2', '10.244.1.5', 'web') + service('web', 'web', affinity)));
+    const b = state(base(pod('w1', 'node-1', '10.244.0.5', 'web') + pod('w2', 'node-2', '10.244.1.5', 'web') + pod('w3', 'node-2', '10.244.1.6', 'web') + service('web', 'web', affinity)));
+    const tx = diffKubeProxy(a, b);
+    const declared = tx.commands.filter((c) => c.kind === 'set' && c.verb === 'add').map((c) => (c as { name: string }).name).filter((n) => n.includes('-a/web/'));
+    expect(declared).toHaveLength(3); // w3's new set, and w1's and w2's, which the refilled service chain names
+    const fake = new NftFake();
+    fake.apply(fullSync(assembleTable(a.fixed, a.fragments.values())));
+    expect(() => fake.apply(tx)).not.toThrow();
+    const undeclared = new NftTransaction('ip', 'kube-proxy', { ruleBlocks: true }).addRule('services', `ip saddr @${declared[0]} drop`);
+    expect(() => fake.apply(undeclared)).toThrow(/does not declare/);
   });
 
   it('the fake refuses what the kernel refuses', () => {

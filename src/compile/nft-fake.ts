@@ -1,8 +1,9 @@
 // An in-memory nftables table that applies transactions the way the kernel checks them
 // (as kubernetes-sigs/knftables' fake does): a rule or map element may only refer to
 // chains and sets that exist, a chain or set that something still refers to cannot be
-// deleted, a chain must be empty to be deleted, deleting what does not exist fails, and a
-// failed transaction changes nothing. Lets the sync logic be tested without root.
+// deleted, a chain must be empty to be deleted, deleting what does not exist fails, a
+// failed transaction changes nothing; and, as nft does for rule blocks, a rule block may
+// name only sets its transaction declares. Lets the sync logic be tested without root.
 import type { NftChain, NftCommand, NftSet, NftSetSpec, NftTable, NftTransaction } from './nft-model.js';
 
 interface FakeChain { base: NftChain['base']; rules: string[] }
@@ -23,8 +24,15 @@ export class NftFake {
   apply(tx: NftTransaction): void {
     const copy = new Map([...this.tables].map(([k, t]) => [k, cloneTable(t)]));
     const key = `${tx.family} ${tx.table}`;
+    // Rule blocks (`add chain c { ... }`): nft reads no sets from the kernel, so a rule may
+    // name only a set the transaction itself declares.
+    const declared = tx.ruleBlocks ? new Set<string>() : null;
     for (const [i, c] of tx.commands.entries()) {
       try {
+        if (declared && c.kind === 'set' && c.verb === 'add') declared.add(c.name);
+        if (declared && c.kind === 'rule') {
+          for (const n of refs(c.rule, SET_REF)) if (!declared.has(n)) throw new Error(`rule "${c.rule}" names set ${n}, which this transaction does not declare (nft would not know it)`);
+        }
         this.run(copy, key, c);
       } catch (e) {
         throw new NftFakeError(`command ${i + 1} (${c.verb} ${c.kind}): ${(e as Error).message}`);

@@ -359,6 +359,12 @@ status: {phase: Running, podIP: 10.244.2.10}
       const gone = fill(withoutWeb).cluster;
       expect(gone.services.some((s) => s.meta.name === 'web')).toBe(false);
       await r.syncer.sync(gone, r.plan);
+      // Its chains are flushed at once and deleted later (kube-proxy waits a second).
+      const flushed = r.syncer.staleChains(r.nodeNetns('node-1'));
+      expect(flushed.length).toBeGreaterThan(0);
+      expect(flushed.every((c) => c.includes('-prod/web/tcp/http'))).toBe(true);
+      expect(await r.syncer.deleteStaleChains()).toBeGreaterThanOrEqual(flushed.length);
+      expect(r.syncer.staleChains(r.nodeNetns('node-1'))).toEqual([]);
       const listed = await nftList(r.nodeNetns('node-1'), 'ip kube-proxy');
       expect(listed).not.toMatch(/-prod\/web\/tcp\/http/);
       const dropped = await attempts(client, '10.96.20.10', 80, 1, null, 0.5);
