@@ -146,12 +146,14 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     const name = catchAll ? '_' : server.host.startsWith('*.')
       ? quote(`~^(?<subdomain>[\\w-]+)${regexLiteral(server.host.slice(1))}$`)
       : server.host;
+    // No reuseport (ingress-nginx's reuse-port): with a listening socket per worker, a reload
+    // resets the connections queued on the old workers' sockets; one shared socket hands them on.
     const lines = [
       `## start server ${catchAll ? '_' : server.host}${server.ingresses.length ? ` (Ingresses ${server.ingresses.join(', ')})` : ''}`,
       'server {',
       `    server_name ${name};`,
-      catchAll ? '    listen 80 default_server reuseport backlog=4096;' : '    listen 80;',
-      catchAll ? '    listen 443 ssl http2 default_server reuseport backlog=4096;' : '    listen 443 ssl http2;',
+      catchAll ? '    listen 80 default_server backlog=4096;' : '    listen 80;',
+      catchAll ? '    listen 443 ssl http2 default_server backlog=4096;' : '    listen 443 ssl http2;',
       `    ssl_certificate ${cert};`,
       `    ssl_certificate_key ${cert};`,
       `    set $proxy_upstream_name "-";`,
