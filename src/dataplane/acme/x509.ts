@@ -1,0 +1,100 @@
+// Keys, CSRs and certificates: RSA keys from node:crypto, CSRs and signing through
+// Debian's openssl command (node:crypto cannot build X.509), parsing with X509Certificate.
+// Temporary files live in a private directory removed afterwards.
+import { execFile } from 'node:child_process';
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { isIP } from 'node:net';
+import { join } from 'node:path';
+
+/** cert-manager's default private key: RSA 2048, PKCS#1 PEM. */
+export function newPrivateKeyPem(): string {
+  return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }) as string;
+}
+
+function openssl(args: readonly string[], cwd: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    execFile('openssl', args, { cwd, timeout: 10_000 }, (err, _out, stderr) => {
+      if (err) reject(new Error(`openssl ${args[0]} failed: ${String(stderr).trim().split('\n').slice(-2).join(' ') || err.message}`));
+      else resolve();
+    });
+  });
+}
+
+async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
+  const dir = await mkdtemp(join(tmpdir(), 'knet-x509-'));
+  try {
+    return await fn(dir);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+function subject(commonName: string): string {
+  return commonName ? `/CN=${commonName.replace(/[/\\]/g, '\\$&')}` : '/';
+}
+
+/** subjectAltName from names and IP addresses. */
+function sanExtension(names: readonly string[]): string[] {
+  return names.length ? ['-addext', `subjectAltName=${names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`] : [];
+}
+
+export async function createCsr(keyPem: string, commonName: string, dnsNames: readonly string[]): Promise<string> {
+  return inTempDir(async (dir) => {
+    await writeFile(join(dir, 'key.pem'), keyPem, { mode: 0o600 });
+    await openssl(['req', '-new', '-key', 'key.pem', '-subj', subject(commonName), ...sanExtension(dnsNames), '-out', 'csr.pem'], dir);
+    return readFile(join(dir, 'csr.pem'), 'utf8');
+  });
+}
+
+/** The DER bytes of a single PEM block. */
+export function pemToDer(pem: string): Buffer {
+  return Buffer.from(pem.replace(/-----(BEGIN|END)[^-]+-----/g, '').replace(/\s+/g, ''), 'base64');
+}
+
+/** A certificate signed by its own key (cert-manager's SelfSigned issuer). */
+export async function selfSign(keyPem: string, commonName: string, dnsNames: readonly string[], days: number, isCa = false): Promise<string> {
+  return inTempDir(async (dir) => {
+    await writeFile(join(dir, 'key.pem'), keyPem, { mode: 0o600 });
+    const ca = isCa ? ['-addext', 'basicConstraints=critical,CA:TRUE', '-addext', 'keyUsage=critical,keyCertSign,cRLSign,digitalSignature'] : [];
+    await openssl(['req', '-x509', '-key', 'key.pem', '-subj', subject(commonName), ...sanExtension(dnsNames), ...ca, '-days', String(days), '-out', 'crt.pem'], dir);
+    return readFile(join(dir, 'crt.pem'), 'utf8');
+  });
+}
+
+/** Signs a CSR with a CA's certificate and key (cert-manager's CA issuer), its extensions kept. */
+export async function signWithCa(csrPem: string, caCertPem: string, caKeyPem: string, days: number): Promise<string> {
+  return inTempDir(async (dir) => {
+    await writeFile(join(dir, 'csr.pem'), csrPem);
+    await writeFile(join(dir, 'ca.pem'), caCertPem);
+    await writeFile(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
+    await openssl(['x509', '-req', '-in', 'csr.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-copy_extensions', 'copyall',
+      '-days', String(days), '-out', 'crt.pem'], dir);
+    return readFile(join(dir, 'crt.pem'), 'utf8');
+  });
+}
+
+export interface CertificateInfo {
+  readonly notBefore: Date;
+  readonly notAfter: Date;
+  readonly dnsNames: readonly string[];
+  readonly issuer: string;
+  readonly subject: string;
+}
+
+/** The first certificate of a PEM chain; null when it is not one. */
+export function parseCertificate(pem: string): CertificateInfo | null {
+  try {
+    const c = new X509Certificate(pem);
+    const dnsNames = (c.subjectAltName ?? '').split(/,\s*/).filter((s) => s.startsWith('DNS:')).map((s) => s.slice(4));
+    return { notBefore: new Date(c.validFrom), notAfter: new Date(c.validTo), dnsNames, issuer: c.issuer, subject: c.subject };
+  } catch {
+    return null;
+  }
+}
+
+/** The PEM blocks of a chain, in order. */
+export function pemBlocks(pem: string): string[] {
+  return pem.match(/-----BEGIN [^-]+-----[\s\S]+?-----END [^-]+-----\n?/g)?.map((b) => (b.endsWith('\n') ? b : `${b}\n`)) ?? [];
+}
