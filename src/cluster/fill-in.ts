@@ -12,6 +12,7 @@ import { assignPodIPs } from './ipam.js';
 import { issueAt } from './issues.js';
 import { fillNodes } from './nodes.js';
 import { PodIndex } from './pod-index.js';
+import { withPublishedHosts } from './published-hosts.js';
 import { schedulePods } from './schedule.js';
 import { allocateServices } from './services.js';
 import { expandWorkloads, generatedMeta } from './workloads.js';
@@ -45,6 +46,7 @@ export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } 
 
   const cluster: Cluster = {
     ...merged,
+    config: withPublishedHosts(merged.config, ingresses),
     namespaces, nodes, pods, services, endpointSlices, ingresses, certificates,
     workloads: [...merged.workloads, ...expansion.replicaSets],
     podIndex,

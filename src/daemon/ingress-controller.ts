@@ -1,0 +1,63 @@
+// The ingress-nginx controller of a running cluster: its pods run real nginx (the runtime
+// starts `nginx -p /run/knet-<c>/ingress/<ns>_<pod>/` as their container), and on every
+// reconcile the cluster's route table (core/ingress) is compiled (compile/ingress-nginx)
+// and applied to each controller pod: unchanged -> nothing; changed -> `nginx -t` inside the
+// pod's namespace, then a graceful reload; refused -> the old configuration keeps serving
+// and the daemon's log says why. The daemon calls it after kube-proxy, before the runtimes,
+// so a new controller pod's nginx starts with its configuration already written.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Cluster } from '../cluster/fill-in.js';
+import { compileIngressNginx } from '../compile/ingress-nginx/compile.js';
+import type { TopologyPlan } from '../compile/topology-plan.js';
+import { isControllerContainer } from '../core/ingress/controller.js';
+import { routeTableOf } from '../core/ingress/index.js';
+import type { Container } from '../model/types.js';
+import { applyNginxBundle, nginxArgv } from '../dataplane/ingress/nginx.js';
+import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
+import { runDir } from '../dataplane/run-state.js';
+import { writeFileAtomic } from './atomic-file.js';
+
+/** Where a controller pod's nginx lives: configuration, PEM files, pid file, temp paths. */
+export function ingressDir(cluster: string, pod: string): string {
+  return join(runDir(cluster), 'ingress', pod.replace('/', '_'));
+}
+
+/** The runtime command of an ingress-nginx controller container: nginx on its prefix; null for any other container. */
+export function ingressControllerCommand(cluster: string, pod: string, c: Container): { container: string; argv: string[] } | null {
+  return isControllerContainer(c) ? { container: c.name, argv: nginxArgv(ingressDir(cluster, pod)) } : null;
+}
+
+/** ingress-nginx makes its self-signed default certificate at start; knet once per cluster. */
+async function fakeCertificate(cluster: string): Promise<string> {
+  const path = join(runDir(cluster), 'ingress', 'default-fake-certificate.pem');
+  if (existsSync(path)) return readFileSync(path, 'utf8');
+  const pem = await fakeCertificatePem();
+  await writeFileAtomic(path, pem);
+  return pem;
+}
+
+export async function syncIngressControllers(cluster: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void): Promise<void> {
+  const controllers = new Set(cluster.pods.filter((p) => p.spec.containers.some(isControllerContainer)).map((p) => `${p.meta.namespace}/${p.meta.name}`));
+  const places = plan.pods.filter((p) => controllers.has(p.pod) && !p.hostNetwork);
+  if (places.length === 0) return;
+  try {
+    const start = performance.now();
+    const bundle = compileIngressNginx({
+      table: routeTableOf(cluster), secrets: cluster.secrets, fakeCertificate: await fakeCertificate(name),
+      resolvers: cluster.config.clusterDNS.slice(0, 1),
+    });
+    const results = await Promise.all(places.map(async (p) => ({ pod: p.pod, result: await applyNginxBundle(ingressDir(name, p.pod), bundle, p.netns) })));
+    const changed = results.filter((r) => r.result.kind !== 'unchanged');
+    for (const r of changed) {
+      if (r.result.kind === 'refused') log(`ingress: nginx refused the new configuration for ${r.pod}; the previous one keeps serving: ${r.result.error}`);
+    }
+    if (changed.length > 0) {
+      const done = changed.filter((r) => r.result.kind !== 'refused').map((r) => `${r.pod} ${r.result.kind}`);
+      if (done.length) log(`ingress: ${done.join(', ')} (${bundle.certificates.length} certificate file${bundle.certificates.length === 1 ? '' : 's'}) in ${Math.round(performance.now() - start)} ms`);
+      for (const n of bundle.notes) log(`ingress: ${n}`);
+    }
+  } catch (e) {
+    log(`ingress: could not configure the controller pods: ${(e as Error).message}`);
+  }
+}
