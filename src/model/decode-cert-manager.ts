@@ -61,6 +61,7 @@ export interface OrderObject {
   readonly name: string;
   readonly creationTimestamp: string;
   readonly request: string; // the owning CertificateRequest's name
+  readonly csrPem: string; // spec.request
   readonly issuerRef: IssuerRef;
   readonly dnsNames: readonly string[];
   readonly commonName: string;
@@ -201,6 +202,7 @@ export function decodeCertManagerObject(raw: RawObject): CertManagerObject | nul
       return {
         kind, namespace, name, creationTimestamp,
         request: ownerName(d, 'CertificateRequest'),
+        csrPem: pem(d, ['spec', 'request']),
         issuerRef: issuerRefAt(d, ['spec', 'issuerRef']),
         dnsNames: d.strList(['spec', 'dnsNames']),
         commonName: d.str(['spec', 'commonName']),

@@ -14,7 +14,7 @@ export function newOrder(cr: CertificateRequestObject, cert: Certificate, now: D
   const spec = { request: cr.requestPem, issuerRef: cr.issuerRef, dnsNames: cert.dnsNames, commonName: cert.commonName };
   return {
     kind: 'Order', namespace: cr.namespace, name: orderName(cr.name, spec), creationTimestamp: timeText(now),
-    request: cr.name, issuerRef: cr.issuerRef, dnsNames: cert.dnsNames, commonName: cert.commonName,
+    request: cr.name, csrPem: cr.requestPem, issuerRef: cr.issuerRef, dnsNames: cert.dnsNames, commonName: cert.commonName,
     state: '', url: '', finalizeURL: '', authorizations: [], reason: '', certificatePem: '',
   };
 }

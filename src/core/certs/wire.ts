@@ -96,7 +96,7 @@ export function orderWire(o: OrderObject): Wire {
       ownerReferences: [owner('cert-manager.io/v1', 'CertificateRequest', o.request, '')],
     },
     spec: {
-      request: '', issuerRef: issuerRef(o.issuerRef), dnsNames: [...o.dnsNames],
+      request: b64(o.csrPem), issuerRef: issuerRef(o.issuerRef), dnsNames: [...o.dnsNames],
       ...(o.commonName ? { commonName: o.commonName } : {}),
     },
     status,
