@@ -6,6 +6,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { BenchContext, BenchResult, BenchSuite } from './suite.js';
+import { certs } from './suites/certs.js';
 import { cluster } from './suites/cluster.js';
 import { dnsService } from './suites/dns-service.js';
 import { dnsWire } from './suites/dns-wire.js';
@@ -13,6 +14,7 @@ import { foundation } from './suites/foundation.js';
 import { kubeProxy } from './suites/kube-proxy.js';
 import { netpol } from './suites/netpol.js';
 import { policy } from './suites/policy.js';
+import { probes } from './suites/probes.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -22,7 +24,9 @@ const SUITES: readonly BenchSuite[] = [
   dnsWire,
   cluster,
   kubeProxy,
+  probes,
   netpol,
+  certs,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -14,6 +14,7 @@ import { registerStatus } from './status.js';
 import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
 import { registerLogs } from './logs.js';
+import { registerHealth } from './health.js';
 import { registerTrace } from './trace.js';
 import { registerDiagnose } from './diagnose.js';
 import { registerFlows } from './flows.js';
@@ -33,6 +34,7 @@ export function buildProgram(io: Io): Command {
   registerDown(program, io);
   registerExec(program, io);
   registerLogs(program, io);
+  registerHealth(program, io);
   registerMatrix(program, io);
   registerTrace(program, io);
   registerDiagnose(program, io);

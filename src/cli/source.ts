@@ -10,6 +10,7 @@ import { desiredFromState } from '../daemon/desired.js';
 import { runningDaemon } from '../daemon/lock.js';
 import { checkName, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
 import type { ClusterState } from '../daemon/state.js';
+import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { existsSync } from 'node:fs';
 import { CliError, reportIssues, type Io } from './output.js';
 
@@ -44,11 +45,12 @@ function loadRunning(io: Io): Cluster {
     name = running[0]!;
   }
   requireRunning(name);
-  const res = requestSync<ClusterState & { message?: string }>(name, '/apis/knet.dev/v1alpha1/state');
+  const res = requestSync<ClusterState & { message?: string; readiness?: Record<string, ReportedPod> }>(name, '/apis/knet.dev/v1alpha1/state');
   if (res.status !== 200) throw new CliError(`error: cluster ${name}: ${res.body.message ?? `HTTP ${res.status}`}`);
   const { cluster, issues } = desiredFromState(res.body);
   reportIssues(io, issues, { quietInfo: true });
-  return cluster;
+  // The pods' Ready as the kubelets report it, and the EndpointSlices that follow.
+  return withReadiness(cluster, new Map(Object.entries(res.body.readiness ?? {})));
 }
 
 /** Adds --name to a running-cluster command. */

@@ -112,7 +112,7 @@ const COLUMNS: Record<string, Columns> = {
   Pod: {
     headers: ['READY', 'STATUS', 'RESTARTS', 'AGE'],
     wide: ['IP', 'NODE', 'NOMINATED NODE', 'READINESS GATES'],
-    row: (o, _c, now) => { const p = o as Pod; return [podReady(p), podStatus(p), '0', age(p.meta.creationTimestamp, now)]; },
+    row: (o, _c, now) => { const p = o as Pod; return [podReady(p), podStatus(p), String(p.status.restarts ?? 0), age(p.meta.creationTimestamp, now)]; },
     wideRow: (o) => { const p = o as Pod; return [p.status.podIPs[0] ?? '<none>', p.spec.nodeName || '<none>', '<none>', '<none>']; },
   },
   Service: {

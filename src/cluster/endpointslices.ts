@@ -79,7 +79,7 @@ function mirrored(a: { ip: string; hostname: string; nodeName: string }, ready: 
   };
 }
 
-function slicesForService(svc: Service, selected: readonly Pod[], zoneOf: Map<string, string>): EndpointSlice[] {
+export function slicesForService(svc: Service, selected: readonly Pod[], zoneOf: ReadonlyMap<string, string>): EndpointSlice[] {
   const key = `${svc.meta.namespace}/${svc.meta.name}`;
   const families = svc.ipFamilies.length > 0 ? svc.ipFamilies : ([4] as const);
   const out: EndpointSlice[] = [];

@@ -197,7 +197,7 @@ function notStored(daemon: Daemon, r: ApiResource, obj: AnyObject): HttpError {
 }
 
 function listObjects(daemon: Daemon, r: ApiResource, namespace: string, url: URL): AnyObject[] {
-  let objects = r.list(daemon.cluster).filter((o) => !namespace || o.meta.namespace === namespace);
+  let objects = r.list(daemon.observed).filter((o) => !namespace || o.meta.namespace === namespace);
   const sel = url.searchParams.get('labelSelector');
   if (sel) {
     const parsed = parseSelectorString(sel);
@@ -209,7 +209,7 @@ function listObjects(daemon: Daemon, r: ApiResource, namespace: string, url: URL
 
 function findObject(daemon: Daemon, r: ApiResource, namespace: string, name: string): AnyObject {
   const ns = r.namespaced ? namespace || 'default' : '';
-  const o = r.list(daemon.cluster).find((x) => x.meta.name === name && x.meta.namespace === ns);
+  const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
   if (!o) throw new HttpError(404, 'NotFound', `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found`, { name, group: r.group, kind: r.plural });
   return o;
 }
@@ -280,9 +280,21 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
   if (method === 'GET' && what === 'status') return send(res, 200, clusterStatus(daemon));
   if (method === 'GET' && what === 'state') {
     const s = daemon.state;
-    return send(res, 200, { name: s.name, generation: s.generation, overrides: s.overrides, objects: s.objects, assignments: s.assignments });
+    return send(res, 200, { name: s.name, generation: s.generation, overrides: s.overrides, objects: s.objects, assignments: s.assignments, readiness: daemon.readiness() });
   }
   if (method === 'GET' && what === 'targets') return send(res, 200, execTargets(daemon.cluster, daemon.plan));
+  if (parts[0] === 'health' && parts.length === 3 && (method === 'GET' || method === 'POST')) {
+    const ref = `${parts[1]}/${parts[2]}`;
+    let healthy: boolean | undefined;
+    if (method === 'POST') {
+      const body = await readBody(req) as { healthy?: unknown };
+      if (typeof body.healthy !== 'boolean') throw new HttpError(400, 'BadRequest', 'health takes {"healthy": true|false}');
+      healthy = body.healthy;
+    }
+    const h = await daemon.podHealth(ref, healthy);
+    if (!h) throw new HttpError(404, 'NotFound', `pods "${parts[2]}" not found in namespace ${parts[1]} (or not running)`);
+    return send(res, 200, h);
+  }
   if (method === 'POST' && what === 'apply') {
     const body = await readBody(req) as { files?: unknown };
     const files = Array.isArray(body.files) ? body.files : null;

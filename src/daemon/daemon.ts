@@ -7,6 +7,8 @@
 import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Cluster } from '../cluster/fill-in.js';
+import { hasReadinessGate, withReadiness, type ReportedPod } from '../cluster/readiness.js';
+import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
 import { planTopology } from '../compile/topology.js';
 import type { TopologyPlan } from '../compile/topology-plan.js';
 import { resolvConfOf } from '../core/dns/pod-dns.js';
@@ -29,6 +31,7 @@ import { internetDnsPod, INTERNET_RUNTIME, RuntimeSupervisor, type RuntimeFailur
 import { loadState, saveState, type ClusterState, type ObjectId } from './state.js';
 import { applyObjects, canonical, deleteObjects, type StoreOutcome } from './store-ops.js';
 import { probeTargets, runtimePods } from './workloads-view.js';
+import { syncIngressControllers } from './ingress-controller.js';
 
 /** A step of bringing the cluster to its state, as `knet up` prints it. */
 export interface Progress {
@@ -45,12 +48,25 @@ export interface ReconcileReport {
   readonly ms: number;
 }
 
+export interface PodHealth {
+  readonly pod: string;
+  readonly node: string;
+  /** The built-in responder's health flag: its /healthz and probed paths answer 503 when false. */
+  readonly healthy: boolean;
+  readonly ready: boolean;
+  readonly restarts: number;
+  readonly probes: RuntimePodStatus['probes'];
+  readonly events: readonly string[];
+}
+
 export interface ChangeResult {
   readonly outcome: StoreOutcome;
   readonly reconcile: ReconcileReport | null;
 }
 
 export const PROBE_DEADLINE_MS = 15_000;
+/** How long bringing a change up waits for readiness probes to pass before it reports. */
+const READINESS_WAIT_MS = 5_000;
 const CHECK_EVERY_MS = 5_000;
 
 export class Daemon {
@@ -71,13 +87,21 @@ export class Daemon {
   readonly netpol = new NetpolSyncer();
   readonly flows: FlowRecorder;
   private dnsVersion = '';
+  /** Each pod's Ready and restarts as its node's runtime (the kubelet) reports them. */
+  private readonly reported = new Map<string, ReportedPod>();
+  private readonly reportedBy = new Map<string, readonly string[]>();
+  private observedOf: { cluster: Cluster; version: number; observed: Cluster } | null = null;
+  private reportVersion = 0;
+  /** The Ready of every pod as the data plane was last synced with it. */
+  private syncedReady = new Map<string, boolean | null>();
+  private readinessQueued = false;
 
   private constructor(readonly name: string, state: ClusterState, readonly log: (line: string) => void) {
     this.state = state;
     const { cluster } = desiredFromState(state);
     this.cluster = cluster;
     this.plan = planFor(cluster, name);
-    this.runtimes = new RuntimeSupervisor(name, log, () => setTimeout(() => this.kick(), 1000).unref());
+    this.runtimes = new RuntimeSupervisor(name, log, () => setTimeout(() => this.kick(), 1000).unref(), (node, r) => this.onReadiness(node, r));
     this.flows = new FlowRecorder(name, log);
   }
 
@@ -146,6 +170,95 @@ export class Daemon {
     this.flows.stop();
   }
 
+  /**
+   * The cluster as it runs: the desired one with each pod's Ready and restarts as the
+   * kubelets report them, and the EndpointSlices that follows (what `knet get` shows and
+   * kube-proxy, DNS and the ingress controllers serve).
+   */
+  get observed(): Cluster {
+    const o = this.observedOf;
+    if (o && o.cluster === this.cluster && o.version === this.reportVersion) return o.observed;
+    const observed = withReadiness(this.cluster, this.reported);
+    this.observedOf = { cluster: this.cluster, version: this.reportVersion, observed };
+    return observed;
+  }
+
+  /** What the kubelets reported, per pod (for readers that fill the cluster in themselves). */
+  readiness(): Record<string, ReportedPod> {
+    return Object.fromEntries(this.reported);
+  }
+
+  /** A runtime's report: when some pod's Ready moved, the Services' rules follow at once. */
+  private onReadiness(node: string, readiness: Readiness): void {
+    if (this.closed) return;
+    for (const ref of this.reportedBy.get(node) ?? []) if (!(ref in readiness)) this.reported.delete(ref);
+    this.reportedBy.set(node, Object.keys(readiness));
+    for (const [ref, r] of Object.entries(readiness)) this.reported.set(ref, { ready: r.ready, restarts: r.restarts });
+    this.reportVersion++;
+    for (const fn of this.listeners) fn();
+    const moved = this.observed.pods.some((p) => this.syncedReady.get(`${p.meta.namespace}/${p.meta.name}`) !== p.status.ready);
+    if (!moved || this.readinessQueued) return;
+    this.readinessQueued = true;
+    this.serial(async () => {
+      this.readinessQueued = false;
+      if (this.closed) return;
+      await this.syncEndpoints();
+    }).catch((e: unknown) => this.log(`readiness sync failed: ${(e as Error).message}`));
+  }
+
+  /** kube-proxy's rules and the DNS data brought to the pods' Ready now. */
+  private async syncEndpoints(): Promise<void> {
+    const t = performance.now();
+    const observed = this.observed;
+    const changes = observed.pods.filter((p) => this.syncedReady.get(`${p.meta.namespace}/${p.meta.name}`) !== p.status.ready && this.syncedReady.has(`${p.meta.namespace}/${p.meta.name}`));
+    const proxy = await this.kubeProxy.sync(observed, this.plan);
+    await syncIngressControllers(observed, this.plan, this.name, this.log);
+    await this.writeDnsData();
+    this.rememberSynced(observed);
+    const touched = proxy.nodes.filter((n) => n.kind !== 'unchanged').length;
+    if (changes.length > 0) {
+      this.log(`readiness: ${changes.slice(0, 5).map((p) => `${p.meta.namespace}/${p.meta.name} ${p.status.ready ? 'ready' : 'not ready'}`).join(', ')}${changes.length > 5 ? `, ... (${changes.length})` : ''}; kube-proxy rules on ${touched} node${touched === 1 ? '' : 's'} in ${Math.round(performance.now() - t)} ms`);
+    }
+  }
+
+  /** Waits (up to `ms`) for the pods with a readiness gate (those in `only`, else all) to be reported Ready. */
+  private async waitForReadiness(ms: number, only?: ReadonlySet<string>): Promise<{ total: number; unready: string[]; ms: number }> {
+    const t = performance.now();
+    const gated = (): { total: number; unready: string[] } => {
+      const pods = this.observed.pods.filter((p) => p.status.phase === 'Running' && !p.spec.hostNetwork && hasReadinessGate(p)
+        && (!only || only.has(`${p.meta.namespace}/${p.meta.name}`)));
+      return { total: pods.length, unready: pods.filter((p) => p.status.ready !== true).map((p) => `${p.meta.namespace}/${p.meta.name}`) };
+    };
+    let g = gated();
+    while (g.unready.length > 0 && performance.now() - t < ms && !this.closed) {
+      await new Promise((r) => setTimeout(r, 25));
+      g = gated();
+    }
+    return { ...g, ms: performance.now() - t };
+  }
+
+  private rememberSynced(observed: Cluster): void {
+    this.syncedReady = new Map(observed.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p.status.ready]));
+  }
+
+  /**
+   * A pod's health as its node's runtime sees it (probes, results, events), after making
+   * its built-in responder healthy or not when `healthy` is given (its probes then fail
+   * or pass, as a sick or recovered process's would).
+   */
+  async podHealth(ref: string, healthy?: boolean): Promise<PodHealth | null> {
+    const place = this.plan.pods.find((p) => p.pod === ref);
+    if (!place) return null;
+    if (healthy !== undefined) {
+      const r = await this.runtimes.control(place.node, { op: 'set-healthy', pod: ref, healthy });
+      if (r['ok'] !== true) throw new Error(String(r['error'] ?? 'the runtime refused'));
+    }
+    const st = await this.runtimes.control(place.node, { op: 'status' });
+    const pod = (st['status'] as RuntimeStatus | undefined)?.pods[ref];
+    if (!pod) return null;
+    return { pod: ref, node: place.node, healthy: pod.healthy, ready: pod.ready, restarts: pod.restarts, probes: pod.probes, events: pod.events };
+  }
+
   onChange(fn: () => void): () => void {
     this.listeners.add(fn);
     return () => this.listeners.delete(fn);
@@ -204,7 +317,10 @@ export class Daemon {
 
     t = performance.now();
     if (network.rebuilt) this.kubeProxy.reset();
-    const proxy = await this.kubeProxy.sync(this.cluster, plan);
+    const observed = this.observed;
+    const proxy = await this.kubeProxy.sync(observed, plan);
+    this.rememberSynced(observed);
+    await syncIngressControllers(observed, plan, this.name, this.log);
     const touched = proxy.nodes.filter((n) => n.kind !== 'unchanged');
     progress({ step: 'services', ok: true, ms: performance.now() - t,
       text: `${proxy.ports} Service port${proxy.ports === 1 ? '' : 's'} on ${proxy.nodes.length} node${proxy.nodes.length === 1 ? '' : 's'} (kube-proxy ${proxy.mode})` });
@@ -236,6 +352,16 @@ export class Daemon {
       text: failed.length === 0
         ? `${probedPods} pod${probedPods === 1 ? '' : 's'} answer on ${probes.length} port${probes.length === 1 ? '' : 's'}`
         : `${new Set(failed.map((f) => f.pod)).size} of ${probedPods} pods do not answer: ${failed.slice(0, 3).map((f) => `${f.pod} ${f.ip}:${f.port} (${f.error})`).join(', ')}${failed.length > 3 ? ', ...' : ''}` });
+    // Pods with a readiness or startup probe join their Services once the probe passes.
+    const freshPods = fresh && new Set(plan.pods.filter((p) => fresh.has(p.netns)).map((p) => p.pod));
+    const gated = await this.waitForReadiness(READINESS_WAIT_MS, freshPods);
+    if (gated.total > 0) {
+      progress({ step: 'probes', ok: gated.unready.length === 0, ms: gated.ms,
+        text: gated.unready.length === 0
+          ? `${gated.total} pod${gated.total === 1 ? '' : 's'} with readiness probes Ready`
+          : `${gated.unready.length} of ${gated.total} pods with readiness probes not Ready yet: ${gated.unready.slice(0, 3).join(', ')}${gated.unready.length > 3 ? ', ...' : ''}` });
+    }
+    await this.syncEndpoints();
     const report: ReconcileReport = { network, runtimeFailures, probes, ms: Math.round(performance.now() - start) };
     this.lastReconcile = report;
     return report;
@@ -246,7 +372,7 @@ export class Daemon {
    * changes (or is gone); its version goes into the SPECs, so the runtimes reload it.
    */
   private async writeDnsData(): Promise<void> {
-    const snap = dnsSnapshot(this.cluster);
+    const snap = dnsSnapshot(this.observed);
     const path = dnsDataPath(this.name);
     if (snap.version !== this.dnsVersion || !existsSync(path)) {
       await writeFileAtomic(path, snap.text);

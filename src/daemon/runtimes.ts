@@ -13,15 +13,20 @@ import { processStartTime, recordPid } from '../dataplane/run-state.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { runtimeSpecPath, runtimesPath, podLogDir, daemonLogPath } from './paths.js';
 import { runDir } from '../dataplane/run-state.js';
+import type { Readiness } from '../dataplane/runtime/runtime.js';
+import type { ProbeSpec } from '../dataplane/runtime/spec.js';
 
 export interface RuntimePodSpec {
   readonly ref: string;
   readonly netns: string;
   readonly hostname: string;
   /** `kind` absent: the netexec responder; `dns`/`internet-dns` log to the container `log`. */
-  readonly servers: readonly { readonly protocol: 'TCP' | 'UDP'; readonly port: number; readonly kind?: 'dns' | 'internet-dns'; readonly log?: string }[];
+  readonly servers: readonly { readonly protocol: 'TCP' | 'UDP'; readonly port: number; readonly kind?: 'dns' | 'internet-dns'; readonly log?: string; readonly container?: string }[];
   readonly commands: readonly { readonly container: string; readonly argv: readonly string[] }[];
   readonly healthy: boolean;
+  readonly probes?: readonly ProbeSpec[];
+  /** The node's namespace, where httpGet and tcpSocket probes start. */
+  readonly probeFrom?: string | null;
 }
 
 export interface RuntimeFailure {
@@ -59,6 +64,7 @@ const ANSWER_TIMEOUT_MS = 20_000;
 
 export class RuntimeSupervisor {
   private readonly tracked = new Map<string, Tracked>();
+  private readonly watches = new Map<string, net.Socket>();
   private stopping = false;
   private dns: { readonly data: string; readonly version: string } | null = null;
 
@@ -66,6 +72,8 @@ export class RuntimeSupervisor {
     private readonly cluster: string,
     private readonly log: (line: string) => void,
     private readonly onExit: (node: string) => void = () => {},
+    /** Each runtime's pods' Ready and restarts, whenever they move (the kubelet's status updates). */
+    private readonly onReadiness: (node: string, readiness: Readiness) => void = () => {},
   ) {}
 
   /** Adopts the runtimes an earlier daemon started that are still the processes it started. */
@@ -82,6 +90,7 @@ export class RuntimeSupervisor {
     for (const [node, r] of Object.entries(recorded)) {
       if (processStartTime(r.pid) !== r.startTime) continue;
       this.tracked.set(node, { pid: r.pid, startTime: r.startTime, child: null, spec: '' });
+      this.watch(node);
       adopted.push(node);
     }
     return adopted;
@@ -116,6 +125,7 @@ export class RuntimeSupervisor {
       }
       if (!answer) answer = await this.start(node);
       this.tracked.get(node)!.spec = text;
+      this.watch(node);
       const failed = Array.isArray(answer['failed']) ? answer['failed'] as Record<string, unknown>[] : [];
       for (const f of failed) {
         failures.push({ node, pod: String(f['pod']), protocol: String(f['protocol']), port: Number(f['port']), error: String(f['error']) });
@@ -135,6 +145,7 @@ export class RuntimeSupervisor {
   /** Forgets a dead runtime so that the next sync starts it again. */
   forget(node: string): void {
     this.tracked.delete(node);
+    this.unwatch(node);
   }
 
   status(): Record<string, { pid: number; alive: boolean }> {
@@ -194,6 +205,46 @@ export class RuntimeSupervisor {
     });
   }
 
+  /**
+   * Keeps a `watch` connection to the node's runtime: it sends its pods' readiness at once
+   * and again whenever it moves. A dropped connection is made again while the runtime lives.
+   */
+  private watch(node: string): void {
+    if (this.watches.has(node) || this.stopping) return;
+    const sock = net.connect(`${runDir(this.cluster)}/runtime-${node}.sock`);
+    this.watches.set(node, sock);
+    sock.setEncoding('utf8');
+    let buf = '';
+    sock.on('connect', () => sock.write(`${JSON.stringify({ op: 'watch' })}\n`));
+    sock.on('data', (d: string) => {
+      buf += d;
+      let nl: number;
+      while ((nl = buf.indexOf('\n')) >= 0) {
+        const line = buf.slice(0, nl);
+        buf = buf.slice(nl + 1);
+        try {
+          const msg = JSON.parse(line) as { readiness?: Readiness };
+          if (msg.readiness) this.onReadiness(node, msg.readiness);
+        } catch {
+          // not a line of ours
+        }
+      }
+    });
+    sock.on('error', () => undefined);
+    sock.on('close', () => {
+      if (this.watches.get(node) !== sock) return;
+      this.watches.delete(node);
+      const t = this.tracked.get(node);
+      if (t && !this.stopping) setTimeout(() => { if (this.tracked.get(node) === t && this.alive(t)) this.watch(node); }, 200).unref();
+    });
+  }
+
+  private unwatch(node: string): void {
+    const sock = this.watches.get(node);
+    this.watches.delete(node);
+    sock?.destroy();
+  }
+
   /** One request on the runtime's control socket, one JSON answer. */
   control(node: string, request: Record<string, unknown>): Promise<Record<string, unknown>> {
     const path = `${runDir(this.cluster)}/runtime-${node}.sock`;
@@ -228,6 +279,7 @@ export class RuntimeSupervisor {
   private kill(node: string): void {
     const t = this.tracked.get(node);
     this.tracked.delete(node);
+    this.unwatch(node);
     if (t && this.alive(t)) {
       try {
         process.kill(t.pid, 'SIGKILL');
@@ -241,6 +293,7 @@ export class RuntimeSupervisor {
   private async stop(node: string): Promise<void> {
     const t = this.tracked.get(node);
     this.tracked.delete(node);
+    this.unwatch(node);
     if (!t || !this.alive(t)) return;
     try {
       process.kill(t.pid, 'SIGTERM');

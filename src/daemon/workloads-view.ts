@@ -4,9 +4,12 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import type { TopologyPlan } from '../compile/topology-plan.js';
 import { fabricNetns, inetNetns } from '../compile/topology-names.js';
-import type { Pod } from '../model/types.js';
+import type { Container, Pod, Probe } from '../model/types.js';
+import type { ProbeKind } from '../dataplane/runtime/probe-state.js';
+import type { ProbeSpec } from '../dataplane/runtime/spec.js';
 import type { ProbeTarget } from './probe.js';
 import type { RuntimePodSpec } from './runtimes.js';
+import { ingressControllerCommand } from './ingress-controller.js';
 
 /** The hostname the kubelet gives a pod: spec.hostname, else its name, at most 63 characters. */
 export function podHostname(pod: Pod): string {
@@ -30,6 +33,7 @@ function isClusterDnsPod(pod: Pod): boolean {
  */
 export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, RuntimePodSpec[]> {
   const pods = new Map(cluster.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
+  const nodeNetns = new Map(plan.namespaces.filter((n) => n.role === 'node').map((n) => [n.owner, n.name]));
   const out = new Map<string, RuntimePodSpec[]>();
   for (const place of plan.pods) {
     const pod = pods.get(place.pod);
@@ -37,22 +41,81 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
     const dns = isClusterDnsPod(pod);
     const servers: RuntimePodSpec['servers'][number][] = [];
     const commands: RuntimePodSpec['commands'][number][] = [];
+    const probes: ProbeSpec[] = [];
+    const serve = (protocol: 'TCP' | 'UDP', port: number, container: string): void => {
+      if (servers.some((s) => s.protocol === protocol && s.port === port)) return;
+      servers.push(dns && port === 53 ? { protocol, port, kind: 'dns', log: container, container } : { protocol, port, container });
+    };
     for (const c of runningContainers(pod)) {
+      const own = containerProbes(c, place.ips[0] ?? '');
+      probes.push(...own);
+      // ingress-nginx's controller runs real nginx on the configuration ingress-controller.ts writes.
+      const nginx = ingressControllerCommand(plan.cluster, place.pod, c);
+      if (nginx) {
+        commands.push(nginx);
+        continue;
+      }
       if (c.command.length > 0) {
         commands.push({ container: c.name, argv: [...c.command, ...c.args] });
         continue;
       }
-      for (const p of c.ports) {
-        if (p.protocol !== 'TCP' && p.protocol !== 'UDP') continue;
-        if (servers.some((s) => s.protocol === p.protocol && s.port === p.containerPort)) continue;
-        servers.push(dns && p.containerPort === 53
-          ? { protocol: p.protocol, port: p.containerPort, kind: 'dns', log: c.name }
-          : { protocol: p.protocol, port: p.containerPort });
-      }
+      for (const p of c.ports) if (p.protocol === 'TCP' || p.protocol === 'UDP') serve(p.protocol, p.containerPort, c.name);
+      // The built-in process answers its probes' ports too, as CoreDNS serves /health on
+      // 8080 and /ready on 8181 without declaring them.
+      for (const pr of own) if (pr.check.kind !== 'exec' && pr.check.host === place.ips[0]) serve('TCP', pr.check.port, c.name);
     }
     const list = out.get(place.node) ?? [];
-    list.push({ ref: place.pod, netns: place.netns, hostname: podHostname(pod), servers, commands, healthy: pod.status.ready !== false });
+    list.push({
+      ref: place.pod, netns: place.netns, hostname: podHostname(pod), servers, commands, healthy: pod.status.ready !== false && pod.meta.annotations[UNHEALTHY_ANNOTATION] !== 'true',
+      probes, probeFrom: probes.some((p) => p.check.kind !== 'exec') ? nodeNetns.get(place.node) ?? null : null,
+    });
     out.set(place.node, list);
+  }
+  return out;
+}
+
+/** A pod annotated so starts with its built-in responder's health checks answering 503. */
+export const UNHEALTHY_ANNOTATION = 'knet.dev/unhealthy';
+
+const PROBE_FIELDS: readonly [ProbeKind, 'startupProbe' | 'readinessProbe' | 'livenessProbe'][] = [
+  ['startup', 'startupProbe'], ['readiness', 'readinessProbe'], ['liveness', 'livenessProbe'],
+];
+
+/**
+ * A container's probes as the kubelet resolves them: named ports to the container's port
+ * numbers, an empty host to the pod's IP, seconds to milliseconds. A gRPC probe is checked
+ * as a TCP connection (the built-in responder does not speak the gRPC health protocol);
+ * a probe whose named port the container does not declare is left out (the API server
+ * refuses such a pod).
+ */
+export function containerProbes(c: Container, podIP: string): ProbeSpec[] {
+  const out: ProbeSpec[] = [];
+  const portOf = (port: number | string): number | null => {
+    if (typeof port === 'number') return port;
+    return c.ports.find((p) => p.name === port && p.protocol === 'TCP')?.containerPort ?? null;
+  };
+  for (const [probe, field] of PROBE_FIELDS) {
+    const pr: Probe | null = c[field];
+    if (!pr) continue;
+    const h = pr.handler;
+    let check: ProbeSpec['check'];
+    if (h.kind === 'exec') {
+      if (h.command.length === 0) continue;
+      check = { kind: 'exec', argv: [...h.command] };
+    } else {
+      const port = portOf(h.port);
+      if (port === null || (!podIP && !('host' in h && h.host))) continue;
+      const host = ('host' in h && h.host) || podIP;
+      check = h.kind === 'httpGet' ? { kind: 'http', scheme: h.scheme, host, port, path: h.path || '/' } : { kind: 'tcp', host, port };
+    }
+    out.push({
+      container: c.name, probe, check,
+      initialDelayMs: pr.initialDelaySeconds * 1000,
+      periodMs: Math.max(1, pr.periodSeconds) * 1000,
+      timeoutMs: Math.max(1, pr.timeoutSeconds) * 1000,
+      successThreshold: probe === 'readiness' ? Math.max(1, pr.successThreshold) : 1,
+      failureThreshold: Math.max(1, pr.failureThreshold),
+    });
   }
   return out;
 }

@@ -176,6 +176,8 @@ export interface PodStatus {
   readonly hostIP: IP | '';
   /** The Ready condition as the input states it: true, false, or null when it says nothing. */
   readonly ready: boolean | null;
+  /** Container restarts, when a running cluster's kubelet reports them. */
+  readonly restarts?: number;
 }
 
 export interface Pod extends Base {

@@ -21,6 +21,8 @@ export interface PodContext {
   readonly netns: string;
   hostname: string;
   healthy: boolean;
+  /** Paths the pod's httpGet probes ask besides /healthz: they answer 503 too while unhealthy. */
+  probePaths?: ReadonlySet<string>;
 }
 
 export interface NetexecOptions {
@@ -97,6 +99,7 @@ function send(res: ServerResponse, r: Reply): void {
 async function answer(pod: PodContext, options: NetexecOptions, req: IncomingMessage): Promise<Reply> {
   const url = new URL(req.url ?? '/', 'http://pod');
   const q = url.searchParams;
+  if (!pod.healthy && pod.probePaths?.has(url.pathname)) return text(503, '');
   switch (url.pathname) {
     case '/hostname':
     case '/hostName':

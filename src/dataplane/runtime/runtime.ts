@@ -147,6 +147,7 @@ export class Runtime {
       this.pods.set(p.ref, pod);
     }
     pod.ctx.hostname = p.hostname;
+    pod.ctx.probePaths = new Set(p.probes.flatMap((pr) => (pr.check.kind === 'http' ? [pr.check.path.split('?')[0]!] : [])));
     if (p.healthy !== pod.specHealthy) {
       pod.specHealthy = p.healthy;
       pod.ctx.healthy = p.healthy;
