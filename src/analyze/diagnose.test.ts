@@ -23,6 +23,13 @@ const nodes = (a: string, b: string) => [
   `apiVersion: v1\nkind: Node\nmetadata: {name: node-2}\nspec: {podCIDR: ${b}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.3}]}\n`,
 ];
 
+const STUCK_CHALLENGE = `apiVersion: acme.cert-manager.io/v1
+kind: Challenge
+metadata: {name: shop-tls-1-1-2, namespace: shop}
+spec: {dnsName: shop.example.com, type: HTTP-01, token: TOK, key: TOK.K, solver: {http01: {ingress: {ingressClassName: nginx}}}}
+status: {state: pending, processing: true, presented: true, reason: "Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'"}
+`;
+
 const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[] = [
   {
     rule: 'a healthy app has nothing to report',
@@ -137,12 +144,34 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['error tls acme-http01-unreachable'],
   },
   {
+    rule: 'a Challenge stuck pending with port 80 closed from the internet: tls error naming the hop',
+    docs: [clusterYaml(), ingressNginx('[{name: https, port: 443, targetPort: https}]'), ...web, clusterIssuer('le'),
+      ingress('shop', 'a', 'shop.example.com', 'web', 80, { tls: 'shop-tls', annotations: 'cert-manager.io/cluster-issuer: le' }), STUCK_CHALLENGE],
+    want: ['error tls acme-http01-unreachable', 'error tls acme-challenge-stuck'],
+  },
+  {
+    rule: 'a Challenge stuck pending while port 80 is open in the prediction: tls error, the 404 hint',
+    docs: [clusterYaml(), ingressNginx(), ...web, clusterIssuer('le'), STUCK_CHALLENGE],
+    want: ['error tls acme-challenge-stuck'],
+  },
+  {
     rule: 'HTTP-01 solver class another controller serves: tls error at the issuer',
     docs: [clusterYaml(), ingressNginx(), ...web, clusterIssuer('le', 'traefik'),
       ingress('shop', 'a', 'shop.example.com', 'web', 80, { tls: 'shop-tls', annotations: 'cert-manager.io/cluster-issuer: le' })],
     want: ['error tls acme-http01-class-mismatch'],
   },
 ];
+
+
+describe('a stuck ACME challenge', () => {
+  it('says which hop stops port 80 from the internet, and the fix', () => {
+    const found = diagnose(clusterYaml(), ingressNginx('[{name: https, port: 443, targetPort: https}]'), ...web, clusterIssuer('le'),
+      ingress('shop', 'a', 'shop.example.com', 'web', 80, { tls: 'shop-tls', annotations: 'cert-manager.io/cluster-issuer: le' }), STUCK_CHALLENGE)
+      .find((f) => f.code === 'acme-challenge-stuck')!;
+    expect(found.message).toMatch(/^Challenge shop\/shop-tls-1-1-2 for shop\.example\.com is pending: Waiting for HTTP-01 challenge propagation: wrong status code '404', expected '200'; port 80 of shop\.example\.com from the internet stops at the \S+ layer: /);
+    expect(found.hint).toMatch(/port 80/);
+  });
+});
 
 describe('diagnose names every problem with its layer', () => {
   for (const c of CASES) {

@@ -5,6 +5,7 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import type { Issue, Severity } from '../model/issue.js';
 import { resolvConfOf } from '../core/dns/pod-dns.js';
+import { challengeFindings } from './diagnose-certificates.js';
 import { ingressFindings, tlsFindings } from './diagnose-ingress.js';
 import { podNetworkFindings } from './diagnose-network.js';
 import { policyFindings } from './diagnose-policy.js';
@@ -41,6 +42,7 @@ export function diagnoseCluster(cluster: Cluster, loaded: readonly Issue[], ctx:
     ...policyFindings(ctx),
     ...ingressFindings(ctx),
     ...tlsFindings(ctx, (host) => acmeProbe(ctx, host)),
+    ...challengeFindings(ctx, (host) => acmeProbe(ctx, host)),
   ];
   // The loader reports some conflicts first-hand, with the input's own positions: keep those.
   const seen = new Set(loaded.map((i) => `${i.code}|${i.object ?? ''}`));
