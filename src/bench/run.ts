@@ -11,6 +11,7 @@ import { cluster } from './suites/cluster.js';
 import { dnsService } from './suites/dns-service.js';
 import { dnsWire } from './suites/dns-wire.js';
 import { foundation } from './suites/foundation.js';
+import { ingress } from './suites/ingress.js';
 import { kubeProxy } from './suites/kube-proxy.js';
 import { netpol } from './suites/netpol.js';
 import { policy } from './suites/policy.js';
@@ -27,6 +28,7 @@ const SUITES: readonly BenchSuite[] = [
   probes,
   netpol,
   certs,
+  ingress,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
