@@ -16,7 +16,7 @@ import { parseResolvConf } from '../runtime/resolve.js';
 import type { DnsDataSource, LoadedDns } from './data-source.js';
 import { Forwarder, MAX_CONCURRENT, type Upstream } from './forward.js';
 import type { LogFile } from './query-log.js';
-import { materialize } from './reply-store.js';
+import { materialize, type QueryKey } from './reply-store.js';
 import { DnsResponder, outRecords, plain, withTtl, type Answer, type Client, type Proto } from './responder.js';
 import { scanMessage, setTtls } from './relay.js';
 import { AA, CLASS_IN, RCODE, TC, TYPE, typeName, type OutRecord, type Query } from './wire.js';
@@ -65,7 +65,7 @@ export class ClusterDns extends DnsResponder {
     this.log?.write(`${keys.join('\n')}\n[INFO] plugin/reload: Running configuration SHA512 = ${d.corefileSha512}\nCoreDNS-1.11.3 (knet)\n`);
   }
 
-  protected answer(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: string | null, start: number): Buffer | Promise<Buffer | null> {
+  protected answer(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: QueryKey | null, start: number): Buffer | Promise<Buffer | null> {
     if (q.qclass !== CLASS_IN) return this.reply(q, msg, client, proto, data, key, start, plain(RCODE.REFUSED));
     const d = decide(data, q);
     if (d.kind === 'local') return this.reply(q, msg, client, proto, data, key, start, d.answer);
@@ -73,7 +73,7 @@ export class ClusterDns extends DnsResponder {
   }
 
   /** The forward plugin: one try per upstream, in random order; SERVFAIL when none answers. */
-  private async forward(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: string | null, start: number, block: ServerBlock): Promise<Buffer | null> {
+  private async forward(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: QueryKey | null, start: number, block: ServerBlock): Promise<Buffer | null> {
     const fail = (rcode: number, why: string): Buffer => {
       this.log?.write(`[ERROR] plugin/errors: ${rcode} ${q.qname.toLowerCase()} ${typeName(q.qtype)}: ${why}\n`);
       return this.sent(q, client, proto, start, this.unstored(q, msg, proto, client, plain(rcode)));

@@ -7,6 +7,7 @@ import type { DnsAnswer } from '../../core/dns/message.js';
 import { canonicalName, type QType } from '../../core/dns/names.js';
 import type { DnsDataSource, LoadedDns } from './data-source.js';
 import type { LogFile } from './query-log.js';
+import type { QueryKey } from './reply-store.js';
 import { DnsResponder, outRecords, plain, type Client, type Proto } from './responder.js';
 import { CLASS_IN, RA, RCODE, TYPE, type OutRecord, type Query } from './wire.js';
 
@@ -21,7 +22,7 @@ export class InternetDns extends DnsResponder {
     super(data, log);
   }
 
-  protected answer(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: string | null, start: number): Buffer {
+  protected answer(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: QueryKey | null, start: number): Buffer {
     if (q.qclass !== CLASS_IN) return this.reply(q, msg, client, proto, data, key, start, plain(RCODE.REFUSED, RA));
     const modelled = MODELLED.get(q.qtype);
     let a: DnsAnswer = askServer(data.index, INTERNET_DNS_ADDRESS, q.qname, modelled ?? 'A');

@@ -4,6 +4,7 @@
 import dgram from 'node:dgram';
 import net from 'node:net';
 import type { NetnsSwitch, Protocol } from '../runtime/netns.js';
+import { remoteText } from './query-log.js';
 import type { Client, DnsHandler } from './responder.js';
 
 /** A TCP connection with nothing to read for this long is closed (CoreDNS: 10 s idle). */
@@ -23,6 +24,30 @@ function clientOf(address: string, port: number): Client {
   if (address.startsWith('::ffff:') && address.includes('.')) return { address: address.slice(7), port, family: 4 };
   return { address, port, family: 6 };
 }
+
+/** UDP clients seen lately, by address and port: one object (and log text) each, not one per datagram. */
+class ClientCache {
+  private readonly byAddress = new Map<string, Map<number, Client>>();
+  private size = 0;
+
+  get(address: string, port: number): Client {
+    let ports = this.byAddress.get(address);
+    const hit = ports?.get(port);
+    if (hit) return hit;
+    if (this.size >= CLIENT_CACHE) {
+      this.byAddress.clear();
+      this.size = 0;
+      ports = undefined;
+    }
+    if (!ports) this.byAddress.set(address, (ports = new Map()));
+    const c = clientOf(address, port);
+    const client: Client = { ...c, remote: Buffer.from(remoteText(c.address, c.port, c.family), 'latin1') };
+    ports.set(port, client);
+    this.size++;
+    return client;
+  }
+}
+const CLIENT_CACHE = 4096;
 
 /** Replies go to the address a datagram came from: no name lookup (dgram's default defers each send a tick). */
 function literal(address: string, family: unknown, callback: (e: Error | null, address: string, family: number) => void): void {
@@ -44,9 +69,10 @@ async function listenUdp(fd: number, family: 4 | 6, port: number, handler: DnsHa
   const send = (b: Buffer | null, port: number, address: string): void => {
     if (b) sock.send(b, port, address);
   };
+  const clients = new ClientCache();
   sock.on('message', (msg, rinfo) => {
     try {
-      const r = handler.handle(msg, clientOf(rinfo.address, rinfo.port), 'udp');
+      const r = handler.handle(msg, clients.get(rinfo.address, rinfo.port), 'udp');
       if (r instanceof Promise) r.then((b) => send(b, rinfo.port, rinfo.address), (e: unknown) => complain(label, e));
       else send(r, rinfo.port, rinfo.address);
     } catch (e) {

@@ -18,19 +18,26 @@ export interface StoredReply {
   readonly rcode: number;
   /** The reply's header flags (for the log). */
   readonly flags: number;
-  /** The log line around the query's size (query-log.ts logParts). */
-  readonly logHead: string;
-  readonly logTail: string;
+  /** The log line around the query's size (query-log.ts logParts), as latin1 bytes. */
+  readonly logHead: Buffer;
+  readonly logTail: Buffer;
 }
 
 /**
  * What makes two queries the same question with the same reply, read from the bytes without
  * decoding: transport and client family (truncation and the UDP compression rule), RD/CD,
- * EDNS size and DO, and the question's bytes (the name in the case it was asked, since the
- * reply echoes it, type and class). Ids and EDNS options (cookies) differ between otherwise
- * identical queries and are not part of it. null: not a plain query (the full reader decides).
+ * EDNS size and DO (together `shape`, a small number), and the question's bytes (the name
+ * in the case it was asked, since the reply echoes it, type and class). Ids and EDNS options
+ * (cookies) differ between otherwise identical queries and are not part of it.
  */
-export function queryKey(m: Buffer, proto: 'udp' | 'tcp', family: 4 | 6): string | null {
+export interface QueryKey {
+  readonly shape: number;
+  /** The question section as latin1 text (one flat string: a cheap map key). */
+  readonly question: string;
+}
+
+/** The key of a plain query; null: not a plain query (the full reader decides). */
+export function queryKey(m: Buffer, proto: 'udp' | 'tcp', family: 4 | 6): QueryKey | null {
   if (m.length < 17) return null;
   const flags = m.readUInt16BE(2);
   if ((flags & 0xf800) !== 0 || m.readUInt16BE(4) !== 1 || m.readUInt16BE(6) !== 0 || m.readUInt16BE(8) !== 0) return null;
@@ -46,47 +53,67 @@ export function queryKey(m: Buffer, proto: 'udp' | 'tcp', family: 4 | 6): string
   }
   const end = off + 5; // the root label, type, class
   if (end > m.length) return null;
-  let edns = '-';
+  let shape = (proto === 'udp' ? 0 : 1) | (family === 6 ? 2 : 0) | (flags & 0x0100 ? 4 : 0) | (flags & 0x0010 ? 8 : 0);
   if (additional === 1) {
     // OPT: root name, type 41, class = UDP size, TTL = extended rcode, version, DO and flags.
     if (end + 11 > m.length || m[end] !== 0 || m.readUInt16BE(end + 1) !== 41 || m[end + 6] !== 0) return null;
-    edns = `${m.readUInt16BE(end + 3)}${m[end + 7]! & 0x80 ? 'd' : ''}`;
+    shape |= 16 | (m[end + 7]! & 0x80 ? 32 : 0) | (m.readUInt16BE(end + 3) * 64);
   }
-  return `${proto === 'udp' ? 'u' : 't'}${family}${flags & 0x0110}|${edns}|${m.toString('latin1', 12, end)}`;
+  return { shape, question: m.toString('latin1', 12, end) };
 }
 
 export class ReplyStore {
-  private readonly entries = new Map<string, StoredReply>();
+  /** shape -> question -> reply (two levels: no key string is built per query). */
+  private readonly entries = new Map<number, Map<string, StoredReply>>();
+  private count = 0;
 
   /** `capacity`: CoreDNS's cache holds 9,984 successes and as many denials. */
   constructor(private readonly capacity = 2 * 9984) {}
 
   get size(): number {
-    return this.entries.size;
+    return this.count;
   }
 
   /** The entry for `key` if it is still good at `now` for data `generation`. */
-  get(key: string, now: number, generation: number): StoredReply | undefined {
-    const e = this.entries.get(key);
+  get(key: QueryKey, now: number, generation: number): StoredReply | undefined {
+    const byQuestion = this.entries.get(key.shape);
+    const e = byQuestion?.get(key.question);
     if (!e) return undefined;
     if (e.generation === null ? now >= e.expiresAt || remainingTtl(e, now) <= 0 : e.generation !== generation) {
-      this.entries.delete(key);
+      byQuestion!.delete(key.question);
+      this.count--;
       return undefined;
     }
     return e;
   }
 
-  set(key: string, reply: StoredReply): void {
-    if (this.entries.size >= this.capacity && !this.entries.has(key)) {
-      // The oldest goes (CoreDNS evicts a random entry of the shard).
-      const oldest = this.entries.keys().next().value;
-      if (oldest !== undefined) this.entries.delete(oldest);
+  set(key: QueryKey, reply: StoredReply): void {
+    let byQuestion = this.entries.get(key.shape);
+    if (!byQuestion) this.entries.set(key.shape, (byQuestion = new Map()));
+    if (!byQuestion.has(key.question)) {
+      if (this.count >= this.capacity) this.evict();
+      this.count++;
     }
-    this.entries.set(key, reply);
+    byQuestion.set(key.question, reply);
   }
 
   clear(): void {
     this.entries.clear();
+    this.count = 0;
+  }
+
+  /** An old entry goes: the first stored of the first shape (CoreDNS evicts a random entry of the shard). */
+  private evict(): void {
+    for (const [shape, byQuestion] of this.entries) {
+      const oldest = byQuestion.keys().next().value;
+      if (oldest === undefined) {
+        this.entries.delete(shape);
+        continue;
+      }
+      byQuestion.delete(oldest);
+      this.count--;
+      return;
+    }
   }
 }
 

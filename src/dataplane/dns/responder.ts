@@ -5,8 +5,8 @@
 // rcode, flags, size and duration in CoreDNS's format.
 import type { RR } from '../../core/dns/message.js';
 import type { LoadedDns, DnsDataSource } from './data-source.js';
-import { goSeconds, logParts, queryLogLine, remoteText, type LogFile } from './query-log.js';
-import { materialize, queryKey, ReplyStore, type StoredReply } from './reply-store.js';
+import { logParts, queryLogLine, remoteText, type LogFile } from './query-log.js';
+import { materialize, queryKey, ReplyStore, type QueryKey, type StoredReply } from './reply-store.js';
 import {
   CD, encodeReply, parseQuery, QR, RCODE, RD, replyLimit, TYPE,
   type OutRecord, type Query, type Reply,
@@ -16,6 +16,8 @@ export interface Client {
   readonly address: string;
   readonly port: number;
   readonly family: 4 | 6;
+  /** `address:port` as the log writes it (remoteText, latin1), when the transport keeps it per client. */
+  readonly remote?: Buffer;
 }
 
 export type Proto = 'udp' | 'tcp';
@@ -53,7 +55,7 @@ export abstract class DnsResponder implements DnsHandler {
       if (hit) {
         const id = msg.readUInt16BE(0);
         const out = materialize(hit, id, start);
-        this.log?.write(`[INFO] ${remoteText(client.address, client.port, client.family)} - ${id} ${hit.logHead}${msg.length}${hit.logTail}${goSeconds((performance.now() - start) / 1000)}\n`);
+        this.log?.writeQuery(client.remote ?? Buffer.from(remoteText(client.address, client.port, client.family), 'latin1'), id, hit.logHead, msg.length, hit.logTail, (performance.now() - start) / 1000);
         return out;
       }
     }
@@ -66,10 +68,10 @@ export abstract class DnsResponder implements DnsHandler {
   }
 
   /** Works out the reply to a query no stored reply answers; `key` null: not to be stored. */
-  protected abstract answer(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: string | null, start: number): Buffer | Promise<Buffer | null>;
+  protected abstract answer(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: QueryKey | null, start: number): Buffer | Promise<Buffer | null>;
 
   /** Encodes an answer, stores it (cache entry or data-bound), logs and returns the bytes. */
-  protected reply(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: string | null, start: number, a: Answer): Buffer {
+  protected reply(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: QueryKey | null, start: number, a: Answer): Buffer {
     const enc = this.encode(q, msg, proto, client, a);
     const stored = this.storeReply(q, proto, key, start, enc.bytes, enc.ttlOffsets, a.cacheTtl, data.generation);
     return this.sent(q, client, proto, start, materialize(stored, q.id, start));
@@ -79,14 +81,14 @@ export abstract class DnsResponder implements DnsHandler {
    * Keeps a reply (id 0) for the next identical question: a cache entry (`cacheTtl` seconds,
    * counting down, outliving data reloads), or, with `cacheTtl` null, until the data changes.
    */
-  protected storeReply(q: Query, proto: Proto, key: string | null, start: number, bytes: Buffer, ttlOffsets: readonly number[], cacheTtl: number | null, generation: number): StoredReply {
+  protected storeReply(q: Query, proto: Proto, key: QueryKey | null, start: number, bytes: Buffer, ttlOffsets: readonly number[], cacheTtl: number | null, generation: number): StoredReply {
     const word = bytes.readUInt16BE(2);
     const { head, tail } = logParts(q, proto, word & 0xf, word & ~0xf, bytes.length);
     const stored: StoredReply = {
       bytes, ttlOffsets, ttl: cacheTtl ?? 0, storedAt: start,
       expiresAt: cacheTtl === null ? Infinity : start + cacheTtl * 1000,
       generation: cacheTtl === null ? generation : null,
-      rcode: word & 0xf, flags: word & ~0xf, logHead: head, logTail: tail,
+      rcode: word & 0xf, flags: word & ~0xf, logHead: Buffer.from(head, 'latin1'), logTail: Buffer.from(tail, 'latin1'),
     };
     if (key !== null) this.store.set(key, stored);
     return stored;
