@@ -11,7 +11,7 @@
 // Services: 7.1 s against 1.3 s; README "kube-proxy").
 import { nftAffinitySet, nftEndpointChain, nftServiceChains } from './kube-proxy-names.js';
 import type { NodeProgram, PortProgram } from './kube-proxy-program.js';
-import { diffTables, goneChains } from './nft-diff.js';
+import { diffTables, goneChains, type DiffOptions } from './nft-diff.js';
 import type { NftChain, NftSet, NftSetSpec, NftTable, NftTransaction } from './nft-model.js';
 
 export const KUBE_PROXY_TABLE = 'kube-proxy';
@@ -150,10 +150,13 @@ export function assembleTable(fixed: NftTable, fragments: Iterable<PortFragment>
  * chains no longer wanted are flushed, and deleted later: `staleChains`), so one
  * endpoint change costs the same in a 10,000-Service table as in a small one.
  */
-export function diffKubeProxy(prev: KubeProxyState, next: KubeProxyState): NftTransaction {
+export function diffKubeProxy(prev: KubeProxyState, next: KubeProxyState, form: DiffOptions = FAST_FORM): NftTransaction {
   const [before, after] = changedParts(prev, next);
-  return diffTables(before, after, { ruleBlocks: true, keepGoneChains: true });
+  return diffTables(before, after, form);
 }
+
+/** What `diffKubeProxy` writes by default (the bench compares it with `{}`: `add rule` lines, deletes at once). */
+const FAST_FORM: DiffOptions = { ruleBlocks: true, keepGoneChains: true };
 
 /**
  * The chains `diffKubeProxy(prev, next)` flushes and leaves: kube-proxy deletes stale
