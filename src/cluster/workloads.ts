@@ -38,7 +38,10 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
     if (w.kind === 'ReplicaSet' && w.meta.ownerReferences.some((r) => r.kind === 'Deployment')) continue;
     switch (w.kind) {
       case 'Deployment': {
-        const hash = templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}`);
+        // The whole template counts, annotations too (`kubectl rollout restart` changes one);
+        // annotation-less templates hash as they always did.
+        const annotations = Object.keys(w.template.annotations).length > 0 ? `:${JSON.stringify(w.template.annotations)}` : '';
+        const hash = templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}${annotations}`);
         const rsName = `${w.meta.name}-${hash}`;
         const rsLabels = { ...w.template.labels, 'pod-template-hash': hash };
         const rs: Workload = {

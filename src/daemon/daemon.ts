@@ -8,6 +8,9 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import type { Cluster } from '../cluster/fill-in.js';
 import { hasReadinessGate, withReadiness, type ReportedPod } from '../cluster/readiness.js';
+import { deploymentOf, podsToRetire, RETIRING_ANNOTATION, rolloutStep } from '../cluster/rollout.js';
+import { toWire } from '../cluster/wire.js';
+import type { Pod } from '../model/types.js';
 import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
 import { planTopology } from '../compile/topology.js';
 import type { TopologyPlan } from '../compile/topology-plan.js';
@@ -28,7 +31,7 @@ import { applyNetwork, clusterNamespaces, diffNetwork, type NetworkReport } from
 import { dnsDataPath, stateDir } from './paths.js';
 import { probeAll, type ProbeResult } from './probe.js';
 import { internetDnsPod, INTERNET_RUNTIME, RuntimeSupervisor, type RuntimeFailure } from './runtimes.js';
-import { loadState, saveState, type ClusterState, type ObjectId } from './state.js';
+import { loadState, saveState, type ClusterState, type ObjectId, type StoredObject } from './state.js';
 import { applyObjects, canonical, deleteObjects, type StoreOutcome } from './store-ops.js';
 import { probeTargets, runtimePods } from './workloads-view.js';
 import { syncIngressControllers } from './ingress-controller.js';
@@ -203,6 +206,7 @@ export class Daemon {
       this.readinessQueued = false;
       if (this.closed) return;
       await this.syncEndpoints();
+      await this.advanceRollouts();
     }).catch((e: unknown) => this.log(`readiness sync failed: ${(e as Error).message}`));
   }
 
@@ -266,14 +270,48 @@ export class Daemon {
 
   private async change(outcome: StoreOutcome): Promise<ChangeResult> {
     if (!outcome.state || !outcome.cluster || outcome.state === this.state) return { outcome, reconcile: null };
-    await saveState(outcome.state);
-    this.state = outcome.state;
-    this.cluster = outcome.cluster;
-    this.plan = planFor(outcome.cluster, this.name);
+    let state = outcome.state;
+    let cluster = outcome.cluster;
+    // A Deployment whose template changed: its old pods keep serving until new ones are Ready.
+    const retire = podsToRetire(this.observed, cluster);
+    if (retire.length > 0) {
+      const kept = (this.state.retiring ?? []).filter((o) => cluster.pods.every((p) => !sameObject(o, p)));
+      const before = this.observed.workloads;
+      const deployments = retire.map((p) => deploymentOf(p, before) ?? '');
+      // The new pods' addresses are handed out again around the old ones that stay.
+      const pods = Object.fromEntries(Object.entries(state.assignments.pods).filter(([ref]) => ref in this.state.assignments.pods));
+      state = { ...state, retiring: [...kept, ...retire.map((p, i) => retiringObject(p, deployments[i]!))], assignments: { ...state.assignments, pods } };
+      cluster = desiredFromState(state).cluster;
+      state = { ...state, assignments: assignmentsOf(cluster) };
+      this.log(`rollout: ${retire.length} old pod${retire.length === 1 ? '' : 's'} keep serving until the new ones are Ready (${[...new Set(deployments)].join(', ')})`);
+    }
+    const result = { outcome, reconcile: await this.adoptState(state, cluster) };
+    await this.advanceRollouts();
+    return result;
+  }
+
+  /** Makes a new state the daemon's: stored first, then the data plane brought to it. */
+  private async adoptState(state: ClusterState, cluster: Cluster): Promise<ReconcileReport> {
+    await saveState(state);
+    this.state = state;
+    this.cluster = cluster;
+    this.plan = planFor(cluster, this.name);
     for (const fn of this.listeners) fn();
     const before = new Set(await clusterNamespaces(this.name));
-    const reconcile = await this.reconcile(before, () => {});
-    return { outcome, reconcile };
+    return this.reconcile(before, () => {});
+  }
+
+  /** Retires the old pods the pods' Ready now allows (cluster/rollout.ts); called in the queue. */
+  private async advanceRollouts(): Promise<void> {
+    const retiring = this.state.retiring ?? [];
+    if (retiring.length === 0) return;
+    const refs = new Set(retiring.map(objectRef));
+    const step = rolloutStep(this.observed, refs);
+    if (step.retire.length === 0) return;
+    const going = new Set(step.retire);
+    const state = { ...this.state, generation: this.state.generation + 1, retiring: retiring.filter((o) => !going.has(objectRef(o))) };
+    this.log(`rollout: ${step.retire.join(', ')} retired${step.progress.length ? `; ${step.progress.join('; ')}` : ''}`);
+    await this.adoptState(state, desiredFromState(state).cluster);
   }
 
   /**
@@ -307,6 +345,13 @@ export class Daemon {
       const going = new Set([...diff.remove, ...diff.create]);
       const keep = new Map([...wanted].map(([node, pods]) => [node, pods.filter((p) => !going.has(p.netns))]));
       await this.runtimes.sync(keep);
+    }
+    if (diff.remove.length > 0 && !diff.rebuild) {
+      // Endpoints leave the rules before their pods go (the kubelet kills a pod after its
+      // endpoint is terminating); pods about to be made are not in the rules yet either.
+      const making = new Set(diff.create);
+      const notYet = plan.pods.filter((p) => making.has(p.netns)).map((p): [string, ReportedPod] => [p.pod, { ready: false, restarts: 0 }]);
+      await this.kubeProxy.sync(withReadiness(this.cluster, new Map([...this.reported, ...notYet])), plan);
     }
     const network = await applyNetwork(plan, diff);
     const nodes = this.cluster.nodes.length;
@@ -402,6 +447,23 @@ export class Daemon {
     this.queue = run.catch(() => undefined);
     return run;
   }
+}
+
+/** A retiring pod as stored: its wire form as it runs (node, IP), marked with its Deployment. */
+function retiringObject(pod: Pod, deployment: string): StoredObject {
+  const wire = toWire(pod) as Record<string, unknown>;
+  const meta = (wire['metadata'] ?? {}) as Record<string, unknown>;
+  const annotations = { ...(meta['annotations'] as Record<string, string> | undefined), [RETIRING_ANNOTATION]: deployment };
+  return { file: '<rolling update>', line: 0, col: 0, value: { ...wire, metadata: { ...meta, annotations } } };
+}
+
+function objectRef(o: StoredObject): string {
+  const meta = (o.value['metadata'] ?? {}) as Record<string, unknown>;
+  return `${String(meta['namespace'] ?? 'default')}/${String(meta['name'] ?? '')}`;
+}
+
+function sameObject(o: StoredObject, p: Pod): boolean {
+  return objectRef(o) === `${p.meta.namespace}/${p.meta.name}`;
 }
 
 function planFor(cluster: Cluster, name: string): TopologyPlan {

@@ -26,8 +26,9 @@ export interface DesiredInput {
 
 export const FLAGS_FILE = '<knet up flags>';
 
-export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments'>): { cluster: Cluster; issues: Issue[] } {
-  return desiredCluster({ objects: state.objects.map(toRawObject), overrides: state.overrides, assignments: state.assignments });
+export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments' | 'retiring'>): { cluster: Cluster; issues: Issue[] } {
+  const objects = [...state.objects, ...(state.retiring ?? [])].map(toRawObject);
+  return desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments });
 }
 
 export function desiredCluster(input: DesiredInput): { cluster: Cluster; issues: Issue[] } {

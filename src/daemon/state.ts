@@ -49,6 +49,11 @@ export interface ClusterState {
   readonly overrides: Overrides;
   readonly objects: readonly StoredObject[];
   readonly assignments: Assignments;
+  /**
+   * Pods of a Deployment's old ReplicaSet still serving during a rolling update, as they
+   * run (wire form); they go as the new pods become Ready (cluster/rollout.ts).
+   */
+  readonly retiring?: readonly StoredObject[];
 }
 
 export function emptyState(name: string, overrides: Overrides = {}): ClusterState {

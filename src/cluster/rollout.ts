@@ -1,0 +1,94 @@
+// A Deployment's rolling update, gated on readiness, as the deployment controller paces it:
+// when a Deployment's pod template changes, the new ReplicaSet's pods start at once and the
+// old ReplicaSet's pods keep running and serving ("retiring") until enough new pods are
+// Ready: at every step at most maxUnavailable of the wanted replicas may be missing among
+// Ready pods, counting both sets. The new pods all start at once (a surge of the whole
+// ReplicaSet, where the controller adds maxSurge at a time); the old ones go as the new
+// ones become Ready, not-ready ones first. `Recreate` replaces all pods at once.
+import type { Pod, Workload } from '../model/types.js';
+import type { Cluster } from './fill-in.js';
+
+const refOf = (p: { meta: { namespace: string; name: string } }): string => `${p.meta.namespace}/${p.meta.name}`;
+
+/** On a retiring pod: the Deployment (`ns/name`) whose old ReplicaSet it belonged to. */
+export const RETIRING_ANNOTATION = 'knet.dev/retiring-from';
+
+/** The Deployment (`ns/name`) a generated pod belongs to, through its ReplicaSet. */
+export function deploymentOf(pod: Pod, workloads: readonly Workload[]): string | null {
+  const retiring = pod.meta.annotations[RETIRING_ANNOTATION];
+  if (retiring) return retiring;
+  const rs = pod.meta.ownerReferences.find((o) => o.kind === 'ReplicaSet');
+  if (!rs) return null;
+  const set = workloads.find((w) => w.kind === 'ReplicaSet' && w.meta.namespace === pod.meta.namespace && w.meta.name === rs.name);
+  const d = set?.meta.ownerReferences.find((o) => o.kind === 'Deployment');
+  return d ? `${pod.meta.namespace}/${d.name}` : null;
+}
+
+function strategyOf(d: Workload): { recreate: boolean; maxUnavailable: number } {
+  const spec = (d.raw?.value['spec'] ?? {}) as Record<string, unknown>;
+  const strategy = (spec['strategy'] ?? {}) as Record<string, unknown>;
+  if (strategy['type'] === 'Recreate') return { recreate: true, maxUnavailable: d.replicas };
+  const rolling = (strategy['rollingUpdate'] ?? {}) as Record<string, unknown>;
+  const raw = rolling['maxUnavailable'] ?? '25%';
+  const n = typeof raw === 'number' ? raw : /^\d+%$/.test(String(raw)) ? Math.floor((d.replicas * Number(String(raw).slice(0, -1))) / 100) : 0;
+  return { recreate: false, maxUnavailable: Math.max(0, Math.min(d.replicas, n)) };
+}
+
+/**
+ * The pods a change starts retiring: pods of a Deployment that is still there but whose
+ * template changed (its pods are now others), running with an address.
+ */
+export function podsToRetire(before: Cluster, after: Cluster): Pod[] {
+  const stay = new Set(after.pods.map(refOf));
+  const deployments = new Map(after.workloads.filter((w) => w.kind === 'Deployment').map((w) => [refOf(w), w]));
+  return before.pods.filter((p) => {
+    if (stay.has(refOf(p)) || p.status.podIPs.length === 0 || p.status.phase !== 'Running') return false;
+    const d = deploymentOf(p, before.workloads);
+    const now = d ? deployments.get(d) : undefined;
+    return now !== undefined && !strategyOf(now).recreate && after.pods.some((q) => deploymentOf(q, after.workloads) === d);
+  });
+}
+
+export interface RolloutStep {
+  /** Retiring pods that may go now. */
+  readonly retire: readonly string[];
+  /** One line per Deployment still rolling, for the log. */
+  readonly progress: readonly string[];
+}
+
+/**
+ * Which retiring pods may go, given the pods' Ready now: per Deployment, Ready pods (new and
+ * old) must stay at least replicas - maxUnavailable; the rest of the old ones go, not-ready
+ * first. A retiring pod whose Deployment is gone goes at once.
+ */
+export function rolloutStep(cluster: Cluster, retiring: ReadonlySet<string>): RolloutStep {
+  const byDeployment = new Map<string, { old: Pod[]; fresh: Pod[] }>();
+  for (const p of cluster.pods) {
+    const d = deploymentOf(p, cluster.workloads);
+    if (!d) continue;
+    const g = byDeployment.get(d) ?? { old: [], fresh: [] };
+    (retiring.has(refOf(p)) ? g.old : g.fresh).push(p);
+    byDeployment.set(d, g);
+  }
+  const retire: string[] = [];
+  const progress: string[] = [];
+  for (const [d, g] of byDeployment) {
+    if (g.old.length === 0) continue;
+    const deployment = cluster.workloads.find((w) => w.kind === 'Deployment' && refOf(w) === d);
+    if (!deployment) {
+      retire.push(...g.old.map(refOf));
+      continue;
+    }
+    const { maxUnavailable } = strategyOf(deployment);
+    const freshReady = g.fresh.filter((p) => p.status.ready === true).length;
+    const oldReady = g.old.filter((p) => p.status.ready === true);
+    // Ready pods must stay >= replicas - maxUnavailable; old Ready ones beyond that may go.
+    const keepReady = Math.max(0, deployment.replicas - maxUnavailable - freshReady);
+    const goingReady = freshReady >= deployment.replicas ? oldReady.length : Math.max(0, oldReady.length - keepReady);
+    const leaving = [...g.old.filter((p) => p.status.ready !== true), ...oldReady.slice(0, goingReady)];
+    retire.push(...leaving.map(refOf));
+    const left = g.old.length - leaving.length;
+    if (left > 0) progress.push(`deployment ${d}: ${freshReady} of ${deployment.replicas} new pods ready, ${left} old pod${left === 1 ? '' : 's'} still serving`);
+  }
+  return { retire, progress };
+}
