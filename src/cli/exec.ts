@@ -6,6 +6,8 @@ import type { Command } from 'commander';
 import { request } from '../daemon/client.js';
 import type { ExecTargets } from '../daemon/workloads-view.js';
 import { execInNetns } from '../dataplane/exec.js';
+import { existsSync } from 'node:fs';
+import { caBundlePath } from '../daemon/paths.js';
 import { CliError, type Io } from './output.js';
 import { daemonAction, pickCluster, requireRoot, withCluster } from './source.js';
 
@@ -39,6 +41,13 @@ export async function runExec(io: Io, target: string, command: readonly string[]
   const res = await request<ExecTargets & { message?: string }>(cluster, 'GET', '/apis/knet.dev/v1alpha1/targets');
   if (res.status !== 200) throw new CliError(`error: cluster ${cluster}: ${res.body.message ?? `HTTP ${res.status}`}`);
   const where = resolveTarget(res.body, target, o.namespace || 'default', o.container);
+  // On the internet side (which reaches no real CA) curl and openssl trust knet's internet CA
+  // and Pebble's root, so ACME certificates verify.
+  const bundle = caBundlePath(cluster);
+  if (where.netns === res.body.internet && existsSync(bundle)) {
+    process.env['CURL_CA_BUNDLE'] = bundle;
+    process.env['SSL_CERT_FILE'] = bundle;
+  }
   // The program owns the terminal: ^C is for it, not for knet.
   const ignore = (): void => {};
   process.on('SIGINT', ignore);

@@ -385,12 +385,13 @@ ip -n knet-demo-pod-72b86496 route replace default via 10.244.0.1 dev eth0
 });
 
 describe('planTopology: the outside world, files and tables', () => {
-  it('the internet side holds the upstream DNS and client addresses behind the fabric\'s br-inet', () => {
+  it('the internet side holds the upstream DNS, client and ACME server addresses behind the fabric\'s br-inet', () => {
     const inet = plan('calico').namespaces.find((ns) => ns.role === 'inet')!;
     expect(renderNetns(inet)).toBe(text(`
 # knet-demo-inet (inet)
 ip -n knet-demo-inet addr add 203.0.113.53/24 dev eth0
 ip -n knet-demo-inet addr add 203.0.113.100/24 dev eth0
+ip -n knet-demo-inet addr add 203.0.113.10/24 dev eth0
 ip -n knet-demo-inet link set dev lo up
 ip -n knet-demo-inet link set dev eth0 up
 ip -n knet-demo-inet route replace default via 203.0.113.1 dev eth0

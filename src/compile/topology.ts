@@ -3,6 +3,7 @@
 // datacenter (br-nodes to every node, br-inet to the "internet"), a namespace per node and
 // per pod, and in the nodes what calico, flannel, Azure CNI or kubenet would have installed.
 import type { Cluster } from '../cluster/fill-in.js';
+import { ACME_SERVER_ADDRESS } from '../core/certs/acme-server.js';
 import { cidrContains, nthAddress, parseCidr, type Cidr, type IP } from '../model/ip.js';
 import { refOf, type ClusterConfig, type Node, type Pod, type Ref } from '../model/types.js';
 import { masqueradeRuleset, MASQ_TABLE } from './masquerade.js';
@@ -25,6 +26,8 @@ export const INTERNET = {
   gateway: '203.0.113.1' as IP,
   upstreamDns: '203.0.113.53' as IP,
   client: '203.0.113.100' as IP,
+  /** The ACME server (Pebble), where Let's Encrypt's names resolve (core/certs/acme-server.ts). */
+  acme: ACME_SERVER_ADDRESS,
 };
 
 /** Calico, AWS and Azure point a pod's default route at this address no interface holds. */
@@ -210,6 +213,7 @@ function planFabric(fabric: Draft, inet: Draft, nodes: readonly NodeInfo[], conf
   inet.up.push('eth0');
   inet.addresses.push({ dev: 'eth0', cidr: `${INTERNET.upstreamDns}/${INTERNET.subnet.prefix}` });
   inet.addresses.push({ dev: 'eth0', cidr: `${INTERNET.client}/${INTERNET.subnet.prefix}` });
+  inet.addresses.push({ dev: 'eth0', cidr: `${INTERNET.acme}/${INTERNET.subnet.prefix}` });
   inet.routes.push({ kind: 'via', dst: 'default', via: INTERNET.gateway, dev: 'eth0', onlink: false });
 }
 

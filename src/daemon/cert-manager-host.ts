@@ -26,7 +26,7 @@ export function daemonCertManagerHost(daemon: Daemon, caFile: string): CertManag
   };
   const transport = (): Transport => netnsTransport(sw, where(), { ca: ca(), timeoutMs: 5000 });
   return {
-    cluster: () => daemon.cluster,
+    cluster: () => daemon.observed,
     write: async (upserts, deletes) => {
       if (upserts.length > 0) {
         const r = await daemon.apply([{ name: 'cert-manager', text: upserts.map((u) => JSON.stringify(u)).join('\n---\n') }]);

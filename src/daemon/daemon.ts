@@ -4,7 +4,15 @@
 // Every change goes through one queue, so the API's requests, the periodic check and
 // shutdown never interleave. The state is persisted before the data plane is touched:
 // after a crash the next daemon reconciles to it.
+import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { ACME_SERVER_ADDRESS, LETS_ENCRYPT_HOSTS } from '../core/certs/acme-server.js';
+import { preparePebble, type PebbleSetup } from '../dataplane/acme/pebble.js';
+import { INTERNET_DNS_ADDRESS } from '../dataplane/dns/internet-dns.js';
+import { runDir } from '../dataplane/run-state.js';
+import { CertManagerController } from './cert-manager.js';
+import { daemonCertManagerHost } from './cert-manager-host.js';
 import { rm } from 'node:fs/promises';
 import type { Cluster } from '../cluster/fill-in.js';
 import { hasReadinessGate, withReadiness, type ReportedPod } from '../cluster/readiness.js';
@@ -28,9 +36,9 @@ import { parseText } from '../model/source.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
 import { withStaticNeighbours } from './static-neighbours.js';
 import { applyNetwork, clusterNamespaces, diffNetwork, type NetworkReport } from './network.js';
-import { dnsDataPath, stateDir } from './paths.js';
+import { caBundlePath, dnsDataPath, stateDir } from './paths.js';
 import { probeAll, type ProbeResult } from './probe.js';
-import { internetDnsPod, INTERNET_RUNTIME, RuntimeSupervisor, type RuntimeFailure } from './runtimes.js';
+import { internetDnsPod, INTERNET_RUNTIME, RuntimeSupervisor, type RuntimeFailure, type RuntimePodSpec } from './runtimes.js';
 import { loadState, saveState, type ClusterState, type ObjectId, type StoredObject } from './state.js';
 import { applyObjects, canonical, deleteObjects, type StoreOutcome } from './store-ops.js';
 import { probeTargets, runtimePods } from './workloads-view.js';
@@ -98,6 +106,9 @@ export class Daemon {
   /** The Ready of every pod as the data plane was last synced with it. */
   private syncedReady = new Map<string, boolean | null>();
   private readinessQueued = false;
+  /** Pebble on the internet side (null when Debian's pebble is not installed). */
+  private pebble: PebbleSetup | null = null;
+  private certManager: CertManagerController | null = null;
 
   private constructor(readonly name: string, state: ClusterState, readonly log: (line: string) => void) {
     this.state = state;
@@ -128,9 +139,11 @@ export class Daemon {
       }
       const adopted = this.runtimes.adopt();
       if (adopted.length > 0) this.log(`adopted the runtimes of ${adopted.join(', ')}`);
+      await this.preparePebble();
       const report = await this.reconcile(null, progress);
       this.timer = setInterval(() => this.kick(), CHECK_EVERY_MS);
       this.timer.unref();
+      this.startCertManager();
       return report;
     });
   }
@@ -157,6 +170,7 @@ export class Daemon {
   shutdown(): Promise<{ namespaces: number; killed: number }> {
     return this.serial(async () => {
       this.closed = true;
+      this.certManager?.stop();
       if (this.timer) clearInterval(this.timer);
       this.flows.stop();
       await this.runtimes.stopAll(true);
@@ -168,6 +182,7 @@ export class Daemon {
 
   /** Stops the loops without touching the cluster (SIGTERM: the next daemon adopts it). */
   stop(): void {
+    this.certManager?.stop();
     this.closed = true;
     if (this.timer) clearInterval(this.timer);
     this.flows.stop();
@@ -184,6 +199,48 @@ export class Daemon {
     const observed = withReadiness(this.cluster, this.reported);
     this.observedOf = { cluster: this.cluster, version: this.reportVersion, observed };
     return observed;
+  }
+
+  /**
+   * Pebble, Let's Encrypt's test ACME server, for the internet side: its certificate from
+   * knet's internet CA for Let's Encrypt's names; it runs in the internet runtime.
+   */
+  private async preparePebble(): Promise<void> {
+    if (spawnSync('sh', ['-c', 'command -v pebble']).status !== 0) {
+      this.log('acme: Debian\'s pebble is not installed (apt-get install pebble): ACME issuers will not issue; SelfSigned and CA issuers do');
+      return;
+    }
+    try {
+      this.pebble = await preparePebble({ dir: internetDir(this.name), address: ACME_SERVER_ADDRESS, dnsServer: `${INTERNET_DNS_ADDRESS}:53`, names: [...LETS_ENCRYPT_HOSTS] });
+    } catch (e) {
+      this.log(`acme: cannot prepare Pebble: ${(e as Error).message}`);
+    }
+  }
+
+  /**
+   * cert-manager: a pass on every change and every few seconds; then the CA bundle internet
+   * clients trust (knet's internet CA and Pebble's issuing root) is written for `knet exec internet`.
+   */
+  private startCertManager(): void {
+    if (this.closed) return;
+    const host = daemonCertManagerHost(this, join(internetDir(this.name), 'internet-ca.pem'));
+    this.certManager = new CertManagerController(host);
+    this.certManager.start();
+    this.onChange(() => this.certManager?.kick());
+    if (!this.pebble) return;
+    const internetCaPem = this.pebble.ca.certPem;
+    void (async () => {
+      for (let i = 0; i < 100 && !this.closed; i++) {
+        const root = await host.acmeRoot();
+        if (root) {
+          await writeFileAtomic(caBundlePath(this.name), `${internetCaPem.trim()}\n${root.trim()}\n`);
+          this.log(`acme: internet clients trust ${caBundlePath(this.name)} (knet's internet CA and Pebble's root)`);
+          return;
+        }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      this.log('acme: Pebble did not give its root: no CA bundle for internet clients');
+    })();
   }
 
   /** What the kubelets reported, per pod (for readers that fill the cluster in themselves). */
@@ -334,7 +391,7 @@ export class Daemon {
     const diff = await diffNetwork(plan);
     const wanted = runtimePods(this.cluster, plan);
     // The internet's resolver (203.0.113.53) runs in a runtime of its own, with the CoreDNS pods' data.
-    wanted.set(INTERNET_RUNTIME, [internetDnsPod(inetNetns(this.name))]);
+    wanted.set(INTERNET_RUNTIME, [internetDnsPod(inetNetns(this.name)), ...(this.pebble ? [pebblePod(inetNetns(this.name), this.pebble)] : [])]);
     await this.writeDnsData();
     if (diff.rebuild) {
       this.log(`network: rebuilding (${diff.rebuild})`);
@@ -464,6 +521,16 @@ function objectRef(o: StoredObject): string {
 
 function sameObject(o: StoredObject, p: Pod): boolean {
   return objectRef(o) === `${p.meta.namespace}/${p.meta.name}`;
+}
+
+/** Where Pebble's files and the internet clients' CA bundle live. */
+export function internetDir(cluster: string): string {
+  return join(runDir(cluster), 'internet');
+}
+
+/** Pebble as a command of the internet runtime (restarted with back-off, logged like a container). */
+function pebblePod(netns: string, setup: PebbleSetup): RuntimePodSpec {
+  return { ref: 'knet_internet/acme', netns, hostname: 'acme', servers: [], commands: [{ container: 'pebble', argv: [...setup.argv] }], healthy: true };
 }
 
 function planFor(cluster: Cluster, name: string): TopologyPlan {

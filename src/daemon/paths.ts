@@ -64,3 +64,8 @@ export function checkName(cluster: string): string | null {
     return (e as Error).message;
   }
 }
+
+/** The CA bundle internet clients trust: knet's internet CA and Pebble's issuing root (written by the daemon). */
+export function caBundlePath(cluster: string): string {
+  return `/run/knet-${cluster}/internet/ca.pem`;
+}

@@ -8,6 +8,7 @@ import type { Inventory } from '../../model/types.js';
 import { buildClusterRecords, type ClusterRecords } from './cluster-records.js';
 import { kubeadmDnsConfig, parseCorefile, type DnsServerConfig, type ServerBlock } from './corefile.js';
 import { askInternet, buildInternet, type Internet } from './internet.js';
+import { withAcmeServerRecords } from '../certs/acme-server.js';
 import { serveKubernetes } from './kubernetes-plugin.js';
 import type { DnsAnswer, RR } from './message.js';
 import { canonicalName, fqdn, inZone, RR_TYPES, type QType, type RRType } from './names.js';
@@ -37,7 +38,7 @@ export function buildDnsIndex(inv: DnsInput): DnsIndex {
   for (const s of kubeDns?.slices ?? []) for (const a of s.addresses) serverIPs.add(a.ip);
   const index: DnsIndex = {
     config, records, serverIPs, issues,
-    internet: buildInternet(inv.config.externalRecords),
+    internet: buildInternet(withAcmeServerRecords(inv.config.externalRecords)),
     clusterDomain: inv.config.clusterDomain,
     clusterRanges: [...inv.config.serviceSubnets, inv.config.podSubnet],
     upstream: (name, type) => resolveName(index, name, type).answers,

@@ -10,8 +10,8 @@ import { join } from 'node:path';
 import { createCsr, newPrivateKeyPem, selfSign, signWithCa } from './x509.js';
 
 /** Where Pebble listens on the internet side (a documentation address, like the resolver's). */
-export const ACME_SERVER_ADDRESS = '203.0.113.10';
-export const LETS_ENCRYPT_HOSTS = ['acme-v02.api.letsencrypt.org', 'acme-staging-v02.api.letsencrypt.org'] as const;
+import { LETS_ENCRYPT_HOSTS } from '../../core/certs/acme-server.js';
+export { ACME_SERVER_ADDRESS, LETS_ENCRYPT_HOSTS } from '../../core/certs/acme-server.js';
 export const PEBBLE_MANAGEMENT = '127.0.0.1:15000';
 
 /** The directory URL knet's client reads for an Issuer's spec.acme.server. */

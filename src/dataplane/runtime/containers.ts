@@ -59,6 +59,11 @@ export class Container {
     this.log = logPath(options.logDir, options.ref, spec.container);
   }
 
+  /** How long the current process has run (0 when none runs). */
+  runningForMs(): number {
+    return this.child ? Date.now() - this.startedAt : 0;
+  }
+
   /** Same command, same environment: a SPEC reload leaves the container alone. */
   sameAs(spec: CommandSpec): boolean {
     return JSON.stringify([spec.argv, spec.env ?? {}]) === JSON.stringify([this.spec.argv, this.spec.env ?? {}]);

@@ -19,7 +19,15 @@ export interface ProbeHooks {
   event(line: string): void;
   /** Whether the container runs now (a command in back-off does not). */
   running(container: string): boolean;
+  /** How long it has run (Infinity for the built-in responder, which listens before it counts as started). */
+  runningForMs?(container: string): number;
 }
+
+/**
+ * A command counts as started once it has run this long: the time a container runtime takes
+ * from starting the process to reporting it running, in which a server binds its port.
+ */
+export const START_GRACE_MS = 250;
 
 export interface ProbeStatus {
   readonly probe: ProbeKind;
@@ -121,7 +129,17 @@ export class PodProber {
 
   private async tick(name: string, c: ContainerState, p: ProbeSpec, generation: number): Promise<void> {
     if (this.stopped || c.generation !== generation) return;
-    if (c.restarting || !this.hooks.running(name) || !shouldProbe(p.probe, c.tracks)) {
+    if (c.restarting || !this.hooks.running(name)) {
+      // Probing starts when the container does.
+      this.after(Math.min(p.periodMs, 100), () => void this.tick(name, c, p, generation));
+      return;
+    }
+    const age = this.hooks.runningForMs?.(name) ?? Infinity;
+    if (age < START_GRACE_MS) {
+      this.after(START_GRACE_MS - age, () => void this.tick(name, c, p, generation));
+      return;
+    }
+    if (!shouldProbe(p.probe, c.tracks)) {
       this.after(p.periodMs, () => void this.tick(name, c, p, generation));
       return;
     }

@@ -217,6 +217,7 @@ export class Runtime {
         const c = running.containers.get(container);
         return c ? c.status().state === 'running' : true;
       },
+      runningForMs: (container) => running.containers.get(container)?.runningForMs() ?? Infinity,
       restart: (container) => this.restartContainer(running, container),
       changed: () => {
         this.writeStatusSoon();
