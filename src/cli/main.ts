@@ -15,6 +15,7 @@ import { registerDown } from './down.js';
 import { registerExec } from './exec.js';
 import { registerLogs } from './logs.js';
 import { registerHealth } from './health.js';
+import { registerWait } from './wait.js';
 import { registerTrace } from './trace.js';
 import { registerDiagnose } from './diagnose.js';
 import { registerFlows } from './flows.js';
@@ -35,6 +36,7 @@ export function buildProgram(io: Io): Command {
   registerExec(program, io);
   registerLogs(program, io);
   registerHealth(program, io);
+  registerWait(program, io);
   registerMatrix(program, io);
   registerTrace(program, io);
   registerDiagnose(program, io);

@@ -12,7 +12,7 @@ const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** Host programs the data plane and the tour use, with the Debian package that has each. */
 export const HOST_TOOLS: readonly (readonly [string, string])[] = [
-  ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['nft', 'nftables'], ['curl', 'curl'], ['dig', 'dnsutils'], ['ping', 'iputils-ping'],
+  ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['nft', 'nftables'], ['curl', 'curl'], ['dig', 'dnsutils'], ['ping', 'iputils-ping'], ['nginx', 'nginx'], ['pebble', 'pebble'], ['openssl', 'openssl'],
 ];
 
 export function missingTools(): string[] {
@@ -24,10 +24,16 @@ export function installPackages(io: Io, packages: readonly string[]): string {
   if (packages.length === 0) return '';
   if (spawnSync('sh', ['-c', 'command -v apt-get']).status !== 0) return `missing ${packages.join(', ')} and no apt-get to install them`;
   io.out(paint(io, '\x1b[2m', `installing ${packages.join(', ')} (apt-get)...`));
-  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive', RUNLEVEL: '1' }; // no service started on the host
   const update = spawnSync('apt-get', ['update', '-qq'], { stdio: 'ignore', env });
   const install = spawnSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...packages], { stdio: 'ignore', env });
   return update.status === 0 && install.status === 0 ? '' : `apt-get install ${packages.join(' ')} failed`;
+}
+
+/** The third api replica: the guide's "Pod C". */
+function apiC(c: Cluster): string {
+  const api = c.podIndex.inNamespace('production').filter((p) => p.meta.labels['app'] === 'api').map((p) => p.meta.name).sort();
+  return api[2] ?? api[0] ?? 'api';
 }
 
 function firstPod(c: Cluster, ns: string, app: string, notOnNode = ''): Pod | undefined {
@@ -52,6 +58,14 @@ export function runTourSteps(c: Cluster, dir: string): TourStep[] {
       { title: 'nslookup kubernetes.default', why: 'Real DNS on the wire: the pod asks 10.96.0.10, kube-proxy DNATs it to a CoreDNS pod, the search list does the rest.', argv: [...from, 'nslookup', 'kubernetes.default'] },
       { title: 'A Service by name: curl http://api-service:8080/hostname', why: 'DNS gives the ClusterIP; kube-proxy\'s nftables rules pick a ready endpoint at random.', argv: [...from, 'curl', '-s', '-m', '3', '-w', '\\n', 'http://api-service:8080/hostname'] },
       { title: 'The kube-proxy table in a node', why: 'The service-ips verdict map sends each ClusterIP:port to its Service chain.', argv: ['exec', `node/${frontend.spec.nodeName}`, '--', 'nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips'] },
+      { title: 'Pod C fails its readiness probe', why: `The guide's scene: ${apiC(c)} answers /healthz with 503; after failureThreshold (3) probes, periodSeconds (5) apart, the kubelet marks it not Ready.`, argv: ['health', '-n', 'production', apiC(c), 'unhealthy'] },
+      { title: 'Wait for the kubelet to mark it not Ready', why: 'knet wait, as kubectl wait: the probes run for real, so this takes 10-15 s.', argv: ['wait', '-n', 'production', `pod/${apiC(c)}`, '--for=condition=Ready=false', '--timeout=60s'] },
+      { title: 'It left the Service', why: 'The EndpointSlice controller drops it from the ready endpoints; kube-proxy rewrote its rules within milliseconds.', argv: ['get', 'endpoints', '-n', 'production', 'api-service'] },
+      { title: 'Traffic goes to the ready replicas only', why: `Ten requests to the Service: ${apiC(c)} is not among the answers.`, argv: [...from, 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -m 3 http://api-service:8080/hostname; echo; done | sort | uniq -c'] },
+      { title: 'Healthy again: back in the Service', why: 'One passing probe (successThreshold 1) makes it Ready.', argv: ['health', '-n', 'production', apiC(c), 'healthy'] },
+      { title: 'Wait for Ready', why: 'At most one period (5 s).', argv: ['wait', '-n', 'production', `pod/${apiC(c)}`, '--for=condition=Ready', '--timeout=60s'] },
+      { title: 'HTTPS from the internet, with a certificate issued over ACME', why: 'cert-manager answered the HTTP-01 challenge through the ingress on port 80; Pebble (Let\'s Encrypt\'s test server) issued it; knet exec internet trusts Pebble\'s root.', argv: ['exec', 'internet', '--', 'curl', '-s', '-w', '\\n', 'https://api.opscart.com/hostname'] },
+      { title: 'The Certificates', why: 'READY True: the Secrets that nginx serves hold them.', argv: ['get', 'certificate', '-A'] },
       { title: 'Policies on real packets agree with the prediction', why: 'Every pod probes every pod on 8080; only the cells where packets and prediction disagree are printed (none).', argv: ['matrix', '--probe', '--compare', '--port', '8080'] },
     );
   }
