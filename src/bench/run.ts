@@ -16,6 +16,7 @@ import { kubeProxy } from './suites/kube-proxy.js';
 import { netpol } from './suites/netpol.js';
 import { policy } from './suites/policy.js';
 import { probes } from './suites/probes.js';
+import { certsLive } from './suites/certs-live.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -26,6 +27,7 @@ const SUITES: readonly BenchSuite[] = [
   cluster,
   kubeProxy,
   probes,
+  certsLive,
   netpol,
   certs,
   ingress,
