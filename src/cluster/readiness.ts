@@ -5,6 +5,7 @@
 // kubelets have not reported yet are Ready when they have no readiness or startup probe
 // (a running container is ready) and not Ready when they have one (readiness starts as
 // Failure).
+import { matchesLabelMap } from '../model/labels.js';
 import type { Pod } from '../model/types.js';
 import { CONTROLLER, slicesForService } from './endpointslices.js';
 import type { Cluster } from './fill-in.js';
@@ -44,7 +45,7 @@ export function withReadiness(cluster: Cluster, reported: ReadonlyMap<string, Re
   if (changed.length === 0 && pods.every((p, i) => p === cluster.pods[i])) return cluster;
   const podIndex = new PodIndex(pods);
   const affected = cluster.services.filter((svc) => svc.selector !== null && svc.type !== 'ExternalName'
-    && changed.some((p) => p.meta.namespace === svc.meta.namespace && Object.entries(svc.selector!).every(([k, v]) => p.meta.labels[k] === v)));
+    && changed.some((p) => p.meta.namespace === svc.meta.namespace && matchesLabelMap(svc.selector!, p.meta.labels)));
   if (affected.length === 0) return { ...cluster, pods, podIndex };
   const zoneOf = new Map(cluster.nodes.map((n) => [n.meta.name, n.meta.labels['topology.kubernetes.io/zone'] ?? '']));
   const redo = new Set(affected.map((s) => `${s.meta.namespace}/${s.meta.name}`));

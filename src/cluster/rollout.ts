@@ -63,8 +63,10 @@ export interface RolloutStep {
  */
 export function rolloutStep(cluster: Cluster, retiring: ReadonlySet<string>): RolloutStep {
   const byDeployment = new Map<string, { old: Pod[]; fresh: Pod[] }>();
+  // Only ReplicaSet-owned pods can belong to a Deployment: one lookup of the sets, not one per pod.
+  const sets = cluster.workloads.filter((w) => w.kind === 'ReplicaSet');
   for (const p of cluster.pods) {
-    const d = deploymentOf(p, cluster.workloads);
+    const d = deploymentOf(p, sets);
     if (!d) continue;
     const g = byDeployment.get(d) ?? { old: [], fresh: [] };
     (retiring.has(refOf(p)) ? g.old : g.fresh).push(p);
