@@ -140,6 +140,30 @@ function mutateText(rng: Rng, text: string): { text: string; what: string } {
   return { text: lines.join('\n'), what: `duplicate line ${i + 1}` };
 }
 
+/** Shapes random mutation never reaches: deep nesting, alias bombs and huge strings, as value text. */
+const BIG_SHAPES: readonly { name: string; text: () => string }[] = [
+  { name: 'flow lists 600 deep', text: () => `${'['.repeat(600)}${']'.repeat(600)}` },
+  { name: 'flow maps 3000 deep', text: () => `${'{a: '.repeat(3000)}1${'}'.repeat(3000)}` },
+  { name: 'unclosed [ 100000 deep', text: () => '['.repeat(100_000) },
+  { name: 'flow lists 400 deep', text: () => `${'['.repeat(400)}${']'.repeat(400)}` },
+  { name: 'a 100 KB string', text: () => JSON.stringify('x'.repeat(100_000)) },
+  { name: 'a 2 MiB string', text: () => JSON.stringify('y'.repeat(2 * 1024 * 1024)) },
+  { name: 'a 4 MiB string', text: () => JSON.stringify('z'.repeat(4 * 1024 * 1024)) },
+  { name: 'a 300-character unquoted word', text: () => 'w'.repeat(300) },
+  { name: 'an alias of an anchor not defined', text: () => '*nowhere' },
+];
+
+/** Replaces the value of one `key: value` line with a big shape. */
+function mutateBig(rng: Rng, text: string, given?: (typeof BIG_SHAPES)[number]): { text: string; what: string } {
+  const lines = text.split('\n');
+  const candidates = lines.map((l, i) => [l, i] as const).filter(([l]) => /^\s*(- )?[\w./-]+: \S/.test(l));
+  if (candidates.length === 0) return { text, what: 'no key: value line' };
+  const [line, i] = rng.pick(candidates);
+  const shape = given ?? rng.pick(BIG_SHAPES);
+  lines[i] = `${line.slice(0, line.indexOf(': ') + 2)}${shape.text()}`;
+  return { text: lines.join('\n'), what: `line ${i + 1}: ${shape.name}` };
+}
+
 function mutant(seed: number): { source: string; text: string; steps: string[] } {
   const rng = new Rng(seed);
   const which = rng.int(SOURCES.length);
@@ -261,6 +285,12 @@ describe('fuzz: mutated manifests never crash the loader or knet get', () => {
     const seed = (BASE_SEED + n) >>> 0;
     it(`seed ${seed}`, () => {
       const m = mutant(seed);
+      // One mutant in ten also gets a shape no random mutation reaches.
+      if (new Rng(seed ^ 0x5a5a).chance(0.1)) {
+        const big = mutateBig(new Rng(seed), m.text);
+        m.text = big.text;
+        m.steps.push(big.what);
+      }
       try {
         runPipeline(dir, m.text);
       } catch (err) {
@@ -269,4 +299,30 @@ describe('fuzz: mutated manifests never crash the loader or knet get', () => {
       }
     });
   }
+});
+
+describe('fuzz: deep nesting and huge strings anywhere in a manifest never crash', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'knet-fuzz-'));
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+  const base = SOURCES[0]!.text;
+  BIG_SHAPES.forEach((shape, k) => {
+    const places = shape.name.includes('MiB') ? 1 : 3; // the MiB ones take a second each
+    it(`${shape.name}, at ${places} place(s) of examples/opscart`, () => {
+      for (let n = 0; n < places; n++) {
+        const rng = new Rng(BASE_SEED + 1000 * k + n);
+        const big = mutateBig(rng, base, shape);
+        try {
+          const { exitCode, errLines } = runPipeline(dir, big.text);
+          // Over 512 levels deep or over 1.5 MiB, the object is refused with its own error.
+          if (/600 deep|3000 deep|100000 deep|2 MiB|4 MiB/.test(shape.name)) {
+            expect(exitCode).toBe(1);
+            expect(errLines.join('\n')).toMatch(/too-deep|nesting deeper than 512|etcdserver: request is too large|Request entity too large|unexpected end|yaml|YAML|flow/i);
+          }
+        } catch (err) {
+          (err as Error).message = `${big.what}: ${(err as Error).message}`;
+          throw err;
+        }
+      }
+    });
+  });
 });

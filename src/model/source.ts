@@ -7,6 +7,7 @@ import jsyaml from 'js-yaml';
 import type { Node as YamlNode } from 'yaml';
 import { yamlLib } from './yaml-lazy.js';
 import type { Issue, Position } from './issue.js';
+import { depthIssue, flowDepthExceeded, MAX_DEPTH, measureValue, sizeIssue, MAX_OBJECT_BYTES } from './limits.js';
 
 export type PathSegment = string | number;
 export type FieldPath = readonly PathSegment[];
@@ -97,22 +98,43 @@ function defaultStdin(): string {
  * texts js-yaml refuses, take the slow path, whose errors are clearer.
  */
 export function parseText(file: string, text: string): ReadResult {
+  // The `yaml` library recurses on flow collections and dies (an uncatchable out-of-memory,
+  // not an exception) near 2,000 levels: a text that may nest that deep never reaches it.
+  const deep = flowDepthExceeded(text);
   if (!/(^|[\s[{,:-])&[^\s]/m.test(text)) {
-    const fast = parseFast(file, text);
+    const fast = parseFast(file, text, deep === null);
     if (fast) return fast;
   }
+  if (deep) return { objects: [], issues: [depthIssue({ file, ...lineCol(text, deep.offset) }, undefined)] };
   return parseSlow(file, text);
 }
 
-function parseFast(file: string, text: string): ReadResult | null {
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf('\n'); i >= 0 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+function parseFast(file: string, text: string, locatable: boolean): ReadResult | null {
   const values: unknown[] = [];
   try {
-    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: jsyaml.CORE_SCHEMA, filename: file });
-  } catch {
+    // maxDepth is js-yaml's own guard (4.1.1+), missing from its types.
+    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: jsyaml.CORE_SCHEMA, filename: file, maxDepth: MAX_DEPTH } as jsyaml.LoadOptions);
+  } catch (err) {
+    const e = err as { reason?: string; mark?: { line: number; column: number } };
+    if (e.reason?.includes('maxDepth') && e.mark) {
+      return { objects: [], issues: [depthIssue({ file, line: e.mark.line + 1, col: e.mark.column + 1 }, undefined)] };
+    }
     return null;
   }
   let locator: ((doc: number, path: FieldPath) => Position) | null = null;
   const locateIn = (doc: number, path: FieldPath): Position => {
+    // A text the depth scan flagged is never given to the position-keeping parser.
+    if (!locatable) return { file, line: 0, col: 0 };
     locator ??= positionsOf(file, text);
     return locator(doc, path);
   };
@@ -187,7 +209,13 @@ function parseSlow(file: string, text: string): ReadResult {
     try {
       value = doc.toJS({ maxAliasCount: 1000 });
     } catch (err) {
-      issues.push({ code: 'yaml-syntax', severity: 'error', file, line: 1, col: 1, message: firstLine(String(err)) });
+      const at = posAt(rangeStart(doc.contents as YamlNode | null));
+      if (String(err).includes('Excessive alias count')) {
+        // yaml's guard against "billion laughs": aliases that would expand the document many times over.
+        issues.push({ code: 'yaml-alias-bomb', severity: 'error', ...at,
+          message: 'this document\'s aliases (*name) would expand it many times over: refused, as a resource exhaustion attack',
+          hint: 'write the repeated values out, or use fewer aliases of large anchors' });
+      } else issues.push({ code: 'yaml-syntax', severity: 'error', ...at, message: firstLine(String(err)) });
       continue;
     }
     const root = doc.contents as YamlNode | null;
@@ -222,7 +250,20 @@ function collect(
     });
     return;
   }
-  objects.push({ file, value, locate: (path) => locateInDoc([...base, ...path]) });
+  const locate = (path: FieldPath): Position => locateInDoc([...base, ...path]);
+  const label = objectLabel(value);
+  const m = measureValue(value);
+  if (m.kind === 'too-deep') issues.push(depthIssue(locate(m.path), label));
+  else if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) issues.push(sizeIssue(locate([]), label, m.kind === 'ok' ? m.bytes : m.atLeast));
+  else objects.push({ file, value, locate });
+}
+
+/** `Kind ns/name` for messages about an object too large or deep to decode. */
+function objectLabel(value: Record<string, unknown>): string {
+  const meta = value['metadata'] !== null && typeof value['metadata'] === 'object' ? value['metadata'] as Record<string, unknown> : {};
+  const str = (v: unknown) => (typeof v === 'string' ? v : '');
+  const ns = str(meta['namespace']);
+  return `${str(value['kind']) || 'object'} ${ns ? `${ns}/` : ''}${str(meta['name']) || '<unnamed>'}`;
 }
 
 /** Offset of the deepest existing node along the path (a missing field points at its parent). */
