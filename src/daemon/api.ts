@@ -9,6 +9,7 @@ import http from 'node:http';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { logPath } from '../dataplane/runtime/spec.js';
 import { matchesSelector, parseSelectorString } from '../model/labels.js';
+import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
 import { API_RESOURCES, findApiResource, type ApiResource } from './api-resources.js';
 import { apiSocketPath, podLogDir } from './paths.js';
@@ -25,7 +26,13 @@ class HttpError extends Error {
   }
 }
 
-const MAX_BODY = 64 * 1024 * 1024;
+/**
+ * One object per request on the Kubernetes paths: the API server's 3 MiB. knet's apply
+ * carries every file of a `knet apply -f` (kubectl sends one request per object), so it
+ * takes more; each object in it is still held to etcd's 1.5 MiB by the loader.
+ */
+const MAX_OBJECT_BODY = MAX_REQUEST_BYTES;
+const MAX_APPLY_BODY = 64 * 1024 * 1024;
 
 export function status(code: number, reason: string, message: string, details: Json = {}): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code, ...(Object.keys(details).length ? { details } : {}) };
@@ -36,9 +43,9 @@ export interface ApiServer {
   close(): void;
 }
 
-export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<ApiServer> {
-  const socket = apiSocketPath(daemon.name);
-  const server = http.createServer((req, res) => {
+/** The API's request handler: every failure is a Status; only a bug in knet is a 500. */
+export function apiListener(daemon: Daemon, onShutdown: () => void): http.RequestListener {
+  return (req, res) => {
     handle(daemon, req, res, onShutdown).catch((e: unknown) => {
       const err = e instanceof HttpError ? e : new HttpError(500, 'InternalError', (e as Error).message);
       if (!(e instanceof HttpError)) daemon.log(`api: ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
@@ -46,9 +53,16 @@ export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<
         res.end();
         return;
       }
+      // A body left unread (refused before it was read) would keep the connection busy.
+      if (!req.complete) res.setHeader('Connection', 'close');
       send(res, err.code, status(err.code, err.reason, err.message, err.details));
     });
-  });
+  };
+}
+
+export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<ApiServer> {
+  const socket = apiSocketPath(daemon.name);
+  const server = http.createServer(apiListener(daemon, onShutdown));
   server.keepAliveTimeout = 1000;
   rmSync(socket, { force: true }); // a crashed daemon's socket; the lock says no daemon owns it
   const umask = process.umask(0o177);
@@ -73,12 +87,15 @@ function send(res: http.ServerResponse, code: number, body: unknown): void {
   res.end(text);
 }
 
-async function readBody(req: http.IncomingMessage): Promise<unknown> {
+/** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
+async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  const declared = Number(req.headers['content-length'] ?? 0);
+  if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
   let size = 0;
   for await (const c of req) {
     size += (c as Buffer).length;
-    if (size > MAX_BODY) throw new HttpError(413, 'RequestEntityTooLarge', `request body over ${MAX_BODY} bytes`);
+    if (size > limit) throw tooLarge(limit);
     chunks.push(c as Buffer);
   }
   const text = Buffer.concat(chunks).toString('utf8');
@@ -90,9 +107,36 @@ async function readBody(req: http.IncomingMessage): Promise<unknown> {
   }
 }
 
+function tooLarge(limit: number): HttpError {
+  return new HttpError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+}
+
+/** A body that must be one JSON object (`null`, a list or a string is a 400, never a crash). */
+async function readObject(req: http.IncomingMessage, limit: number, what: string): Promise<Json> {
+  const body = await readBody(req, limit);
+  if (body === null || typeof body !== 'object' || Array.isArray(body)) {
+    throw new HttpError(400, 'BadRequest', `the body must be one JSON object (${what}), not ${body === null ? 'null' : Array.isArray(body) ? 'a list' : `a ${typeof body}`}`);
+  }
+  return body as Json;
+}
+
+/** A path segment, %-decoded; a bad escape (`%zz`, `%`) is the client's error. */
+function decodeSegment(s: string): string {
+  try {
+    return decodeURIComponent(s);
+  } catch {
+    throw new HttpError(400, 'BadRequest', `the request path has a bad %-escape: ${JSON.stringify(s)}`);
+  }
+}
+
 async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.ServerResponse, onShutdown: () => void): Promise<void> {
-  const url = new URL(req.url ?? '/', 'http://knet');
-  const parts = url.pathname.split('/').filter(Boolean).map(decodeURIComponent);
+  let url: URL;
+  try {
+    url = new URL(req.url ?? '/', 'http://knet');
+  } catch {
+    throw new HttpError(400, 'BadRequest', `the request path is not a URL path: ${JSON.stringify(req.url)}`);
+  }
+  const parts = url.pathname.split('/').filter(Boolean).map(decodeSegment);
   const method = req.method ?? 'GET';
   if (parts[0] === 'healthz' || parts[0] === 'readyz' || parts[0] === 'livez') {
     res.writeHead(200, { 'Content-Type': 'text/plain' });
@@ -146,9 +190,14 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       });
     case 'POST':
     case 'PUT': {
-      const body = await readBody(req);
-      if (!body || typeof body !== 'object' || Array.isArray(body)) throw new HttpError(400, 'BadRequest', 'the body must be one object');
-      const obj = body as Json;
+      const obj = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+      // JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses.
+      const m = measureValue(obj, MAX_OBJECT_BODY);
+      if (m.kind === 'too-deep') throw new HttpError(400, 'BadRequest', `the object nests deeper than ${MAX_DEPTH} levels, at ${m.path.slice(0, 8).join('.')}...`);
+      if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) {
+        const bytes = m.kind === 'ok' ? m.bytes : m.atLeast;
+        throw new HttpError(413, 'RequestEntityTooLarge', `etcdserver: request is too large (the object is ${bytes} bytes as JSON; etcd stores at most ${MAX_OBJECT_BYTES})`);
+      }
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
       if (r.namespaced && namespace) {
         if (meta['namespace'] && meta['namespace'] !== namespace) {
@@ -287,7 +336,7 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
     const ref = `${parts[1]}/${parts[2]}`;
     let healthy: boolean | undefined;
     if (method === 'POST') {
-      const body = await readBody(req) as { healthy?: unknown };
+      const body = await readObject(req, MAX_OBJECT_BODY, '{"healthy": true|false}');
       if (typeof body.healthy !== 'boolean') throw new HttpError(400, 'BadRequest', 'health takes {"healthy": true|false}');
       healthy = body.healthy;
     }
@@ -296,8 +345,8 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
     return send(res, 200, h);
   }
   if (method === 'POST' && what === 'apply') {
-    const body = await readBody(req) as { files?: unknown };
-    const files = Array.isArray(body.files) ? body.files : null;
+    const body = await readObject(req, MAX_APPLY_BODY, '{"files":[...]}');
+    const files = Array.isArray(body['files']) ? body['files'] as { name?: unknown; text?: unknown }[] : null;
     if (!files || !files.every((f) => f && typeof f.name === 'string' && typeof f.text === 'string')) {
       throw new HttpError(400, 'BadRequest', 'apply takes {"files":[{"name":"...","text":"..."}]}');
     }
@@ -305,8 +354,8 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
     return send(res, result.outcome.state ? 200 : 422, changeBody(result));
   }
   if (method === 'POST' && what === 'delete') {
-    const body = await readBody(req) as { objects?: unknown };
-    const ids = Array.isArray(body.objects) ? body.objects as ObjectId[] : null;
+    const body = await readObject(req, MAX_OBJECT_BODY, '{"objects":[...]}');
+    const ids = Array.isArray(body['objects']) ? body['objects'] as ObjectId[] : null;
     if (!ids || !ids.every((i) => i && typeof i.kind === 'string' && typeof i.name === 'string' && typeof i.namespace === 'string')) {
       throw new HttpError(400, 'BadRequest', 'delete takes {"objects":[{"kind":"...","namespace":"...","name":"..."}]}');
     }
