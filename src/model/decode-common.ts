@@ -62,6 +62,17 @@ export function nameHint(name: string): string {
   return fixed && fixed !== name ? `try "${fixed}"` : 'use lowercase letters, digits and "-"';
 }
 
+const LABEL_KEY_HINT = 'label keys are [prefix/]name: the name at most 63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit';
+const LABEL_VALUE_HINT = 'label values are at most 63 characters of [A-Za-z0-9-_.], starting and ending with a letter or digit';
+
+/** A map of labels (a Service's selector, a selector's matchLabels): ValidateLabels. */
+export function validateLabelMap(d: Decoder, path: FieldPath, labels: Readonly<Record<string, string>>): void {
+  for (const [k, v] of Object.entries(labels)) {
+    for (const e of qualifiedName(k)) d.invalid([...path, k], k, e, LABEL_KEY_HINT);
+    for (const e of labelValue(v)) d.invalid([...path, k], v, e, LABEL_VALUE_HINT);
+  }
+}
+
 const OPERATORS: readonly SelectorOperator[] = ['In', 'NotIn', 'Exists', 'DoesNotExist'];
 
 /** metav1.LabelSelector; returns null when the field is absent. */
@@ -69,22 +80,25 @@ export function decodeSelector(d: Decoder, path: FieldPath): Selector | null {
   if (!d.has(path)) return null;
   if (!d.obj(path)) return null;
   const matchLabels = d.strMap([...path, 'matchLabels']);
-  for (const [k, v] of Object.entries(matchLabels)) {
-    for (const e of qualifiedName(k)) d.invalid([...path, 'matchLabels', k], k, e);
-    for (const e of labelValue(v)) d.invalid([...path, 'matchLabels', k], v, e);
-  }
+  validateLabelMap(d, [...path, 'matchLabels'], matchLabels);
   const exprs: Requirement[] = [];
   const n = d.len([...path, 'matchExpressions']);
   for (let i = 0; i < n; i++) {
     const p: FieldPath = [...path, 'matchExpressions', i];
     const key = d.str([...p, 'key']);
     if (!key) d.required([...p, 'key']);
+    else for (const e of qualifiedName(key)) d.invalid([...p, 'key'], key, e, LABEL_KEY_HINT);
     const op = d.str([...p, 'operator']);
     const values = d.strList([...p, 'values']);
     if (!OPERATORS.includes(op as SelectorOperator)) {
       if (!op) d.required([...p, 'operator'], 'use In, NotIn, Exists or DoesNotExist');
       else d.unsupported([...p, 'operator'], op, OPERATORS);
       continue;
+    }
+    if (op === 'In' || op === 'NotIn') {
+      values.forEach((v, j) => {
+        for (const e of labelValue(v)) d.invalid([...p, 'values', j], v, e, LABEL_VALUE_HINT);
+      });
     }
     if ((op === 'In' || op === 'NotIn') && values.length === 0) {
       d.required([...p, 'values'], `operator ${op} needs at least one value`);

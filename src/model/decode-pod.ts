@@ -6,6 +6,7 @@ import type { IP } from './ip.js';
 import { MATCH_ALL, matchesSelector } from './labels.js';
 import { dns1123Label, ianaSvcName, validPortNum } from './names.js';
 import type { FieldPath } from './source.js';
+import { validatePodSpecExtras } from './validate-pod.js';
 import type {
   Container, ContainerPort, DnsConfig, DnsPolicy, Pod, PodPhase, PodSpec, PodTemplate, Probe, ProbeHandler,
   Workload, WorkloadKind,
@@ -93,6 +94,8 @@ export function decodePodSpec(d: Decoder, path: FieldPath): PodSpec {
   if (hostname) for (const e of dns1123Label(hostname)) d.invalid([...path, 'hostname'], hostname, e);
   const subdomain = d.str([...path, 'subdomain']);
   if (subdomain) for (const e of dns1123Label(subdomain)) d.invalid([...path, 'subdomain'], subdomain, e);
+
+  validatePodSpecExtras(d, path);
 
   const tolerations = [];
   const nTol = d.len([...path, 'tolerations']);
@@ -238,10 +241,12 @@ export function isWorkloadKind(kind: string): kind is WorkloadKind {
 }
 
 export function decodeWorkload(d: Decoder, kind: WorkloadKind): Workload {
-  const meta = decodeMeta(d, true);
+  // ValidateStatefulSetName: a DNS label, since the name starts every pod's hostname.
+  const meta = decodeMeta(d, true, kind === 'StatefulSet' ? dns1123Label : undefined);
   const replicasPath: FieldPath = kind === 'Job' ? ['spec', 'parallelism'] : ['spec', 'replicas'];
   const replicas = d.int(replicasPath) ?? 1;
   if (replicas < 0) d.invalid(replicasPath, replicas, 'must be greater than or equal to 0');
+  if (kind === 'StatefulSet') checkOrdinalNames(d, meta.name, replicas);
   let selector = decodeSelector(d, ['spec', 'selector']);
   const templateLabels = d.strMap(['spec', 'template', 'metadata', 'labels']);
   if (!d.has(['spec', 'template'])) d.required(['spec', 'template'], 'a workload needs a pod template');
@@ -266,4 +271,19 @@ export function decodeWorkload(d: Decoder, kind: WorkloadKind): Workload {
     kind, apiVersion: d.str(['apiVersion']), meta, raw: d.raw,
     replicas: Math.max(0, replicas), selector, template, serviceName,
   };
+}
+
+/**
+ * A StatefulSet's pod `<name>-<ordinal>` is its hostname and the value of its
+ * `statefulset.kubernetes.io/pod-name` label, both at most 63 characters: the API server
+ * refuses every pod past that, so the StatefulSet never gets them.
+ */
+function checkOrdinalNames(d: Decoder, name: string, replicas: number): void {
+  if (replicas < 1 || dns1123Label(name).length > 0) return;
+  const longest = `${name}-${replicas - 1}`;
+  if (longest.length <= 63) return;
+  const room = 63 - name.length - 1;
+  d.report(['metadata', 'name'], 'statefulset-pod-name-too-long',
+    `the pod names ${name}-0 to ${longest} are ${longest.length} characters: a pod's hostname and its label statefulset.kubernetes.io/pod-name are DNS labels of at most 63, so the API server refuses the pods past ordinal ${room > 0 ? 10 ** room - 1 : 'none'}`,
+    `shorten the name to at most ${62 - String(replicas - 1).length} characters for ${replicas} replicas`);
 }

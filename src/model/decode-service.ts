@@ -1,6 +1,6 @@
 // Services, EndpointSlices and legacy Endpoints, validated as the API server does
 // (pkg/apis/core/validation ValidateService, discovery ValidateEndpointSlice).
-import { decodeCidr, decodeIP, decodeMeta, decodeProtocol } from './decode-common.js';
+import { decodeCidr, decodeIP, decodeMeta, decodeProtocol, validateLabelMap } from './decode-common.js';
 import type { Decoder } from './decoder.js';
 import { familyOf, isLinkLocal, isLoopback, isMulticast, isUnspecified, parseIP, type Cidr, type IP } from './ip.js';
 import { dns1035Label, dns1123Label, dns1123Subdomain, ianaSvcName, validPortNum } from './names.js';
@@ -63,6 +63,7 @@ export function decodeService(d: Decoder): Service {
 
   const selectorGiven = d.has(['spec', 'selector']);
   const selector = selectorGiven ? d.strMap(['spec', 'selector']) : null;
+  if (selector) validateLabelMap(d, ['spec', 'selector'], selector);
 
   const externalName = d.str(['spec', 'externalName']);
   if (type === 'ExternalName') {

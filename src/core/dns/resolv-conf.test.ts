@@ -121,3 +121,23 @@ describe('invalid dnsConfig is an Issue, as the API server rejects it', () => {
     expect([i.object, i.field]).toEqual(['Pod prod/api-1', 'spec.dnsConfig.nameservers']);
   });
 });
+
+describe('rendering never lets input add a line or a field', () => {
+  const evil = ['a.com\nnameserver 6.6.6.6', 'b.com\r', 'c.com d.com', 'e\u2028f', '\u0000', ''];
+  it.each(evil.map((e) => [JSON.stringify(e), e]))('search, nameserver or option %s is left out', (_n, e) => {
+    const text = renderResolvConf({ searches: ['ok.local', e], nameservers: ['10.96.0.10', e], options: ['ndots:5', e] });
+    expect(text).toBe('search ok.local\nnameserver 10.96.0.10\noptions ndots:5\n');
+  });
+
+  it('fuzzed values: every line is one of the three keywords and ends where the renderer ends it', () => {
+    let seed = 7;
+    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const alphabet = 'ab.-_ \n\r\t\u0000\u2028\u0085x9:';
+    const word = () => Array.from({ length: 1 + Math.floor(rnd() * 12) }, () => alphabet[Math.floor(rnd() * alphabet.length)]).join('');
+    for (let i = 0; i < 500; i++) {
+      const text = renderResolvConf({ searches: [word(), word()], nameservers: [word()], options: [word()] });
+      for (const line of text.split('\n').slice(0, -1)) expect(line).toMatch(/^(search|nameserver|options) [^\s\u0000-\u001f\u2028\u0085]+( [^\s\u0000-\u001f\u2028\u0085]+)*$/);
+      expect(text === '' || text.endsWith('\n')).toBe(true);
+    }
+  });
+});

@@ -44,12 +44,19 @@ export function parseResolvConf(text: string): ResolvConf {
   return { nameservers, searches, options };
 }
 
-/** resolv.conf as containerd writes it: search, nameserver lines, options. */
+/**
+ * resolv.conf as containerd writes it: search, nameserver lines, options. An entry with
+ * whitespace or a control character is left out: input can never add a line or a field
+ * (the loader refuses such values first; this holds whatever reaches here).
+ */
 export function renderResolvConf(c: ResolvConf): string {
+  const safe = (xs: readonly string[]) => xs.filter((x) => x !== '' && !/[\s\u0000-\u001f\u007f\u0085\u2028\u2029]/.test(x));
+  const searches = safe(c.searches);
+  const options = safe(c.options);
   let out = '';
-  if (c.searches.length) out += `search ${c.searches.join(' ')}\n`;
-  for (const ns of c.nameservers) out += `nameserver ${ns}\n`;
-  if (c.options.length) out += `options ${c.options.join(' ')}\n`;
+  if (searches.length) out += `search ${searches.join(' ')}\n`;
+  for (const ns of safe(c.nameservers)) out += `nameserver ${ns}\n`;
+  if (options.length) out += `options ${options.join(' ')}\n`;
   return out;
 }
 
