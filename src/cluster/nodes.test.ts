@@ -110,6 +110,22 @@ describe('fillNodes: nodes as the control plane completes them', () => {
       nodes: ['node-1 10.244.0.0/26 172.18.0.2', 'node-2 10.244.0.64/26 172.18.0.3'],
     },
     {
+      name: 'a pod pinned by nodeName, no nodes given -> node-1..3 and the pinned node',
+      yaml: pod('pinned', 'worker-7', ''),
+      nodes: ['node-1 10.244.0.0/24 172.18.0.2', 'node-2 10.244.1.0/24 172.18.0.3', 'node-3 10.244.2.0/24 172.18.0.4', 'worker-7 10.244.3.0/24 172.18.0.5'],
+    },
+    {
+      name: 'nodeCount 2 and pods pinned to node-2 and worker-b -> node-1, node-2 and worker-b',
+      yaml: [clusterConfig('nodeCount: 2'), pod('a', 'node-2', ''), pod('b', 'worker-b', '')].join('---\n'),
+      nodes: ['node-1 10.244.0.0/24 172.18.0.2', 'node-2 10.244.1.0/24 172.18.0.3', 'worker-b 10.244.2.0/24 172.18.0.4'],
+    },
+    {
+      name: 'Node objects and a pod pinned to another node -> not inferred: the pod cannot run',
+      yaml: [node('a', '10.244.0.0/24', '172.18.0.2'), pod('p', 'ghost', '')].join('---\n'),
+      nodes: ['a 10.244.0.0/24 172.18.0.2'],
+      problems: ['error: unknown-node: pod is bound to node "ghost", which does not exist'],
+    },
+    {
       name: 'azure mode -> no podCIDR (pods take VNet addresses, the node allocates none)',
       yaml: clusterConfig(`
         networking: {cni: azure}
@@ -125,6 +141,26 @@ describe('fillNodes: nodes as the control plane completes them', () => {
       expect(problems(issues)).toEqual(c.problems ?? []);
     });
   }
+
+  it('a pinned pod is placed on its inferred node, with a note saying so; the rest spread as ever', () => {
+    const deployment = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: shop}
+spec:
+  replicas: 4
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx}]}
+`;
+    const { cluster, issues } = fill([pod('pinned', 'worker-7', ''), deployment].join('---\n'));
+    const where = cluster.pods.filter((p) => p.meta.namespace === 'shop').map((p) => `${p.meta.name.replace(/-[a-z0-9]+-[a-z0-9]+$/, '-*')} ${p.spec.nodeName}`).sort();
+    // kube-system's two CoreDNS pods are on node-1 and node-2 already.
+    expect(where).toEqual(['pinned worker-7', 'web-* node-1', 'web-* node-2', 'web-* node-3', 'web-* node-3']);
+    expect(issues.filter((i) => i.code === 'node-inferred').map((i) => `${i.line}:${i.col} ${i.object}: ${i.message}`)).toEqual([
+      '5:13 Pod shop/pinned: node "worker-7" is not among the cluster\'s 3 nodes; knet adds it, since the pod is pinned to it',
+    ]);
+  });
 
   it('generated nodes carry the kubelet\'s well-known labels', () => {
     const { cluster } = fill(clusterConfig('nodes: [{name: worker-a, labels: {disk: ssd}}]'));

@@ -18,8 +18,7 @@ export function defaultNodeLabels(name: string): Record<string, string> {
  * them (a dump without Node objects still says where each node's pods live).
  */
 export function fillNodes(config: ClusterConfig, given: readonly Node[], issues: Issue[], boundPods: readonly Pod[] = []): Node[] {
-  const boundNames = boundPods.map((p) => p.spec.nodeName).filter((n) => n !== '');
-  const nodes: Node[] = given.length > 0 ? [...given] : nodesFromConfig(config, boundNames);
+  const nodes: Node[] = given.length > 0 ? [...given] : nodesFromConfig(config, boundPods, issues);
   const perNodeResolv = new Map(config.nodes.map((n) => [n.name, n.resolvConf]));
 
   // podCIDRs: honour what is given, check it, then hand out free /24s in order.
@@ -100,14 +99,34 @@ export function fillNodes(config: ClusterConfig, given: readonly Node[], issues:
   return out;
 }
 
-function nodesFromConfig(config: ClusterConfig, boundNames: readonly string[]): Node[] {
+/**
+ * Without Node objects: Cluster.nodes by name; else a dump's nodes, named by its pods
+ * (`kubectl get pods -A -o yaml` lists no nodes, and its pods carry a status); else
+ * nodeCount nodes, plus one for each node name a pod is pinned to by `spec.nodeName`
+ * that is not among them: the pod is placed there, as a cluster would once that node
+ * joined, rather than refused.
+ */
+function nodesFromConfig(config: ClusterConfig, boundPods: readonly Pod[], issues: Issue[]): Node[] {
+  const bound = boundPods.filter((p) => p.spec.nodeName !== '');
+  const boundNames = [...new Set(bound.map((p) => p.spec.nodeName))].sort();
   // An explicit nodeCount is what the user asked for; only a bare dump names its nodes by its pods.
   const countGiven = config.raw !== null && config.raw.value['nodeCount'] !== undefined;
-  const specs = config.nodes.length > 0
-    ? config.nodes
-    : boundNames.length > 0 && !countGiven
-      ? [...new Set(boundNames)].sort().map((name) => ({ name, resolvConf: '', labels: {} }))
-      : Array.from({ length: config.nodeCount }, (_, i) => ({ name: `node-${i + 1}`, resolvConf: '', labels: {} }));
+  const isDump = bound.some((p) => p.status.podIPs.length > 0 || p.status.hostIP !== '' || p.status.phase !== '');
+  let specs: readonly { name: string; resolvConf: string; labels: Readonly<Record<string, string>> }[];
+  if (config.nodes.length > 0) specs = config.nodes;
+  else if (boundNames.length > 0 && isDump && !countGiven) specs = boundNames.map((name) => ({ name, resolvConf: '', labels: {} }));
+  else {
+    const counted = Array.from({ length: config.nodeCount }, (_, i) => `node-${i + 1}`);
+    const have = new Set(counted);
+    const inferred = boundNames.filter((n) => !have.has(n));
+    for (const name of inferred) {
+      const pod = bound.find((p) => p.spec.nodeName === name)!;
+      issues.push(issueAt(pod, ['spec', 'nodeName'], 'node-inferred', 'info',
+        `node "${name}" is not among the cluster's ${config.nodeCount} nodes; knet adds it, since the pod is pinned to it`,
+        `to place the pod on one of node-1..node-${config.nodeCount}, name that node; to fix the node list, list them in the Cluster object (nodes:) or as Node objects`));
+    }
+    specs = [...counted, ...inferred].map((name) => ({ name, resolvConf: '', labels: {} }));
+  }
   return specs.map((s) => {
     const meta: Meta = {
       name: s.name, namespace: '', labels: { ...defaultNodeLabels(s.name), ...s.labels }, annotations: {},
