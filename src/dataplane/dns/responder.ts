@@ -8,7 +8,7 @@ import type { LoadedDns, DnsDataSource } from './data-source.js';
 import { logParts, queryLogLine, remoteText, type LogFile } from './query-log.js';
 import { materialize, queryKey, ReplyStore, type QueryKey, type StoredReply } from './reply-store.js';
 import {
-  CD, encodeReply, parseQuery, QR, RCODE, RD, replyLimit, TYPE,
+  CD, encodeReply, parseQuery, QR, RCODE, RD, replyLimit, TYPE, typeName,
   type OutRecord, type Query, type Reply,
 } from './wire.js';
 
@@ -73,7 +73,9 @@ export abstract class DnsResponder implements DnsHandler {
   /** Encodes an answer, stores it (cache entry or data-bound), logs and returns the bytes. */
   protected reply(q: Query, msg: Buffer, client: Client, proto: Proto, data: LoadedDns, key: QueryKey | null, start: number, a: Answer): Buffer {
     const enc = this.encode(q, msg, proto, client, a);
-    const stored = this.storeReply(q, proto, key, start, enc.bytes, enc.ttlOffsets, a.cacheTtl, data.generation);
+    // A record that cannot be written became a SERVFAIL: said once per query, never stored.
+    if (enc.unwritable) process.stderr.write(`knet dns: ${q.qname} ${typeName(q.qtype)}: SERVFAIL, a record cannot be written: ${enc.unwritable}\n`);
+    const stored = this.storeReply(q, proto, enc.unwritable ? null : key, start, enc.bytes, enc.ttlOffsets, a.cacheTtl, data.generation);
     return this.sent(q, client, proto, start, materialize(stored, q.id, start));
   }
 
@@ -102,7 +104,7 @@ export abstract class DnsResponder implements DnsHandler {
   }
 
   /** The reply with id 0 (stored replies get the asking query's id when served). */
-  protected encode(q: Query, msg: Buffer, proto: Proto, client: Client, a: Answer): { bytes: Buffer; ttlOffsets: readonly number[] } {
+  protected encode(q: Query, msg: Buffer, proto: Proto, client: Client, a: Answer): { bytes: Buffer; ttlOffsets: readonly number[]; unwritable?: string } {
     const r: Reply = {
       id: 0,
       flags: (q.opcode << 11) | (q.flags & (RD | CD)) | a.flags,

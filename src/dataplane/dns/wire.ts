@@ -181,6 +181,8 @@ export interface Encoded {
   readonly ttlOffsets: readonly number[];
   readonly truncated: boolean;
   readonly compressed: boolean;
+  /** Set when a record could not be written and SERVFAIL was sent instead: which and why. */
+  readonly unwritable?: string;
 }
 
 /**
@@ -190,6 +192,43 @@ export interface Encoded {
  * above 1480 bytes (IPv4 client) or 1220 (IPv6) is compressed even when it fits.
  */
 export function encodeReply(r: Reply, limit: number, udpFamily: 4 | 6 | null = null): Encoded {
+  try {
+    return encodeFitting(r, limit, udpFamily);
+  } catch (e) {
+    if (!(e instanceof UnwritableRecord)) throw e;
+    // miekg's Pack fails on such a message and CoreDNS answers nothing; a SERVFAIL with
+    // the question tells the client at once, and no malformed packet ever leaves.
+    const failed = encodeFitting({ ...r, rcode: RCODE.SERVFAIL, answers: [], authority: [], additional: [] }, limit, udpFamily);
+    return { ...failed, unwritable: e.message };
+  }
+}
+
+/**
+ * A record that cannot go on the wire: a name with an empty label, a label over 63 octets,
+ * a name over 255 octets in wire form, a character outside one octet, or data that does
+ * not fit its type (an address that does not parse, a TXT over 65,535 octets).
+ */
+export class UnwritableRecord extends Error {}
+
+/** The wire form's limits (RFC 1035 2.3.4), checked before a byte of the name is written. */
+export function nameProblem(name: string): string | null {
+  const body = name === '.' ? '' : name.endsWith('.') ? name.slice(0, -1) : name;
+  if (body === '') return null;
+  if (body.length > 253) return `${body.length + 2} octets (at most 255)`;
+  if (/[^\x00-\xff]/.test(body)) return 'a character outside one octet';
+  let at = 0;
+  while (at <= body.length) {
+    let dot = body.indexOf('.', at);
+    if (dot < 0) dot = body.length;
+    const len = dot - at;
+    if (len === 0) return 'an empty label';
+    if (len > 63) return `a label of ${len} octets (at most 63)`;
+    at = dot + 1;
+  }
+  return null;
+}
+
+function encodeFitting(r: Reply, limit: number, udpFamily: 4 | 6 | null): Encoded {
   const size = Math.max(MIN_UDP_SIZE, Math.min(limit, MAX_MSG_SIZE));
   const all = new Writer(PLAIN, false).message(r, size);
   const fragments = udpFamily !== null && ((udpFamily === 4 && all.length > 1480) || (udpFamily === 6 && all.length > 1220));
@@ -266,6 +305,16 @@ class Writer {
   }
 
   private record(rr: OutRecord): void {
+    try {
+      this.recordUnchecked(rr);
+    } catch (e) {
+      if (e instanceof UnwritableRecord) throw e;
+      // Data that does not fit its type (ipaddr refusing an address, a number out of range).
+      throw new UnwritableRecord(`${rr.name} ${typeName(rr.type)} ${JSON.stringify(rr.data.slice(0, 80))}: ${(e as Error).message}`);
+    }
+  }
+
+  private recordUnchecked(rr: OutRecord): void {
     this.name(rr.name, true);
     const b = this.buf;
     b.writeUInt16BE(rr.type, this.off);
@@ -310,14 +359,17 @@ class Writer {
         }
         return;
       }
-      case TYPE.TXT:
+      case TYPE.TXT: {
+        const start = this.off;
         for (const s of txtStrings(data)) {
           const bytes = Buffer.from(s, 'utf8').subarray(0, 255);
+          if (this.off - start + 1 + bytes.length > MAX_MSG_SIZE) throw new UnwritableRecord(`TXT data over ${MAX_MSG_SIZE} octets`);
           b[this.off++] = bytes.length;
           bytes.copy(b, this.off);
           this.off += bytes.length;
         }
         return;
+      }
       default:
         throw new Error(`knet dns: cannot write ${typeName(type)} records`);
     }
@@ -325,6 +377,8 @@ class Writer {
 
   /** A name, compressed against earlier ones (when compressing and `compress`). */
   private name(name: string, compress: boolean): void {
+    const problem = nameProblem(name);
+    if (problem) throw new UnwritableRecord(`${JSON.stringify(name.slice(0, 80))}: ${problem}`);
     const b = this.buf;
     const body = name === '.' ? '' : name.endsWith('.') ? name.slice(0, -1) : name;
     let at = 0;
