@@ -12,6 +12,7 @@
 import dgram from 'node:dgram';
 import http, { type IncomingMessage, type ServerResponse } from 'node:http';
 import net, { isIP } from 'node:net';
+import { budgetOf, limitConnections } from './conn-limit.js';
 import { NetnsSwitch, type Protocol } from './netns.js';
 import { ResolveError, resolveInPod } from './resolve.js';
 
@@ -29,6 +30,8 @@ export interface NetexecOptions {
   readonly sockets: NetnsSwitch;
   /** Per /dial try (agnhost: 5 s). */
   readonly dialTimeoutMs: number;
+  /** Open connections the pod's TCP servers hold at most, together (conn-limit.ts); none when absent. */
+  readonly connectionsPerPod?: number;
 }
 
 /** `ip:port` as Go prints a net.Addr: IPv4-mapped IPv6 shown as IPv4, IPv6 in brackets. */
@@ -322,6 +325,7 @@ export async function openPodServer(pod: PodContext, protocol: Protocol, port: n
   if (protocol === 'TCP') {
     const server = http.createServer(netexecHandler(pod, options));
     server.keepAliveTimeout = 5000;
+    if (options.connectionsPerPod !== undefined) limitConnections(server, budgetOf(pod, pod.ref, options.connectionsPerPod));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen({ fd }, () => {

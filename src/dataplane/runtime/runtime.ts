@@ -12,6 +12,10 @@ import { openDnsPodServer } from '../dns/pod-server.js';
 import { Container, type ContainerStatus } from './containers.js';
 import { NetnsSwitch, SyscallError, type Protocol } from './netns.js';
 import { openPodServer, type PodContext, type PodServer } from './netexec.js';
+import { perPodLimit, processFdLimit } from './conn-limit.js';
+
+/** Each pod's share of this process's file descriptors, for its built-in servers' connections. */
+const CONNECTIONS_PER_POD = perPodLimit(processFdLimit());
 import { PodProber, type ContainerProbeStatus } from './prober.js';
 import { controlPath, logPath, statusPath, type PodSpec, type RuntimeSpec, type ServerKind } from './spec.js';
 
@@ -300,7 +304,7 @@ export class Runtime {
     try {
       const spec = this.spec!;
       slot.server = slot.kind === 'netexec'
-        ? await openPodServer(pod.ctx, slot.protocol, slot.port, { sockets: this.sockets, dialTimeoutMs: spec.dialTimeoutMs })
+        ? await openPodServer(pod.ctx, slot.protocol, slot.port, { sockets: this.sockets, dialTimeoutMs: spec.dialTimeoutMs, connectionsPerPod: CONNECTIONS_PER_POD })
         : await openDnsPodServer(pod.ctx, slot.kind, slot.protocol, slot.port, {
           sockets: this.sockets,
           data: this.dnsData!,
