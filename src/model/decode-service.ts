@@ -70,7 +70,15 @@ export function decodeService(d: Decoder): Service {
     if (!externalName) d.required(['spec', 'externalName'], 'an ExternalName Service needs the DNS name it aliases, e.g. db.example.com');
     else {
       const name = externalName.endsWith('.') ? externalName.slice(0, -1) : externalName;
-      for (const e of dns1123Subdomain(name)) d.invalid(['spec', 'externalName'], externalName, e, 'externalName is a DNS name, not a URL or IP address');
+      const errs = dns1123Subdomain(name);
+      for (const e of errs) d.invalid(['spec', 'externalName'], externalName, e, 'externalName is a DNS name, not a URL or IP address');
+      // The API server checks the whole name (253), not its labels; DNS cannot carry a label over 63.
+      const long = name.split('.').find((l) => l.length > 63);
+      if (errs.length === 0 && long) {
+        d.report(['spec', 'externalName'], 'dns-label-too-long',
+          `label "${long.slice(0, 20)}..." is ${long.length} characters: the API server accepts it, but no DNS message can carry a label over 63, so the Service's name answers SERVFAIL`,
+          'use a name whose labels (between the dots) are at most 63 characters', 'warning');
+      }
     }
     if (clusterIP && !headless) {
       d.report(['spec', 'clusterIP'], 'forbidden', "Forbidden: may not be set for ExternalName services", 'remove clusterIP');

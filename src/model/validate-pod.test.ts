@@ -195,6 +195,11 @@ spec:
     want: ['3:18 error: metadata.name: the pod names ', '-10 are 64 characters'],
   },
   {
+    name: 'ExternalName with a label of 64 characters -> a warning: the API server takes it, DNS cannot carry it',
+    yaml: `apiVersion: v1\nkind: Service\nmetadata: {name: ext}\nspec: {type: ExternalName, externalName: ${'l'.repeat(64)}.example.com}`,
+    want: ['4:42 warning: spec.externalName: label "llllllllllllllllllll..." is 64 characters: the API server accepts it'],
+  },
+  {
     name: 'Service name of 64 characters -> a DNS-1035 label',
     yaml: `apiVersion: v1\nkind: Service\nmetadata: {name: ${'a'.repeat(64)}}\nspec: {ports: [{port: 80}]}`,
     want: ['3:18 error: metadata.name: Invalid value', 'must be no more than 63 characters'],
