@@ -2,7 +2,7 @@
 import { describe, expect, it } from 'vitest';
 import { formatIssue } from './issue.js';
 import { flowDepthExceeded, MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue, utf8Length } from './limits.js';
-import { parseText } from './source.js';
+import { documentStartLines, parseText } from './source.js';
 
 const configMap = (data: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big}\ndata:\n  blob: "${data}"\n`;
 const nestedJson = (n: number) => `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"deep"},"x":${'['.repeat(n)}${']'.repeat(n)}}`;
@@ -47,6 +47,34 @@ describe('object size (API server 3 MiB request, etcd 1.5 MiB object)', () => {
     const r = parseText('list.yaml', `apiVersion: v1\nkind: List\nitems:\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: ok}}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: big}, data: {b: "${'z'.repeat(MAX_OBJECT_BYTES)}"}}\n`);
     expect(r.objects.map((o) => (o.value['metadata'] as { name: string }).name)).toEqual(['ok']);
     expect(r.issues.map((i) => `${i.line}:${i.col} ${i.code} ${i.object}`)).toEqual(['5:3 object-too-large ConfigMap big']);
+  });
+
+  it('in a text over 8 MiB the refusal names the document\'s line and the List item, found without the yaml parser', () => {
+    const small = 'apiVersion: v1\nkind: ConfigMap\nmetadata: {name: ok}\n';
+    const text = `# a dump\n${small}---\n${small}---\napiVersion: v1\nkind: List\nitems:\n- ${small.trimEnd().replace(/\n/g, '\n  ')}\n- {apiVersion: v1, kind: ConfigMap, metadata: {name: huge}, data: {b: "${'h'.repeat(9 * 1024 * 1024)}"}}\n`;
+    const t = performance.now();
+    const r = parseText('dump.yaml', text);
+    expect(performance.now() - t).toBeLessThan(5000);
+    expect(r.objects).toHaveLength(3);
+    expect(r.issues.map((i) => `${i.line}:${i.col} ${i.field} ${i.code}`)).toEqual(['10:1 items[1] request-too-large']);
+  });
+
+  it('a broken text over 8 MiB gets js-yaml\'s error at its position, quickly', () => {
+    const t = performance.now();
+    const r = parseText('big.yaml', `a: 1\nb: "${'q'.repeat(9 * 1024 * 1024)}"\n c: bad\n`);
+    expect(performance.now() - t).toBeLessThan(3000);
+    expect(r.issues.map((i) => `${i.line}:${i.col} ${i.code}`)).toEqual(['3:2 yaml-syntax']);
+  });
+
+  it.each([
+    ['one document', 'a: 1\n', [1]],
+    ['comments first', '# c\n\na: 1\n', [3]],
+    ['a leading ---', '---\na: 1\n', [2]],
+    ['three, one empty', 'a: 1\n---\n---\n# x\nb: 2\n', [1, 2, 5]],
+    ['content on the --- line', 'a: 1\n--- {b: 2}\n', [1, 2]],
+    ['--- inside a block scalar is not at column 0', 'a: |\n  ---\nb: 1\n', [1]],
+  ])('document start lines: %s', (_n, text, want) => {
+    expect(documentStartLines(text)).toEqual(want);
   });
 
   it('multi-byte characters count as their UTF-8 bytes', () => {

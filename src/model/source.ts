@@ -103,7 +103,12 @@ export function parseText(file: string, text: string): ReadResult {
   const deep = flowDepthExceeded(text);
   if (!/(^|[\s[{,:-])&[^\s]/m.test(text)) {
     const fast = parseFast(file, text, deep === null);
-    if (fast) return fast;
+    if (!('refused' in fast)) return fast;
+    // The slow parser would take seconds and a gigabyte over a big text: js-yaml's own words.
+    if (text.length > PRECISE_POSITIONS_UP_TO) {
+      const r = fast.refused;
+      return { objects: [], issues: [{ code: 'yaml-syntax', severity: 'error', file, line: r.line, col: r.col, message: r.message, hint: yamlHint('') }] };
+    }
   }
   if (deep) return { objects: [], issues: [depthIssue({ file, ...lineCol(text, deep.offset) }, undefined)] };
   return parseSlow(file, text);
@@ -119,7 +124,7 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line, col: offset - start + 1 };
 }
 
-function parseFast(file: string, text: string, locatable: boolean): ReadResult | null {
+function parseFast(file: string, text: string, locatable: boolean): ReadResult | { refused: { message: string; line: number; col: number } } {
   const values: unknown[] = [];
   try {
     // maxDepth is js-yaml's own guard (4.1.1+), missing from its types.
@@ -129,7 +134,7 @@ function parseFast(file: string, text: string, locatable: boolean): ReadResult |
     if (e.reason?.includes('maxDepth') && e.mark) {
       return { objects: [], issues: [depthIssue({ file, line: e.mark.line + 1, col: e.mark.column + 1 }, undefined)] };
     }
-    return null;
+    return { refused: { message: e.reason ?? String(err), line: (e.mark?.line ?? 0) + 1, col: (e.mark?.column ?? 0) + 1 } };
   }
   let locator: ((doc: number, path: FieldPath) => Position) | null = null;
   const locateIn = (doc: number, path: FieldPath): Position => {
@@ -140,7 +145,15 @@ function parseFast(file: string, text: string, locatable: boolean): ReadResult |
   };
   const objects: RawObject[] = [];
   const issues: Issue[] = [];
-  values.forEach((value, i) => addDocument(file, value, (path) => locateIn(i, path), objects, issues));
+  // Where each document starts, found without the position-keeping parser: an object too
+  // large to take is reported there, so a 50 MB ConfigMap is never parsed a second time.
+  let starts: number[] | null = null;
+  const docStart = (i: number): Position => {
+    starts ??= documentStartLines(text);
+    return { file, line: starts[i] ?? 0, col: 1 };
+  };
+  const big = text.length > PRECISE_POSITIONS_UP_TO;
+  values.forEach((value, i) => addDocument(file, value, (path) => locateIn(i, path), objects, issues, big ? () => docStart(i) : undefined));
   return { objects, issues };
 }
 
@@ -157,12 +170,38 @@ function positionsOf(file: string, text: string): (doc: number, path: FieldPath)
   };
 }
 
+/** The line each document of a multi-document text starts on, as js-yaml counts documents. */
+export function documentStartLines(text: string): number[] {
+  const out: number[] = [];
+  let start = 0; // the current document's first line with content (0: none yet)
+  let opened = 0; // the line of the `---` that opened it (0: none)
+  let line = 0;
+  for (let pos = 0; pos <= text.length;) {
+    line++;
+    const nl = text.indexOf('\n', pos);
+    const head = text.slice(pos, Math.min(nl < 0 ? text.length : nl, pos + 120));
+    if (/^---(\s|$)/.test(head)) {
+      if (start || opened) out.push(start || opened);
+      opened = line;
+      start = /^---\s+[^#\s]/.test(head) ? line : 0;
+    } else if (!start && !/^\s*(#.*)?$/.test(head)) start = line;
+    if (nl < 0) break;
+    pos = nl + 1;
+  }
+  out.push(start || opened || 1);
+  return out;
+}
+
+/** Over this, a text's oversized objects are placed by their document, not the `yaml` parser. */
+const PRECISE_POSITIONS_UP_TO = 8 * 1024 * 1024;
+
 function addDocument(
   file: string,
   value: unknown,
   locate: (path: FieldPath) => Position,
   objects: RawObject[],
   issues: Issue[],
+  docStart?: () => Position,
 ): void {
   if (value === null || value === undefined) return; // empty document, e.g. helm's `---` between templates
   if (typeof value !== 'object' || Array.isArray(value)) {
@@ -173,7 +212,7 @@ function addDocument(
     });
     return;
   }
-  collect(value as Record<string, unknown>, [], locate, file, objects, issues);
+  collect(value as Record<string, unknown>, [], locate, file, objects, issues, docStart ?? null);
 }
 
 function parseSlow(file: string, text: string): ReadResult {
@@ -231,6 +270,7 @@ function collect(
   file: string,
   objects: RawObject[],
   issues: Issue[],
+  docStart: (() => Position) | null,
 ): void {
   const kind = value['kind'];
   // `kubectl get -o yaml` prints kind: List; typed lists (PodList, ...) come from the raw API.
@@ -246,7 +286,7 @@ function collect(
         });
         return;
       }
-      collect(item as Record<string, unknown>, path, locateInDoc, file, objects, issues);
+      collect(item as Record<string, unknown>, path, locateInDoc, file, objects, issues, docStart);
     });
     return;
   }
@@ -254,8 +294,17 @@ function collect(
   const label = objectLabel(value);
   const m = measureValue(value);
   if (m.kind === 'too-deep') issues.push(depthIssue(locate(m.path), label));
-  else if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) issues.push(sizeIssue(locate([]), label, m.kind === 'ok' ? m.bytes : m.atLeast));
-  else objects.push({ file, value, locate });
+  else if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) {
+    const bytes = m.kind === 'ok' ? m.bytes : m.atLeast;
+    // In a big text, the document's start and the List item by its field: the
+    // position-keeping parser would take seconds and a gigabyte over it.
+    if (!docStart) issues.push(sizeIssue(locate([]), label, bytes));
+    else issues.push({ ...sizeIssue(docStart(), label, bytes), ...(base.length > 0 ? { field: formatItems(base) } : {}) });
+  } else objects.push({ file, value, locate });
+}
+
+function formatItems(path: FieldPath): string {
+  return path.map((s) => (typeof s === 'number' ? `[${s}]` : `.${s}`)).join('').replace(/^\./, '');
 }
 
 /** `Kind ns/name` for messages about an object too large or deep to decode. */
