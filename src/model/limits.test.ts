@@ -112,7 +112,7 @@ describe('nesting depth', () => {
     const text = [
       'apiVersion: v1', 'kind: ConfigMap', 'metadata: {name: c}', 'data:',
       `  a: "${'['.repeat(600)}"`, `  b: '${'{'.repeat(600)}'`, `  # ${'['.repeat(600)}`, '  c: |', `    ${'{'.repeat(600)}`, `    ${'['.repeat(600)}`,
-      "  d: don't [", '',
+      "  d: don't [", `  e: "x\\"${'['.repeat(600)}\\\\"`, `  f: 'it''s ${'{'.repeat(600)}'`, '',
     ].join('\n');
     expect(flowDepthExceeded(text)).toBeNull();
     expect(parseText('c.yaml', text).issues).toEqual([]);

@@ -119,15 +119,21 @@ export function utf8Length(s: string): number {
 
 function skipQuoted(text: string, start: number, quote: string): number {
   let j = start + 1;
-  while (j < text.length) {
-    const c = text[j]!;
-    if (quote === '"' && c === '\\') j += 2;
-    else if (c === quote) {
-      if (quote === "'" && text[j + 1] === "'") j += 2;
-      else return j + 1;
-    } else j++;
+  for (;;) {
+    const k = text.indexOf(quote, j);
+    if (k < 0) return text.length;
+    if (quote === "'") {
+      if (text[k + 1] === "'") {
+        j = k + 2; // '' is an escaped quote
+        continue;
+      }
+      return k + 1;
+    }
+    let slashes = 0;
+    while (text[k - 1 - slashes] === '\\') slashes++;
+    if (slashes % 2 === 0) return k + 1;
+    j = k + 1;
   }
-  return j;
 }
 
 /** The refusal of an object over a limit, worded as the API server or etcd words it. */
