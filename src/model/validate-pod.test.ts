@@ -200,6 +200,11 @@ spec:
     want: ['4:42 warning: spec.externalName: label "llllllllllllllllllll..." is 64 characters: the API server accepts it'],
   },
   {
+    name: 'pod hostname and subdomain of 64 characters -> each a DNS label of at most 63',
+    yaml: pod(`  containers: [{name: web}]\n  hostname: ${'h'.repeat(64)}\n  subdomain: ${'s'.repeat(64)}`),
+    want: ['6:13 error: spec.hostname: Invalid value', 'must be no more than 63 characters', '7:14 error: spec.subdomain: Invalid value'],
+  },
+  {
     name: 'Service name of 64 characters -> a DNS-1035 label',
     yaml: `apiVersion: v1\nkind: Service\nmetadata: {name: ${'a'.repeat(64)}}\nspec: {ports: [{port: 80}]}`,
     want: ['3:18 error: metadata.name: Invalid value', 'must be no more than 63 characters'],
