@@ -123,7 +123,8 @@ export function validateDnsConfig(d: Decoder, spec: FieldPath): void {
       if (name === '.') return;
       const errs = dns1123Subdomain(name.replace(/_/g, 'u'));
       for (const m of errs) {
-        d.invalid([...base, 'searches', i], s, m.replace("alphanumeric characters, '-' or '.'", "alphanumeric characters, '-', '_' or '.'"),
+        // The relaxed rule's wording: '_' allowed, so the plain rule's regex is left out.
+        d.invalid([...base, 'searches', i], s, m.replace("alphanumeric characters, '-' or '.'", "alphanumeric characters, '-', '_' or '.'").replace(/ \(e\.g\. .*$/, ''),
           /\s/.test(s) ? 'one domain per list item: a line break or space here would be written into the pod\'s resolv.conf' : 'e.g. svc.cluster.local or example.com');
       }
     });
