@@ -2,8 +2,15 @@
 // to fuzzed records (labels over 63 octets, names over 255, empty labels, characters
 // outside one octet, bad addresses, huge TXT) either carry the records or are SERVFAIL,
 // and every one is read by a strict wire checker and by dns-packet, within the size limit.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import dnsPacket from 'dns-packet';
 import { describe, expect, it } from 'vitest';
+import { fill } from '../../core/dns/test-support/fixture.js';
+import { ClusterDns } from './cluster-dns.js';
+import { DnsDataSource } from './data-source.js';
+import { dnsSnapshot } from './snapshot.js';
 import { query } from './test-support/wire-cluster.js';
 import { encodeReply, MAX_MSG_SIZE, nameProblem, parseQuery, RCODE, TYPE, type OutRecord, type Reply } from './wire.js';
 
@@ -183,5 +190,45 @@ describe('the writer never sends a malformed packet', () => {
     // The fuzz reaches both outcomes and truncation.
     expect(servfails).toBeGreaterThan(100);
     expect(truncated).toBeGreaterThan(50);
+  });
+});
+
+describe('a CoreDNS pod asked for a name DNS cannot carry', () => {
+  it('an ExternalName whose label is 64 characters (the API server takes it): SERVFAIL with the question, well formed', async () => {
+    const long = `${'l'.repeat(64)}.example.com`;
+    const filled = fill(`apiVersion: v1
+kind: Service
+metadata: {name: far, namespace: default}
+spec: {type: ExternalName, externalName: ${long}}
+`);
+    expect(filled.issues.filter((i) => i.severity === 'error')).toEqual([]);
+    expect(filled.issues.map((i) => i.code)).toContain('dns-label-too-long');
+    const dir = mkdtempSync(join(tmpdir(), 'knet-dns-fuzz-'));
+    try {
+      const snap = dnsSnapshot(filled.cluster);
+      writeFileSync(join(dir, 'dns.json'), snap.text);
+      const data = new DnsDataSource(join(dir, 'dns.json'));
+      data.refresh(snap.version);
+      const server = new ClusterDns({ sockets: {} as never, netns: 'knet-x', data, log: null });
+      const stderr: string[] = [];
+      const write = process.stderr.write.bind(process.stderr);
+      process.stderr.write = ((s: string) => (stderr.push(String(s)), true)) as typeof process.stderr.write;
+      let reply: Buffer;
+      try {
+        reply = await server.handle(query('far.default.svc.cluster.local', 'A', { id: 7 }), { address: '10.244.0.9', port: 5353, family: 4 }, 'udp') as Buffer;
+      } finally {
+        process.stderr.write = write;
+      }
+      const { rcode, counts } = checkWire(reply);
+      expect(rcode).toBe(RCODE.SERVFAIL);
+      expect(counts).toEqual([1, 0, 0, 0]);
+      const decoded = dnsPacket.decode(reply);
+      expect(decoded.id).toBe(7);
+      expect(decoded.questions?.[0]?.name).toBe('far.default.svc.cluster.local');
+      expect(stderr.join('')).toMatch(/far\.default\.svc\.cluster\.local\. A: SERVFAIL, a record cannot be written: .*a label of 64 octets/);
+      await server.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
