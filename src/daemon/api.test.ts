@@ -71,7 +71,7 @@ describe('the API refuses bad requests with a Status, never a 500', () => {
     ['JSON nested 100000 deep -> 400', 'POST', CM, deep(100_000), 400, /nests deeper than 512 levels/],
     ['a 2 MiB object -> 413 (etcd)', 'POST', CM, sized(2 * 1024 * 1024), 413, /etcdserver: request is too large/],
     ['a 4 MiB request -> 413 (the API server)', 'POST', CM, sized(4 * 1024 * 1024), 413, /^Request entity too large: limit is 3145728$/],
-    ['a 65 MiB apply -> 413', 'POST', `${KNET}/apply`, JSON.stringify({ files: [{ name: 'a', text: 'x'.repeat(65 * 1024 * 1024) }] }), 413, /limit is 67108864/],
+    ['a 65 MiB apply -> 413', 'POST', `${KNET}/apply`, JSON.stringify({ files: [{ name: 'a', text: 'x'.repeat(65 * 1024 * 1024) }] }), 413, /limit is 67108864 \(knet apply sends every file in one request/],
   ])('%s', async (_name, method, path, body, code, message) => {
     const r = await call(method, path, body);
     expect(r.code).toBe(code);

@@ -108,7 +108,9 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<unkno
 }
 
 function tooLarge(limit: number): HttpError {
-  return new HttpError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}`);
+  // The API server's words; knet's apply, which carries many files, says what to do.
+  const note = limit === MAX_APPLY_BODY ? ' (knet apply sends every file in one request: apply the files a few at a time)' : '';
+  return new HttpError(413, 'RequestEntityTooLarge', `Request entity too large: limit is ${limit}${note}`);
 }
 
 /** A body that must be one JSON object (`null`, a list or a string is a 400, never a crash). */
