@@ -2,6 +2,8 @@
 // to fuzzed records (labels over 63 octets, names over 255, empty labels, characters
 // outside one octet, bad addresses, huge TXT) either carry the records or are SERVFAIL,
 // and every one is read by a strict wire checker and by dns-packet, within the size limit.
+import { execFile, spawnSync } from 'node:child_process';
+import dgram from 'node:dgram';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,7 +14,7 @@ import { ClusterDns } from './cluster-dns.js';
 import { DnsDataSource } from './data-source.js';
 import { dnsSnapshot } from './snapshot.js';
 import { query } from './test-support/wire-cluster.js';
-import { encodeReply, MAX_MSG_SIZE, nameProblem, parseQuery, RCODE, TYPE, type OutRecord, type Reply } from './wire.js';
+import { encodeReply, MAX_MSG_SIZE, nameProblem, parseQuery, RCODE, replyLimit, TYPE, type OutRecord, type Reply } from './wire.js';
 
 /** Reads a name at `off` as RFC 1035 says: labels 1..63, pointers backwards only, 255 octets at most. */
 function readName(b: Buffer, off: number): { end: number; wire: number } {
@@ -231,4 +233,42 @@ spec: {type: ExternalName, externalName: ${long}}
       rmSync(dir, { recursive: true, force: true });
     }
   });
+});
+
+const hasDig = spawnSync('sh', ['-c', 'command -v dig']).status === 0;
+
+describe.skipIf(!hasDig)(`dig reads every fuzzed reply${hasDig ? '' : ' (skipped: dig missing)'}`, () => {
+  it('300 queries to a loopback server answering fuzzed records: no bad packet, a status each', async () => {
+    const server = dgram.createSocket('udp4');
+    server.on('message', (msg, rinfo) => {
+      const p = parseQuery(msg);
+      if (!p.ok) return;
+      const r = rng(p.query.id + 1);
+      const records = Array.from({ length: Math.floor(r() * 40) }, () => fuzzRecord(r, p.query.qname));
+      const third = Math.ceil(records.length / 3);
+      const reply: Reply = {
+        id: p.query.id, flags: 0x0400, rcode: 0, query: { bytes: msg, q: p.query },
+        answers: records.slice(0, third), authority: records.slice(third, 2 * third), additional: records.slice(2 * third),
+        opt: p.query.edns ? { udpSize: p.query.edns.udpSize, do: false } : null,
+      };
+      server.send(encodeReply(reply, replyLimit(p.query, 'udp'), 4).bytes, rinfo.port, rinfo.address);
+    });
+    await new Promise<void>((resolve) => server.bind(0, '127.0.0.1', () => resolve()));
+    const port = server.address().port;
+    const dir = mkdtempSync(join(tmpdir(), 'knet-dig-'));
+    try {
+      const lines = Array.from({ length: 300 }, (_, i) => `@127.0.0.1 -p ${port} q${i}.fuzz.example. A +tries=1 +time=2 +ignore ${i % 3 === 0 ? '+noedns' : `+bufsize=${[512, 1232, 4096][i % 3]}`}`);
+      writeFileSync(join(dir, 'batch'), `${lines.join('\n')}\n`);
+      const out = await new Promise<string>((resolve, reject) => {
+        execFile('dig', ['-f', join(dir, 'batch')], { maxBuffer: 64 * 1024 * 1024, timeout: 60_000 }, (err, stdout, stderr) => (err && !stdout ? reject(err) : resolve(stdout + stderr)));
+      });
+      expect(out).not.toMatch(/bad packet|malformed|extra bytes|FORMERR|communications error|timed out/i);
+      const statuses = out.match(/status: (NOERROR|SERVFAIL)/g) ?? [];
+      expect(statuses).toHaveLength(300);
+      expect(statuses.filter((s) => s.endsWith('SERVFAIL')).length).toBeGreaterThan(10);
+    } finally {
+      server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 90_000);
 });
