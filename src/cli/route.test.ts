@@ -89,6 +89,14 @@ describe('knet route on examples/opscart', () => {
       endpoints: endpoints('production', 'api', 8080),
       canary: null,
       reason: null,
+      annotation: null,
+      unknown: [],
+      protocol: 'HTTP',
+      responseHeaders: {},
+      auth: null,
+      rateLimit: null,
+      customErrors: null,
+      passthrough: null,
     });
   });
 

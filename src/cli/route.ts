@@ -66,7 +66,7 @@ export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptio
 
 export function routeJson(d: RouteDecision): Record<string, unknown> {
   const o = d.outcome;
-  const backend = o.kind === 'proxy' || o.kind === 'unavailable' ? o.backend : null;
+  const backend = o.kind === 'proxy' || o.kind === 'unavailable' || o.kind === 'passthrough' ? o.backend : null;
   return {
     status: o.status,
     ingress: d.ingress,
@@ -81,7 +81,16 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
     upstreamPath: o.kind === 'proxy' ? o.upstreamPath : null,
     endpoints: o.kind === 'proxy' && o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [],
     canary: d.canary && { ingress: d.canary.ingress, service: `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service}`, chosen: d.canary.chosen, reason: d.canary.why },
-    reason: o.kind === 'proxy' ? null : o.kind === 'redirect' ? o.why : o.why,
+    reason: o.kind === 'proxy' ? (o.fallbackFrom ? `${o.fallbackFrom.ref.namespace}/${o.fallbackFrom.ref.service} has no ready endpoint: the default-backend answers` : null)
+      : o.kind === 'cors-preflight' ? 'CORS preflight' : o.why,
+    annotation: d.annotation,
+    unknown: d.unknown,
+    protocol: o.kind === 'proxy' ? o.protocol : null,
+    responseHeaders: o.kind === 'cors-preflight' ? o.headers : d.responseHeaders,
+    auth: d.auth && { url: d.auth.url, service: d.auth.service, signin: d.auth.signin || null, onDenied: d.auth.onDenied },
+    rateLimit: d.rateLimit,
+    customErrors: d.customErrors && { codes: d.customErrors.codes, service: d.customErrors.by ? `${d.customErrors.by.ref.namespace}/${d.customErrors.by.ref.service}` : null },
+    passthrough: o.kind === 'passthrough' ? { service: `${o.backend.ref.namespace}/${o.backend.ref.service}`, endpoints: o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [] } : null,
   };
 }
 
@@ -93,7 +102,10 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   const head = o.kind === 'proxy' ? `${o.status}, proxied to ${svc(o.backend)}`
     : o.kind === 'redirect' ? `${o.status} redirect to ${o.location}`
       : o.kind === 'unavailable' ? `503 Service Unavailable (${o.why})`
-        : '404 Not Found (the controller\'s default backend)';
+        : o.kind === 'refused' ? `${o.status} from nginx (${o.annotation})`
+          : o.kind === 'cors-preflight' ? '204 CORS preflight, answered by nginx'
+            : o.kind === 'passthrough' ? `TLS passed through to ${svc(o.backend)} (ssl-passthrough): the status is the backend's`
+              : '404 Not Found (the controller\'s default backend)';
   const lines = [`${req.method} ${url} -> ${head}`];
   const field = (k: string, v: string) => lines.push(`  ${`${k}:`.padEnd(10)} ${v}`);
   field('ingress', d.ingress ? `${d.ingress}${d.location ? ` (host ${d.server === '_' ? '*' : d.server}, path ${d.location.path} ${d.location.pathType})` : ''}` : '(none)');
@@ -106,6 +118,7 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   if (o.kind === 'proxy' && o.backend.upstream.kind === 'ready') {
     field('upstream', `${req.method} ${o.upstreamPath} to ${o.backend.upstream.endpoints.join(', ')}`);
   }
+  for (const u of d.unknown) field('unknown', u);
   lines.push('  why:');
   lines.push(`    controller ${table.controller.controllerClass}, class ${table.controller.ingressClass} (${table.controller.source})`);
   for (const t of d.trace) lines.push(`    ${t}`);

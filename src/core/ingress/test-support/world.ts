@@ -65,7 +65,7 @@ export function route(c: Cluster | RouteTable, url: string, extra: Partial<Route
   return matchRoute(table, request(url, extra));
 }
 
-/** A decision in one line: `200 shop/web:80 /path`, `308 -> https://...`, `404`, `503 shop/empty:80`. */
+/** A decision in one line: `200 shop/web:80 /path`, `308 -> https://...`, `404`, `503 shop/empty`, `403 whitelist-source-range`, `204 cors-preflight`, `passthrough shop/secure`. */
 export function summary(d: RouteDecision): string {
   const o = d.outcome;
   switch (o.kind) {
@@ -77,5 +77,11 @@ export function summary(d: RouteDecision): string {
       return '404';
     case 'unavailable':
       return `503 ${o.backend.ref.namespace}/${o.backend.ref.service}`;
+    case 'refused':
+      return `${o.status} ${o.annotation.replace('nginx.ingress.kubernetes.io/', '')}`;
+    case 'cors-preflight':
+      return '204 cors-preflight';
+    case 'passthrough':
+      return `passthrough ${o.backend.ref.namespace}/${o.backend.ref.service}`;
   }
 }
