@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { Cluster } from '../cluster/fill-in.js';
 import { parseIP } from '../model/ip.js';
 import { hostMatches, normalizeHost } from '../core/ingress/host-path.js';
+import { clientAsSeen } from '../core/ingress/client-address.js';
 import { matchRoute, routeTableOf, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
 import { CliError, toJson, type Io } from './output.js';
@@ -15,6 +16,8 @@ export interface RouteCliOptions {
   readonly method: string;
   readonly header: readonly string[];
   readonly output: string; // '' | json
+  readonly clientIp?: string; // the client's address (whitelist-source-range, denylist-source-range)
+  readonly clientCert?: string; // none | valid | invalid (auth-tls-verify-client); absent: unknown
 }
 
 export function registerRoute(program: Command, io: Io): void {
@@ -25,7 +28,9 @@ export function registerRoute(program: Command, io: Io): void {
     .option('--host <host>', 'the Host header, when it differs from the URL (e.g. the URL names the load balancer IP)', '')
     .option('--sni <name>', 'the TLS server name, when it differs from the URL host', '')
     .option('--method <method>', 'the HTTP method', 'GET')
-    .option('--header <header>', "a request header, 'Name: value' (repeatable; canary-by-header, Cookie)", collect, [])
+    .option('--header <header>', "a request header, 'Name: value' (repeatable; canary-by-header, Cookie, Origin, Content-Length)", collect, [])
+    .option('--client-ip <ip>', 'the client address (source ranges): nginx sees it, or a node\'s under externalTrafficPolicy: Cluster')
+    .addOption(new Option('--client-cert <kind>', 'the client certificate, for auth-tls-verify-client (unknown when not given)').choices(['none', 'valid', 'invalid']))
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
     .action((url: string, o: RouteCliOptions & { filename: string[] }) => {
       runRoute(io, loadFrom(io, o.filename), url, o);
@@ -51,14 +56,23 @@ export function parseRequest(url: string, o: RouteCliOptions): RouteRequest {
   const host = o.host || headers['host'] || u.host;
   const bare = u.hostname.replace(/^\[|\]$/g, '');
   const sni = scheme === 'https' ? (o.sni || (parseIP(bare) ? null : u.hostname)) : null;
-  return { scheme, host, sni, path: u.pathname, query: u.search.replace(/^\?/, ''), method: o.method.toUpperCase(), headers };
+  const length = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
+  if (length !== undefined && !(Number.isInteger(length) && length >= 0)) throw new CliError(`error: --header "Content-Length: ${headers['content-length']}" is not a byte count`);
+  const clientCertificate = o.clientCert === 'none' || o.clientCert === 'valid' || o.clientCert === 'invalid' ? o.clientCert : undefined;
+  return {
+    scheme, host, sni, path: u.pathname, query: u.search.replace(/^\?/, ''), method: o.method.toUpperCase(), headers,
+    ...(length !== undefined ? { bodyBytes: length } : {}), ...(headers['origin'] !== undefined ? { origin: headers['origin'] } : {}),
+    ...(clientCertificate ? { clientCertificate } : {}),
+  };
 }
 
 export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptions): void {
   if (o.output !== '' && o.output !== 'json') {
     throw new CliError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
   }
-  const req = parseRequest(url, o);
+  if (o.clientIp !== undefined && !parseIP(o.clientIp)) throw new CliError(`error: --client-ip "${o.clientIp}" is not an IP address\n  hint: e.g. --client-ip 203.0.113.7`);
+  const seen = clientAsSeen(cluster, o.clientIp ?? null);
+  const req = { ...parseRequest(url, o), clientAddresses: seen.addresses };
   const table = routeTableOf(cluster);
   const d = matchRoute(table, req);
   io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster));
@@ -130,6 +144,6 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
     if (ing?.rules.some((r) => !r.host || hostMatches(r.host, host))) lines.push(`    note: Ingress ${a.ingress} has a rule for this host but is not served: ${a.why}`);
   }
   const merged = table.servers.find((s) => s.host === d.server)?.ingresses ?? [];
-  for (const n of table.notes) if (merged.includes(n.ingress)) lines.push(`    note: Ingress ${n.ingress}: ${n.message}`);
+  for (const n of table.notes) if (merged.includes(n.ingress)) lines.push(`    ${n.unsupported ? 'warning' : 'note'}: Ingress ${n.ingress}: ${n.message}`);
   return lines.join('\n');
 }
