@@ -20,7 +20,7 @@ export interface RouteFlowCase {
   readonly requests: readonly RouteFlowRequest[];
 }
 
-const port = (svc: string) => (svc === 'api' ? 90 : svc === 'admin' ? 70 : 80);
+const port = (svc: string) => (svc === 'api' ? 90 : svc === 'admin' ? 70 : svc === 'secure' ? 443 : 80);
 export const paths = (host: string, ...p: [string, string, string?][]) => `rules:
 - ${host ? `host: ${host}\n  ` : ''}http:
     paths:

@@ -29,6 +29,11 @@ export const SHOP = [
   'apiVersion: v1\nkind: Secret\nmetadata: {name: shop-tls, namespace: shop}\ntype: kubernetes.io/tls\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n',
   'apiVersion: v1\nkind: Secret\nmetadata: {name: wild-tls, namespace: shop}\ntype: kubernetes.io/tls\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n',
   'apiVersion: v1\nkind: Secret\nmetadata: {name: opaque, namespace: shop}\ntype: Opaque\ndata: {password: cHc=}\n',
+  // For the traffic annotations: a custom error pages backend, an external auth service, a backend speaking TLS itself.
+  deployment('errors', 8082, 1), service('errors', 80, 8082),
+  deployment('auth', 8083, 1), service('auth', 80, 8083),
+  deployment('secure', 8443, 1), service('secure', 443, 8443, 'secure', 'https'),
+  'apiVersion: v1\nkind: Secret\nmetadata: {name: client-ca, namespace: shop}\ndata: {ca.crt: Y2VydA==}\n',
 ];
 
 /** An Ingress in shop; `spec` is YAML under spec:, `meta` extra metadata lines. */
