@@ -9,6 +9,27 @@ export const LOG_FORMAT_UPSTREAMINFO =
   '$request_length $request_time [$proxy_upstream_name] [$proxy_alternative_upstream_name] $upstream_addr ' +
   '$upstream_response_length $upstream_response_time $upstream_status $req_id';
 
+/**
+ * The proxy headers ingress-nginx sets for every location. A location that sets a header of
+ * its own (the X-Code of an error page) loses these, as nginx inherits proxy_set_header only
+ * when a level sets none: such a location repeats them.
+ */
+export const PROXY_HEADERS: readonly string[] = [
+  'proxy_set_header Host $best_http_host;',
+  'proxy_set_header Upgrade $http_upgrade;',
+  'proxy_set_header Connection $connection_upgrade;',
+  'proxy_set_header X-Request-ID $req_id;',
+  'proxy_set_header X-Real-IP $remote_addr;',
+  'proxy_set_header X-Forwarded-For $remote_addr;',
+  'proxy_set_header X-Forwarded-Host $best_http_host;',
+  'proxy_set_header X-Forwarded-Port $server_port;',
+  'proxy_set_header X-Forwarded-Proto $scheme;',
+  'proxy_set_header X-Forwarded-Scheme $scheme;',
+  'proxy_set_header X-Scheme $scheme;',
+  'proxy_set_header X-Original-Forwarded-For $http_x_forwarded_for;',
+  'proxy_set_header Proxy "";',
+];
+
 /** Debian's nginx builds the stream module (ssl-passthrough) as a dynamic module (libnginx-mod-stream). */
 export const STREAM_MODULE = '/usr/lib/nginx/modules/ngx_stream_module.so';
 
@@ -95,19 +116,7 @@ export function renderHttpPreamble(o: { readonly servers: number; readonly resol
     'add_header Strict-Transport-Security $knet_hsts always;',
     '',
     'proxy_http_version 1.1;',
-    'proxy_set_header Host $best_http_host;',
-    'proxy_set_header Upgrade $http_upgrade;',
-    'proxy_set_header Connection $connection_upgrade;',
-    'proxy_set_header X-Request-ID $req_id;',
-    'proxy_set_header X-Real-IP $remote_addr;',
-    'proxy_set_header X-Forwarded-For $remote_addr;',
-    'proxy_set_header X-Forwarded-Host $best_http_host;',
-    'proxy_set_header X-Forwarded-Port $server_port;',
-    'proxy_set_header X-Forwarded-Proto $scheme;',
-    'proxy_set_header X-Forwarded-Scheme $scheme;',
-    'proxy_set_header X-Scheme $scheme;',
-    'proxy_set_header X-Original-Forwarded-For $http_x_forwarded_for;',
-    'proxy_set_header Proxy "";',
+    ...PROXY_HEADERS,
     'proxy_connect_timeout 5s;',
     'proxy_send_timeout 60s;',
     'proxy_read_timeout 60s;',

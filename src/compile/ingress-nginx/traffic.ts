@@ -11,6 +11,7 @@ import type { ControllerConfig } from '../../core/ingress/controller.js';
 import type { Location } from '../../core/ingress/route-table.js';
 import { corsOriginRegex, type CorsPolicy } from '../../core/ingress/traffic-annotations.js';
 import { quote } from './nginx-syntax.js';
+import { PROXY_HEADERS } from './render.js';
 
 export interface TrafficContext {
   readonly controller: ControllerConfig;
@@ -139,6 +140,7 @@ export function renderTraffic(loc: Location, i: number, ctx: TrafficContext): Tr
 export function errorHeaders(loc: Location, code: string): string[] {
   const b = loc.backend?.ref;
   return [
+    ...PROXY_HEADERS.filter((h) => !/ X-Request-ID /.test(h)),
     `proxy_set_header X-Code ${code};`,
     'proxy_set_header X-Format $http_accept;',
     'proxy_set_header X-Original-URI $request_uri;',
