@@ -36,6 +36,13 @@ export const SHOP = [
   'apiVersion: v1\nkind: Secret\nmetadata: {name: client-ca, namespace: shop}\ndata: {ca.crt: Y2VydA==}\n',
 ];
 
+/** ingress-nginx's controller (one replica) and its LoadBalancer Service, for worlds that have none (the flow lab's, with --enable-ssl-passthrough). */
+export const CONTROLLER_MANIFESTS = [
+  'apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n',
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}\n  template:\n    metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}\n    spec:\n      containers:\n      - name: controller\n        image: registry.k8s.io/ingress-nginx/controller:v1.11.2\n        args: [/nginx-ingress-controller, --ingress-class=nginx, --enable-ssl-passthrough]\n        ports: [{name: http, containerPort: 80}, {name: https, containerPort: 443}]\n`,
+  'apiVersion: v1\nkind: Service\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  type: LoadBalancer\n  selector: {app.kubernetes.io/name: ingress-nginx}\n  ports: [{name: http, port: 80, targetPort: http}, {name: https, port: 443, targetPort: https}]\n',
+];
+
 /** An Ingress in shop; `spec` is YAML under spec:, `meta` extra metadata lines. */
 export function ing(name: string, spec: string, meta = ''): string {
   const body = spec.replace(/^\n/, '').replace(/\n\s*$/, '').split('\n');
