@@ -13,6 +13,7 @@ import { routeTableOf } from '../../core/ingress/index.js';
 import { paths, tls } from '../../core/ingress/test-support/route-cases.js';
 import { annotations, ing, shopCluster } from '../../core/ingress/test-support/world.js';
 import { compileIngressNginx, type NginxBundle } from './compile.js';
+import { STREAM_MODULE } from './render.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
@@ -158,6 +159,7 @@ describe('what the configuration carries from the core', () => {
 
 function nginxSkipReason(): string {
   if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return 'nginx is not installed (apt-get install nginx)';
+  if (!existsSync(STREAM_MODULE)) return `nginx's stream module is not installed (apt-get install libnginx-mod-stream): ssl-passthrough needs it`;
   if (process.getuid?.() !== 0) return 'needs root: nginx -t runs in a network namespace of its own';
   return '';
 }

@@ -6,7 +6,7 @@
 // Also: a slow request in flight across a reload completes; a configuration nginx refuses
 // leaves the old one serving; the access log is ingress-nginx's. Root and nginx needed.
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +14,7 @@ import type { Cluster } from '../../cluster/fill-in.js';
 import { matchRoute, routeTableOf, type RouteDecision } from '../../core/ingress/index.js';
 import { flowRequestFacts, NODE_ADDRESSES, paths, ROUTE_FLOW_CASES, type RouteFlowRequest } from '../../core/ingress/test-support/route-cases.js';
 import { annotations, ing, request, shopCluster, summary } from '../../core/ingress/test-support/world.js';
+import { STREAM_MODULE } from '../../compile/ingress-nginx/render.js';
 import { runDir } from '../run-state.js';
 import { CONTROLLER_MANIFESTS, startIngressLab, TLS_BACKEND_CN, type IngressLab } from './ingress-lab.js';
 import { selfSignedPem, tlsSecretData } from './self-signed.js';
@@ -22,6 +23,7 @@ function skipReason(): string {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'needs root (namespaces, nft, nginx in a pod namespace)';
   for (const tool of ['nginx', 'curl', 'openssl', 'ip', 'nft']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  if (!existsSync(STREAM_MODULE)) return `nginx's stream module is not installed (apt-get install libnginx-mod-stream): ssl-passthrough needs it`;
   return '';
 }
 const skip = skipReason();

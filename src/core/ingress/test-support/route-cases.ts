@@ -94,6 +94,20 @@ export const ROUTE_FLOW_CASES: readonly RouteFlowCase[] = [
     ],
   },
   {
+    name: "nginx's phase order: body size before the redirect, the CORS preflight before the source ranges, the source ranges before external auth",
+    ingresses: [
+      on('size.shop.com', 'web', { 'proxy-body-size': '1k', 'permanent-redirect': 'https://new.shop.com/' }, 'size'),
+      on('pre.shop.com', 'web', { 'enable-cors': 'true', 'whitelist-source-range': '192.0.2.0/24' }, 'pre'),
+      on('both.shop.com', 'web', { 'whitelist-source-range': '192.0.2.0/24', 'auth-url': 'http://empty.shop.svc.cluster.local/verify' }, 'both'),
+    ],
+    requests: [
+      { url: 'http://size.shop.com/x', method: 'POST', bodyBytes: 2000, want: '413 proxy-body-size' },
+      { url: 'http://pre.shop.com/x', method: 'OPTIONS', headers: { origin: 'https://app.example' }, clientAddresses: NODE_ADDRESSES, want: '204 cors-preflight' },
+      { url: 'http://pre.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '403 whitelist-source-range' },
+      { url: 'http://both.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '403 whitelist-source-range' },
+    ],
+  },
+  {
     name: 'proxy-body-size: 413 past it',
     ingresses: [on('a.shop.com', 'web', { 'proxy-body-size': '1k' })],
     requests: [
