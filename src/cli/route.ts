@@ -4,7 +4,7 @@ import { Option, type Command } from 'commander';
 import type { Cluster } from '../cluster/fill-in.js';
 import { parseIP } from '../model/ip.js';
 import { hostMatches, normalizeHost } from '../core/ingress/host-path.js';
-import { clientAsSeen } from '../core/ingress/client-address.js';
+import { clientAsSeen, type SeenClient } from '../core/ingress/client-address.js';
 import { matchRoute, routeTableOf, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
 import { CliError, toJson, type Io } from './output.js';
@@ -75,7 +75,7 @@ export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptio
   const req = { ...parseRequest(url, o), clientAddresses: seen.addresses };
   const table = routeTableOf(cluster);
   const d = matchRoute(table, req);
-  io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster));
+  io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster, seen));
 }
 
 export function routeJson(d: RouteDecision): Record<string, unknown> {
@@ -108,7 +108,7 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
   };
 }
 
-function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster): string {
+function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster, seen: SeenClient): string {
   const o = d.outcome;
   const url = `${req.scheme}://${req.host}${req.path}${req.query ? `?${req.query}` : ''}`;
   const svc = (b: { ref: { namespace: string; service: string; port: number | string }; upstream: { servicePort: number | null } }) =>
@@ -132,6 +132,8 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   if (o.kind === 'proxy' && o.backend.upstream.kind === 'ready') {
     field('upstream', `${req.method} ${o.upstreamPath} to ${o.backend.upstream.endpoints.join(', ')}`);
   }
+  const t = d.location?.config.traffic;
+  if (t && (t.allow.length > 0 || t.deny.length > 0 || t.limit)) field('client', seen.why);
   for (const u of d.unknown) field('unknown', u);
   lines.push('  why:');
   lines.push(`    controller ${table.controller.controllerClass}, class ${table.controller.ingressClass} (${table.controller.source})`);

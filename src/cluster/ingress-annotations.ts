@@ -14,9 +14,9 @@ export function ingressAnnotationIssues(ingresses: readonly Ingress[]): Issue[] 
       const v = annotationVerdict(key);
       if (!v || v.kind === 'implemented') continue;
       out.push(v.kind === 'snippet'
-        ? issueAt(ing, ['metadata', 'annotations', key], 'ingress-annotation-snippet', 'warning', `Ingress ${ing.meta.namespace}/${ing.meta.name}: ${v.message}`,
-          'express it with the annotations knet implements (knet route lists them), or set allow-snippet-annotations: "true" in a real controller and accept the risk')
-        : issueAt(ing, ['metadata', 'annotations', key], 'ingress-annotation-unsupported', 'warning', `Ingress ${ing.meta.namespace}/${ing.meta.name}: ${v.message}`,
+        ? issueAt(ing, ['metadata', 'annotations', key], 'ingress-annotation-snippet', 'warning', v.message,
+          'express it with the annotations knet implements (the table in core/ingress/README.md), or set allow-snippet-annotations: "true" in a real controller and accept the risk')
+        : issueAt(ing, ['metadata', 'annotations', key], 'ingress-annotation-unsupported', 'warning', v.message,
           'remove it, or expect a real ingress-nginx to behave differently from knet\'s prediction and nginx here'));
     }
   }

@@ -23,5 +23,5 @@ export function clientAsSeen(c: { readonly services: readonly Service[]; readonl
     return client ? { addresses: [client], why: `the client ${client} itself: Service ${ref} has externalTrafficPolicy: Local` } : { addresses: [], why: `Service ${ref} has externalTrafficPolicy: Local, so nginx sees the client's own address, which is not given (--client-ip)` };
   }
   const nodes = c.nodes.flatMap((n) => n.internalIPs.slice(0, 1)).map(String);
-  return { addresses: nodes, why: `a node's address (${nodes.join(', ')}): Service ${ref} has externalTrafficPolicy: Cluster, so kube-proxy masquerades the client${client ? ` ${client}` : ''}` };
+  return { addresses: nodes, why: `nginx sees a node's address (${nodes.join(', ')}), not the client${client ? ` ${client}` : ''}'s: Service ${ref} has externalTrafficPolicy: Cluster, so kube-proxy masquerades it (externalTrafficPolicy: Local keeps the client's address)` };
 }
