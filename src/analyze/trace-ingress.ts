@@ -28,7 +28,8 @@ export interface IngressOutcome {
   readonly answer: string | null;
 }
 
-export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget, probe: AcmeProbe): IngressOutcome {
+/** `client`: the source address nginx sees (from the hop to the controller); null when unknown. */
+export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget, probe: AcmeProbe, client: string | null = null): IngressOutcome {
   const defaultPort = url.scheme === 'https' ? 443 : 80;
   const bare = url.host.replace(/^\[|\]$/g, '');
   const req: RouteRequest = {
@@ -36,6 +37,7 @@ export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget,
     host: url.port === defaultPort ? url.host : `${url.host}:${url.port}`,
     sni: url.scheme === 'https' && !parseIP(bare) ? bare : null,
     path: url.path || '/', query: url.query, method: 'GET', headers: {},
+    ...(client ? { clientAddresses: [client] } : {}),
   };
   const d = matchRoute(ctx.routes, req);
   const steps: TraceStep[] = [];
