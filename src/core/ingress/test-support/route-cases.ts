@@ -130,12 +130,18 @@ export const ROUTE_FLOW_CASES: readonly RouteFlowCase[] = [
     requests: [{ url: 'http://a.shop.com/x', want: '200 shop/secure:443 /x' }],
   },
   {
-    name: 'auth-tls-verify-client on: no certificate or one the CA did not sign -> 400; a verified one passes',
-    ingresses: [ing('a', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`, annotations({ 'auth-tls-secret': 'shop/client-ca' }))],
+    name: 'auth-tls-verify-client per host: on refuses no certificate or one the CA did not sign (400); optional takes none',
+    ingresses: [
+      ing('a', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`, annotations({ 'auth-tls-secret': 'shop/client-ca' })),
+      ing('p', `${tls('shop-tls', 'p.shop.com')}${paths('p.shop.com', ['/', 'api'])}`, annotations({ 'auth-tls-secret': 'shop/client-ca', 'auth-tls-verify-client': 'optional' })),
+    ],
     requests: [
       { url: 'https://a.shop.com/x', clientCert: 'none', want: '400 auth-tls-verify-client' },
       { url: 'https://a.shop.com/x', clientCert: 'invalid', want: '400 auth-tls-verify-client' },
       { url: 'https://a.shop.com/x', clientCert: 'valid', want: '200 shop/web:80 /x' },
+      { url: 'https://p.shop.com/x', clientCert: 'none', want: '200 shop/api:90 /x' },
+      { url: 'https://p.shop.com/x', clientCert: 'invalid', want: '400 auth-tls-verify-client' },
+      { url: 'https://p.shop.com/x', clientCert: 'valid', want: '200 shop/api:90 /x' },
     ],
   },
   {
