@@ -8,6 +8,7 @@
 // `ingress` benchmark; `stop()` removes everything (call it in `finally`). Needs root.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import http2 from 'node:http2';
 import https from 'node:https';
 import { join } from 'node:path';
 import type { Cluster } from '../../cluster/fill-in.js';
@@ -32,6 +33,8 @@ import { fakeCertificatePem, selfSignedPem } from './self-signed.js';
 /** The port on which a lab pod speaks TLS itself (backend-protocol HTTPS, ssl-passthrough); its certificate's CN. */
 export const TLS_BACKEND_PORT = 8443;
 export const TLS_BACKEND_CN = 'knet-lab-tls-backend';
+/** The port on which a lab pod speaks HTTP/2 without TLS, as a gRPC server does (backend-protocol GRPC). */
+export const H2C_BACKEND_PORT = 50051;
 
 export { CONTROLLER_MANIFESTS } from '../../core/ingress/test-support/world.js';
 
@@ -74,7 +77,7 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
   const plan = planTopology(cluster, name);
   const runtime = new Runtime();
   const sockets = new NetnsSwitch();
-  const servers: http.Server[] = [];
+  const servers: (http.Server | http2.Http2Server)[] = [];
   const stop = async (): Promise<void> => {
     await runtime.stop().catch(() => {});
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -104,8 +107,15 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
         byEndpoint.set(`${place.ips[0]}:${port}`, place.pod);
         const fd = sockets.serverSocket(place.netns, 'TCP', port).fd;
         const handler = (req: http.IncomingMessage, res: http.ServerResponse) => answer(place.pod, req, res);
-        const server = port === TLS_BACKEND_PORT ? https.createServer({ cert: backendPem, key: backendPem }, handler) : http.createServer(handler);
-        server.keepAliveTimeout = 120_000;
+        let server: http.Server | http2.Http2Server;
+        if (port === H2C_BACKEND_PORT) {
+          // The compatibility API's request and response carry what `answer` reads and writes.
+          server = http2.createServer((req, res) => answer(place.pod, req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse));
+        } else {
+          const h1 = port === TLS_BACKEND_PORT ? https.createServer({ cert: backendPem, key: backendPem }, handler) : http.createServer(handler);
+          h1.keepAliveTimeout = 120_000;
+          server = h1;
+        }
         await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ fd }, () => resolve()));
         servers.push(server);
       }

@@ -38,7 +38,7 @@ export interface RouteFlowCase {
   readonly requests: readonly RouteFlowRequest[];
 }
 
-const port = (svc: string) => (svc === 'api' ? 90 : svc === 'admin' ? 70 : svc === 'secure' ? 443 : 80);
+const port = (svc: string) => (svc === 'api' ? 90 : svc === 'admin' ? 70 : svc === 'secure' ? 443 : svc === 'grpc' ? 50051 : 80);
 export const paths = (host: string, ...p: [string, string, string?][]) => `rules:
 - ${host ? `host: ${host}\n  ` : ''}http:
     paths:
@@ -125,9 +125,12 @@ export const ROUTE_FLOW_CASES: readonly RouteFlowCase[] = [
     ],
   },
   {
-    name: 'backend-protocol HTTPS: nginx speaks TLS to the endpoints',
-    ingresses: [on('a.shop.com', 'secure', { 'backend-protocol': 'HTTPS' })],
-    requests: [{ url: 'http://a.shop.com/x', want: '200 shop/secure:443 /x' }],
+    name: 'backend-protocol HTTPS: nginx speaks TLS to the endpoints; GRPC: HTTP/2 without TLS',
+    ingresses: [on('a.shop.com', 'secure', { 'backend-protocol': 'HTTPS' }), on('g.shop.com', 'grpc', { 'backend-protocol': 'GRPC' }, 'g')],
+    requests: [
+      { url: 'http://a.shop.com/x', want: '200 shop/secure:443 /x' },
+      { url: 'https://g.shop.com/shop.Cart/Get', want: '200 shop/grpc:50051 /shop.Cart/Get' },
+    ],
   },
   {
     name: 'auth-tls-verify-client per host: on refuses no certificate or one the CA did not sign (400); optional takes none',

@@ -33,6 +33,7 @@ export const SHOP = [
   deployment('errors', 8082, 1), service('errors', 80, 8082),
   deployment('auth', 8083, 1), service('auth', 80, 8083),
   deployment('secure', 8443, 1), service('secure', 443, 8443, 'secure', 'https'),
+  deployment('grpc', 50051, 1), service('grpc', 50051, 50051, 'grpc', 'grpc'),
   'apiVersion: v1\nkind: Secret\nmetadata: {name: client-ca, namespace: shop}\ndata: {ca.crt: Y2VydA==}\n',
 ];
 
