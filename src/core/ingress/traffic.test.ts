@@ -32,7 +32,7 @@ const CASES: readonly Case[] = [
   { name: 'permanent-redirect runs before ssl-redirect (rewrite phase before the Lua redirect)', objects: [tlsWeb({ 'permanent-redirect': 'https://new.example/' })], url: 'http://a.shop.com/x', want: '301 -> https://new.example/' },
   { name: 'app-root (server level) runs before permanent-redirect', objects: [web({ 'app-root': '/app', 'permanent-redirect': 'https://new.example/' })], url: 'http://a.shop.com/', want: '302 -> http://a.shop.com/app' },
 
-  { name: 'default-backend answers while the Service has no ready endpoint', objects: [web({ 'default-backend': 'errors' }, 'a.shop.com', 'empty')], url: 'http://a.shop.com/x', want: '200 shop/errors:80 /x', annotation: 'default-backend' },
+  { name: 'default-backend answers while the Service has no ready endpoint', objects: [web({ 'default-backend': 'errors' }, 'a.shop.com', 'empty')], url: 'http://a.shop.com/x', want: '200 shop/errors:80 /x', annotation: 'default-backend', unknown: /status of default-backend Service shop\/errors/ },
   { name: 'no endpoint, 503 in custom-http-errors, no default-backend: the controller\'s default backend (404)', objects: [web({ 'custom-http-errors': '404,503' }, 'a.shop.com', 'empty')], url: 'http://a.shop.com/x', want: '404' },
   { name: 'no endpoint and no default-backend: 503', objects: [web({ 'custom-http-errors': '404' }, 'a.shop.com', 'empty')], url: 'http://a.shop.com/x', want: '503 shop/empty' },
   { name: 'a default-backend without endpoints: 503 from it', objects: [web({ 'default-backend': 'empty' }, 'a.shop.com', 'ghost')], url: 'http://a.shop.com/x', want: '503 shop/empty' },
