@@ -183,7 +183,6 @@ export function matchRoute(table: RouteTable, req: RouteRequest): RouteDecision 
       trace.push(`${svc}: ${backend.upstream.why}; default-backend Service ${loc.errorBackend.ref.namespace}/${loc.errorBackend.ref.service} answers instead (X-Code 503)`);
       fallbackFrom = backend;
       target = loc.errorBackend;
-      n.unknown.push(`the status of default-backend Service ${target.ref.namespace}/${target.ref.service}: nginx passes its answer on (ingress-nginx's custom error pages answer the X-Code, 503)`);
     }
     if (target.upstream.kind === 'unavailable') {
       if (target !== backend) trace.push(`default-backend: ${target.upstream.why} -> 503`);
@@ -196,6 +195,7 @@ export function matchRoute(table: RouteTable, req: RouteRequest): RouteDecision 
       return done(loc, { kind: 'unavailable', status: 503, backend: target, why: target.upstream.why }, canary);
     }
   }
+  if (fallbackFrom) n.unknown.push(`the status of default-backend Service ${target.ref.namespace}/${target.ref.service}: nginx passes its answer on (ingress-nginx's custom error pages answer the X-Code, 503)`);
   const count = target.upstream.kind === 'ready' ? target.upstream.endpoints.length : 0;
   if (!fallbackFrom) trace.push(`${svc} -> ${count} ready endpoint${count === 1 ? '' : 's'}`);
   if (t.backendProtocol !== 'HTTP') {
