@@ -116,14 +116,15 @@ export function parseTraffic(get: (name: string) => string | undefined, bool: (n
     denied ??= { annotation: NGINX_PREFIX + name, why };
   };
 
-  // Redirects: temporal-redirect is read first and wins (ingress-nginx's redirect parser).
+  // Redirects: temporal-redirect is read first and wins (ingress-nginx's redirect parser); an
+  // invalid temporal-redirect fails the parser, so permanent-redirect is not used either.
   let redirect: RedirectAnnotation | null = null;
   for (const [name, fallback, max] of [['temporal-redirect', 302, 307], ['permanent-redirect', 301, 308]] as const) {
     const url = get(name);
     if (!url || redirect) continue;
     if (!httpUrl(url)) {
-      problem(name, `"${url}" is not an http or https URL; the controller ignores it`);
-      continue;
+      problem(name, `"${url}" is not an http or https URL; the controller ignores ${name === 'temporal-redirect' && get('permanent-redirect') ? 'it and permanent-redirect' : 'it'}`);
+      break;
     }
     const code = int(`${name}-code`, fallback);
     if (code < 300 || code > max) problem(`${name}-code`, `${code} is not a redirect status (300-${max}); the controller uses ${fallback}`);
