@@ -36,7 +36,13 @@ export function ingressFindings(ctx: TraceContext): Issue[] {
   for (const n of ctx.routes.notes) {
     const ing = ctx.cluster.ingresses.find((i) => refOf(i) === n.ingress);
     if (!ing) continue;
+    // Snippets and annotations knet does not implement come first-hand from the loader.
+    if (n.unsupported) continue;
     const conflict = /already defined by Ingress/.test(n.message);
+    if (n.annotation) {
+      out.push(issueAt(ing, ['metadata', 'annotations', n.annotation], 'ingress-annotation', 'warning', `Ingress ${n.ingress}: ${n.message}`, 'fix the annotation\'s value (knet route URL shows what the controller does with it)'));
+      continue;
+    }
     out.push(issueAt(ing, ['spec', 'rules'], conflict ? 'ingress-path-conflict' : 'ingress-note', conflict ? 'warning' : 'info', `Ingress ${n.ingress}: ${n.message}`,
       conflict ? 'give each host and path one Ingress: remove the duplicate rule, or change its path' : undefined));
   }

@@ -24,6 +24,8 @@ export interface HopOutcome {
   readonly steps: readonly TraceStep[];
   readonly failure: Failure | null;
   readonly landing: Landing | null;
+  /** The source address where it lands (a node's when kube-proxy masquerades); absent when not followed. */
+  readonly seenAs?: string;
 }
 
 interface Followed extends HopOutcome {
@@ -42,14 +44,15 @@ export function hop(ctx: TraceContext, client: TraceClient, dst: IP, port: numbe
     const seen = d.masquerade ? nodePeer(d.node, nodeAddress(ctx, d.node) ?? client.ip) : client.peer;
     const chosen = d.chosen ? d.endpoints.indexOf(d.chosen) : null;
     const r = followEndpoints(ctx, client, seen, d.node, d.endpoints, protocol, chosen);
-    return { ...r, steps: [r.warning ? { ...svc, warning: r.warning } : svc, ...r.steps] };
+    const seenAs = d.masquerade ? nodeAddress(ctx, d.node) ?? client.ip : client.ip;
+    return { ...r, steps: [r.warning ? { ...svc, warning: r.warning } : svc, ...r.steps], seenAs };
   }
   if (d.healthCheck) {
     return { steps: [svc], failure: null, landing: { kind: 'node', node: d.healthCheck.node, ip: dst, port } };
   }
   const direct = (): HopOutcome => {
     const r = follow(ctx, client, client.peer, client.node, dst, port, protocol);
-    return { ...r, steps: [svc, ...r.steps] };
+    return { ...r, steps: [svc, ...r.steps], seenAs: client.ip };
   };
   if (ctx.podsByIP.has(dst)) return direct();
   const node = nodeOfAddress(ctx, dst);

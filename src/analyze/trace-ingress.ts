@@ -28,7 +28,8 @@ export interface IngressOutcome {
   readonly answer: string | null;
 }
 
-export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget, probe: AcmeProbe): IngressOutcome {
+/** `client`: the source address nginx sees (from the hop to the controller); null when unknown. */
+export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget, probe: AcmeProbe, client: string | null = null): IngressOutcome {
   const defaultPort = url.scheme === 'https' ? 443 : 80;
   const bare = url.host.replace(/^\[|\]$/g, '');
   const req: RouteRequest = {
@@ -36,6 +37,7 @@ export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget,
     host: url.port === defaultPort ? url.host : `${url.host}:${url.port}`,
     sni: url.scheme === 'https' && !parseIP(bare) ? bare : null,
     path: url.path || '/', query: url.query, method: 'GET', headers: {},
+    ...(client ? { clientAddresses: [client] } : {}),
   };
   const d = matchRoute(ctx.routes, req);
   const steps: TraceStep[] = [];
@@ -59,6 +61,22 @@ export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget,
     case 'redirect': {
       steps.push({ ...base, ok: true, backend: null, summary: `Ingress ${d.ingress ?? '(controller)'} (${where}): ${o.status} redirect to ${o.location} (${o.why})` });
       return done(null, null, `${o.status} redirect to ${o.location}`);
+    }
+    case 'refused': {
+      const step = { ...base, ok: false, backend: null, summary: `${o.status} from nginx: ${o.why}`, hint: `see ${o.annotation} on Ingress ${d.ingress ?? '(none)'}` };
+      steps.push(step);
+      return done(failedStep(step));
+    }
+    case 'cors-preflight': {
+      steps.push({ ...base, ok: true, backend: null, summary: `Ingress ${d.ingress} (${where}): CORS preflight answered 204 by nginx (enable-cors)` });
+      return done(null, null, '204 CORS preflight');
+    }
+    case 'passthrough': {
+      const ref = `${o.backend.ref.namespace}/${o.backend.ref.service}`;
+      steps.push({ ...base, ok: o.backend.upstream.kind === 'ready', backend: ref, summary: o.why });
+      const up = o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [];
+      const endpoints = up.map(parseEndpoint).filter((e): e is { ip: IP; port: number } => e !== null);
+      return done(null, endpoints.length ? endpoints : null, `TLS passed through to ${ref}`);
     }
     case 'default-backend': {
       const step = { ...base, ok: false, backend: null, summary: `404 from the controller's default backend: ${o.why}`, hint: notFoundHint(ctx, host) };

@@ -71,7 +71,7 @@ export type TraceStep =
     readonly ingress: string | null;
     readonly host: string;
     readonly path: string;
-    readonly status: number;
+    readonly status: number | null; // null: ssl-passthrough, the backend answers
     readonly backend: string | null; // `ns/service:port`
   })
   | (StepBase & {

@@ -324,6 +324,14 @@ describe('trace on examples/opscart (the guide\'s healthy cluster)', () => {
     expect(t.delivered?.pod).toMatch(/^production\/api-/);
   });
 
+  it('whitelist-source-range: from outside nginx sees a node (kube-proxy masquerades), so the client is refused with 403', () => {
+    const annotated = { ...cluster, ingresses: cluster.ingresses.map((i) => ({ ...i, meta: { ...i.meta, annotations: { ...i.meta.annotations, 'nginx.ingress.kubernetes.io/whitelist-source-range': '203.0.113.0/24' } } })) };
+    const t = traceIn(buildTraceContext(annotated), 'external', 'https://api.opscart.com/');
+    expect(t.verdict).not.toBe('delivered');
+    const step = t.steps.find((s) => s.layer === 'ingress' && !s.ok)!;
+    expect(step.summary).toMatch(/^403 from nginx: client 172\.18\.0\.\d+ as nginx sees it is not in whitelist-source-range 203\.0\.113\.0\/24: 403$/);
+  });
+
   it('api -> the orders database (db.external.com:5432) is allowed by its ipBlock; frontend -> it is not', () => {
     const api = cluster.pods.find((p) => p.meta.labels['app'] === 'api')!;
     expect(traceIn(ctx, `production/${api.meta.name}`, 'db.external.com:5432').verdict).toBe('delivered');

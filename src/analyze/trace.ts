@@ -58,7 +58,7 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
   if (target.kind === 'url' && landing.kind === 'pod' && isIngressControllerPod(landing.pod) && protocol === 'TCP') {
     if (req.stopAtIngressController) return delivered(head, steps, landing, 'reaches the ingress controller', null);
     const controller = landing.pod;
-    const ing = traceIngress(ctx, controller, target, (host) => acmeProbe(ctx, host));
+    const ing = traceIngress(ctx, controller, target, (host) => acmeProbe(ctx, host), first.seenAs ?? null);
     steps.push(...ing.steps);
     if (ing.failure) return failed(ing.failure);
     answer = ing.answer;

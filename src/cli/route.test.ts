@@ -89,6 +89,14 @@ describe('knet route on examples/opscart', () => {
       endpoints: endpoints('production', 'api', 8080),
       canary: null,
       reason: null,
+      annotation: null,
+      unknown: [],
+      protocol: 'HTTP',
+      responseHeaders: {},
+      auth: null,
+      rateLimit: null,
+      customErrors: null,
+      passthrough: null,
     });
   });
 
@@ -143,3 +151,90 @@ describe('registerRoute wires the command line', () => {
     expect(JSON.parse(text.slice(text.indexOf('{')))).toMatchObject({ status: 200, upstreamPath: '/v1' });
   });
 });
+
+describe('knet route and the traffic annotations', () => {
+  const world = (annotations: Record<string, string>, policy = 'Cluster') => loadShop(`apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 1
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec: {containers: [{name: c, image: nginx, ports: [{containerPort: 8080}]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: web, namespace: default}
+spec: {selector: {app: web}, ports: [{port: 80, targetPort: 8080}]}
+---
+apiVersion: v1
+kind: Namespace
+metadata: {name: ingress-nginx}
+---
+apiVersion: apps/v1
+kind: Deployment
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec:
+  selector: {matchLabels: {app: c}}
+  template:
+    metadata: {labels: {app: c}}
+    spec: {containers: [{name: controller, image: registry.k8s.io/ingress-nginx/controller:v1.11.2, args: [/nginx-ingress-controller]}]}
+---
+apiVersion: v1
+kind: Service
+metadata: {name: ingress-nginx-controller, namespace: ingress-nginx}
+spec: {type: LoadBalancer, externalTrafficPolicy: ${policy}, selector: {app: c}, ports: [{name: http, port: 80}]}
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata:
+  name: web
+  namespace: default
+  annotations: ${JSON.stringify(Object.fromEntries(Object.entries(annotations).map(([k, v]) => [`nginx.ingress.kubernetes.io/${k}`, v])))}
+spec:
+  ingressClassName: nginx
+  rules: [{host: web.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]
+`);
+
+  it('--client-ip under externalTrafficPolicy Cluster: nginx sees a node, so a whitelist of the client denies it (403)', () => {
+    expect(json(world({ 'whitelist-source-range': '203.0.113.0/24' }), 'http://web.example.com/', { clientIp: '203.0.113.9' }))
+      .toMatchObject({ status: 403, annotation: 'nginx.ingress.kubernetes.io/whitelist-source-range', backend: null });
+  });
+
+  it('--client-ip under externalTrafficPolicy Local: the client itself, allowed', () => {
+    expect(json(world({ 'whitelist-source-range': '203.0.113.0/24' }, 'Local'), 'http://web.example.com/', { clientIp: '203.0.113.9' }))
+      .toMatchObject({ status: 200, annotation: null, unknown: [] });
+  });
+
+  it('auth-url outside the cluster: 200 if it says so, and the JSON says what is unknown', () => {
+    expect(json(world({ 'auth-url': 'https://auth.example/check', 'auth-signin': 'https://login.example/' }), 'http://web.example.com/')).toMatchObject({
+      status: 200,
+      auth: { url: 'https://auth.example/check', service: null, signin: 'https://login.example/', onDenied: '302 to https://login.example/ with ?rd=<the original URL>' },
+      unknown: ['the answer of the external auth service https://auth.example/check (auth-url): 2xx passes, 401 -> 302 to https://login.example/ with ?rd=<the original URL>, 403 -> 403, anything else -> 500'],
+    });
+  });
+
+  it('an OPTIONS preflight with --header Origin: 204 and the CORS headers', () => {
+    expect(json(world({ 'enable-cors': 'true' }), 'http://web.example.com/', { method: 'OPTIONS', header: ['Origin: https://app.example'] }))
+      .toMatchObject({ status: 204, annotation: 'nginx.ingress.kubernetes.io/enable-cors', responseHeaders: { 'access-control-allow-origin': '*' } });
+  });
+
+  it('--header Content-Length past proxy-body-size: 413', () => {
+    expect(json(world({ 'proxy-body-size': '1k' }), 'http://web.example.com/', { method: 'POST', header: ['Content-Length: 2048'] })).toMatchObject({ status: 413 });
+  });
+
+  it('a --client-ip that is not an address -> a one-line error', () => {
+    expect(() => json(world({}), 'http://web.example.com/', { clientIp: 'nope' })).toThrow(CliError);
+  });
+});
+
+function loadShop(text: string): Cluster {
+  const parsed = parseText('w.yaml', text);
+  return fillIn(decodeObjects(parsed.objects).inventory).cluster;
+}

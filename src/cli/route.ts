@@ -4,6 +4,7 @@ import { Option, type Command } from 'commander';
 import type { Cluster } from '../cluster/fill-in.js';
 import { parseIP } from '../model/ip.js';
 import { hostMatches, normalizeHost } from '../core/ingress/host-path.js';
+import { clientAsSeen, type SeenClient } from '../core/ingress/client-address.js';
 import { matchRoute, routeTableOf, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
 import { CliError, toJson, type Io } from './output.js';
@@ -15,6 +16,8 @@ export interface RouteCliOptions {
   readonly method: string;
   readonly header: readonly string[];
   readonly output: string; // '' | json
+  readonly clientIp?: string; // the client's address (whitelist-source-range, denylist-source-range)
+  readonly clientCert?: string; // none | valid | invalid (auth-tls-verify-client); absent: unknown
 }
 
 export function registerRoute(program: Command, io: Io): void {
@@ -25,7 +28,9 @@ export function registerRoute(program: Command, io: Io): void {
     .option('--host <host>', 'the Host header, when it differs from the URL (e.g. the URL names the load balancer IP)', '')
     .option('--sni <name>', 'the TLS server name, when it differs from the URL host', '')
     .option('--method <method>', 'the HTTP method', 'GET')
-    .option('--header <header>', "a request header, 'Name: value' (repeatable; canary-by-header, Cookie)", collect, [])
+    .option('--header <header>', "a request header, 'Name: value' (repeatable; canary-by-header, Cookie, Origin, Content-Length)", collect, [])
+    .option('--client-ip <ip>', 'the client address (source ranges): nginx sees it, or a node\'s under externalTrafficPolicy: Cluster')
+    .addOption(new Option('--client-cert <kind>', 'the client certificate, for auth-tls-verify-client (unknown when not given)').choices(['none', 'valid', 'invalid']))
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
     .action((url: string, o: RouteCliOptions & { filename: string[] }) => {
       runRoute(io, loadFrom(io, o.filename), url, o);
@@ -51,22 +56,31 @@ export function parseRequest(url: string, o: RouteCliOptions): RouteRequest {
   const host = o.host || headers['host'] || u.host;
   const bare = u.hostname.replace(/^\[|\]$/g, '');
   const sni = scheme === 'https' ? (o.sni || (parseIP(bare) ? null : u.hostname)) : null;
-  return { scheme, host, sni, path: u.pathname, query: u.search.replace(/^\?/, ''), method: o.method.toUpperCase(), headers };
+  const length = headers['content-length'] !== undefined ? Number(headers['content-length']) : undefined;
+  if (length !== undefined && !(Number.isInteger(length) && length >= 0)) throw new CliError(`error: --header "Content-Length: ${headers['content-length']}" is not a byte count`);
+  const clientCertificate = o.clientCert === 'none' || o.clientCert === 'valid' || o.clientCert === 'invalid' ? o.clientCert : undefined;
+  return {
+    scheme, host, sni, path: u.pathname, query: u.search.replace(/^\?/, ''), method: o.method.toUpperCase(), headers,
+    ...(length !== undefined ? { bodyBytes: length } : {}), ...(headers['origin'] !== undefined ? { origin: headers['origin'] } : {}),
+    ...(clientCertificate ? { clientCertificate } : {}),
+  };
 }
 
 export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptions): void {
   if (o.output !== '' && o.output !== 'json') {
     throw new CliError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
   }
-  const req = parseRequest(url, o);
+  if (o.clientIp !== undefined && !parseIP(o.clientIp)) throw new CliError(`error: --client-ip "${o.clientIp}" is not an IP address\n  hint: e.g. --client-ip 203.0.113.7`);
+  const seen = clientAsSeen(cluster, o.clientIp ?? null);
+  const req = { ...parseRequest(url, o), clientAddresses: seen.addresses };
   const table = routeTableOf(cluster);
   const d = matchRoute(table, req);
-  io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster));
+  io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster, seen));
 }
 
 export function routeJson(d: RouteDecision): Record<string, unknown> {
   const o = d.outcome;
-  const backend = o.kind === 'proxy' || o.kind === 'unavailable' ? o.backend : null;
+  const backend = o.kind === 'proxy' || o.kind === 'unavailable' || o.kind === 'passthrough' ? o.backend : null;
   return {
     status: o.status,
     ingress: d.ingress,
@@ -81,11 +95,20 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
     upstreamPath: o.kind === 'proxy' ? o.upstreamPath : null,
     endpoints: o.kind === 'proxy' && o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [],
     canary: d.canary && { ingress: d.canary.ingress, service: `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service}`, chosen: d.canary.chosen, reason: d.canary.why },
-    reason: o.kind === 'proxy' ? null : o.kind === 'redirect' ? o.why : o.why,
+    reason: o.kind === 'proxy' ? (o.fallbackFrom ? `${o.fallbackFrom.ref.namespace}/${o.fallbackFrom.ref.service} has no ready endpoint: the default-backend answers` : null)
+      : o.kind === 'cors-preflight' ? 'CORS preflight' : o.why,
+    annotation: d.annotation,
+    unknown: d.unknown,
+    protocol: o.kind === 'proxy' ? o.protocol : null,
+    responseHeaders: o.kind === 'cors-preflight' ? o.headers : d.responseHeaders,
+    auth: d.auth && { url: d.auth.url, service: d.auth.service, signin: d.auth.signin || null, onDenied: d.auth.onDenied },
+    rateLimit: d.rateLimit,
+    customErrors: d.customErrors && { codes: d.customErrors.codes, service: d.customErrors.by ? `${d.customErrors.by.ref.namespace}/${d.customErrors.by.ref.service}` : null },
+    passthrough: o.kind === 'passthrough' ? { service: `${o.backend.ref.namespace}/${o.backend.ref.service}`, endpoints: o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [] } : null,
   };
 }
 
-function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster): string {
+function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster, seen: SeenClient): string {
   const o = d.outcome;
   const url = `${req.scheme}://${req.host}${req.path}${req.query ? `?${req.query}` : ''}`;
   const svc = (b: { ref: { namespace: string; service: string; port: number | string }; upstream: { servicePort: number | null } }) =>
@@ -93,7 +116,10 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   const head = o.kind === 'proxy' ? `${o.status}, proxied to ${svc(o.backend)}`
     : o.kind === 'redirect' ? `${o.status} redirect to ${o.location}`
       : o.kind === 'unavailable' ? `503 Service Unavailable (${o.why})`
-        : '404 Not Found (the controller\'s default backend)';
+        : o.kind === 'refused' ? `${o.status} from nginx (${o.annotation})`
+          : o.kind === 'cors-preflight' ? '204 CORS preflight, answered by nginx'
+            : o.kind === 'passthrough' ? `TLS passed through to ${svc(o.backend)} (ssl-passthrough): the status is the backend's`
+              : '404 Not Found (the controller\'s default backend)';
   const lines = [`${req.method} ${url} -> ${head}`];
   const field = (k: string, v: string) => lines.push(`  ${`${k}:`.padEnd(10)} ${v}`);
   field('ingress', d.ingress ? `${d.ingress}${d.location ? ` (host ${d.server === '_' ? '*' : d.server}, path ${d.location.path} ${d.location.pathType})` : ''}` : '(none)');
@@ -106,6 +132,9 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   if (o.kind === 'proxy' && o.backend.upstream.kind === 'ready') {
     field('upstream', `${req.method} ${o.upstreamPath} to ${o.backend.upstream.endpoints.join(', ')}`);
   }
+  const t = d.location?.config.traffic;
+  if (t && (t.allow.length > 0 || t.deny.length > 0 || t.limit)) field('client', seen.why);
+  for (const u of d.unknown) field('unknown', u);
   lines.push('  why:');
   lines.push(`    controller ${table.controller.controllerClass}, class ${table.controller.ingressClass} (${table.controller.source})`);
   for (const t of d.trace) lines.push(`    ${t}`);
@@ -117,6 +146,6 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
     if (ing?.rules.some((r) => !r.host || hostMatches(r.host, host))) lines.push(`    note: Ingress ${a.ingress} has a rule for this host but is not served: ${a.why}`);
   }
   const merged = table.servers.find((s) => s.host === d.server)?.ingresses ?? [];
-  for (const n of table.notes) if (merged.includes(n.ingress)) lines.push(`    note: Ingress ${n.ingress}: ${n.message}`);
+  for (const n of table.notes) if (merged.includes(n.ingress)) lines.push(`    ${n.unsupported ? 'warning' : 'note'}: Ingress ${n.ingress}: ${n.message}`);
   return lines.join('\n');
 }

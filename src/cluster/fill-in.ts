@@ -9,6 +9,7 @@ import { shimCertificates } from '../core/certs/ingress-shim.js';
 import { defaultObjects } from './defaults.js';
 import { buildEndpointSlices } from './endpointslices.js';
 import { assignPodIPs } from './ipam.js';
+import { ingressAnnotationIssues } from './ingress-annotations.js';
 import { issueAt } from './issues.js';
 import { fillNodes } from './nodes.js';
 import { PodIndex } from './pod-index.js';
@@ -42,6 +43,7 @@ export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } 
   const podIndex = new PodIndex(pods);
   const endpointSlices = buildEndpointSlices(services, podIndex, nodes, merged.endpointSlices, merged.endpoints);
   const ingresses = withIngressStatus(merged.ingresses, services, merged);
+  issues.push(...ingressAnnotationIssues(merged.ingresses));
   const certificates = [...merged.certificates, ...shimCertificates(merged.ingresses, merged.certificates)];
 
   const cluster: Cluster = {

@@ -14,6 +14,8 @@ import { pemFile, secretPem, type PemFile } from './certificates.js';
 import { nginxLocations, type NginxLocation } from './locations.js';
 import { DEFAULT_UPSTREAM, quote, regexLiteral, upstreamName } from './nginx-syntax.js';
 import { renderHttpPreamble, renderMain } from './render.js';
+import { PASSTHROUGH_INTERNAL_PORT, passthroughStream } from './passthrough.js';
+import { errorHeaders, renderTraffic, type TrafficRender } from './traffic.js';
 
 export interface NginxInput {
   readonly table: RouteTable;
@@ -69,15 +71,31 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
   const upstreams = new Map<string, string[]>();
   let canaries = 0;
   const servers: string[] = [];
+  // One rendering of a Location's annotations, shared by the nginx blocks that serve it (one rate-limit zone, one auth location).
+  const traffic = new Map<Location, TrafficRender>();
+  let serverExtras: string[] = [];
+  const trafficOf = (l: Location): TrafficRender => {
+    let r = traffic.get(l);
+    if (!r) {
+      r = renderTraffic(l, traffic.size, { controller: table.controller, upstreamFor: (b) => { const t = backendTarget(b); return t.ready && !t.external ? t.name : null; } });
+      traffic.set(l, r);
+      for (const h of r.http) if (!maps.includes(h)) maps.push(h);
+      serverExtras.push(...r.server);
+    }
+    return r;
+  };
+  const passthrough = table.controller.enableSslPassthrough && table.servers.some((s) => s.passthrough);
   const ordered = [...table.servers].sort((a, b) => (a.host === CATCH_ALL ? -1 : b.host === CATCH_ALL ? 1 : a.host.localeCompare(b.host)));
   for (const server of ordered) {
     const locs = nginxLocations(server);
     const body: string[] = [];
+    serverExtras = [];
     for (const nl of locs) {
       body.push(...renderLocation(nl, server));
     }
+    for (const extra of serverExtras) body.push(...extra.split('\n'));
     const cert = certificateOf(server);
-    servers.push(renderServer(server, cert, body));
+    servers.push(renderServer(server, cert, mutualTls(server), body));
   }
 
   function backendTarget(b: Backend): { name: string; ready: true; external: boolean } | { name: string; ready: false; external: false } {
@@ -95,17 +113,30 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     const m = nl.match;
     const head = m.kind === 'exact' ? `location = ${quote(m.uri)} {` : m.kind === 'prefix' ? `location ${quote(m.prefix)} {` : `location ~* ${quote(m.pattern)} {`;
     const lines: string[] = [];
-    const primary = l.backend ? backendTarget(l.backend) : null;
+    let primary = l.backend ? backendTarget(l.backend) : null;
+    const tr = trafficOf(l);
     lines.push(`set $proxy_upstream_name ${quote(l.backend ? upstreamName(l.backend.ref) : DEFAULT_UPSTREAM)};`);
+    lines.push(...tr.head);
+    for (const r of tr.rewrite) lines.push(...r.split('\n'));
     // ssl-redirect / force-ssl-redirect: the core's decision for this location (plain http only).
     const redirect = httpsRedirectOf(table, l, server.host);
     if (redirect.kind === 'redirect') {
       lines.push(`if ($scheme = http) {`, `    return ${redirect.status} https://$knet_redirect_host${redirect.preserveTrailingSlash ? '$request_uri' : '$knet_redirect_uri'};`, '}');
     }
+    for (const a of tr.access) lines.push(...a.split('\n'));
+    // nginx's own answers come after the access checks, as ingress-nginx's balancer gives them (content phase).
+    const answer = (code: number) => (tr.accessPhase ? `try_files /.knet-no-such-file =${code};` : `return ${code};`);
     if (!l.backend) {
-      lines.push('return 404;');
+      lines.push(answer(404));
       return [head, ...lines.map((x) => `    ${x}`), '}'];
     }
+    // default-backend: the Service answers while the rule's Service has no endpoint (with X-Code 503).
+    if (!primary!.ready && l.errorBackend && l.errorBackend.upstream.kind === 'ready' && !l.canary) {
+      primary = backendTarget(l.errorBackend);
+      lines.push(`set $proxy_upstream_name ${quote(upstreamName(l.errorBackend.ref))};`, ...errorHeaders(l, '503'));
+    }
+    const scheme = l.config.traffic.backendProtocol;
+    const pass = (target: string) => (scheme === 'GRPC' ? `grpc_pass grpc://${target};` : scheme === 'GRPCS' ? `grpc_pass grpcs://${target};` : `proxy_pass ${scheme === 'HTTPS' ? 'https' : 'http'}://${target};`);
     let proxy: string | null = null;
     // An upstream block by name; an ExternalName through a variable, so nginx resolves it per request.
     const target = (t: { name: string; external: boolean }): string => {
@@ -120,28 +151,43 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
       maps.push(...vars.blocks);
       notes.push(...vars.notes.map((n) => `canary Ingress ${l.canary!.ingress}: ${n}`));
       lines.push(`set $proxy_alternative_upstream_name ${quote(upstreamName(l.canary.backend.ref))};`);
-      if (!canary.ready) lines.push(`if (${vars.variable} = 1) {`, '    return 503;', '}');
-      if (!primary!.ready) lines.push(`if (${vars.variable} != 1) {`, '    return 503;', '}');
+      if (!canary.ready) lines.push(`if (${vars.variable} = 1) {`, `    ${answer(503)}`, '}');
+      if (!primary!.ready) lines.push(`if (${vars.variable} != 1) {`, `    ${answer(503)}`, '}');
       if (canary.ready && primary!.ready) {
         const chooser = `$knet_canary_${i}_upstream`;
         maps.push(`map ${vars.variable} ${chooser} {\n    "1" ${quote(canary.name)};\n    default ${quote(primary!.name)};\n}`);
         proxy = chooser;
       } else if (canary.ready) proxy = target(canary);
       else if (primary!.ready) proxy = target(primary!);
-      else lines.push('return 503;');
+      else lines.push(answer(503));
     } else if (!primary!.ready) {
-      lines.push('return 503;');
+      lines.push(answer(503));
     } else {
       proxy = target(primary!);
     }
     if (proxy !== null) {
       if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
-      lines.push(`proxy_pass http://${proxy};`);
+      lines.push(pass(proxy));
     }
     return [head, ...lines.map((x) => `    ${x}`), '}'];
   }
 
-  function renderServer(server: Server, cert: string, locations: string[]): string {
+  /** auth-tls: the CA file and ssl_verify_client; a CA the controller cannot use: 403 for the whole host (ingress-nginx's AuthTLSError). */
+  function mutualTls(server: Server): string[] {
+    const m = server.authTls;
+    if (!m) return [];
+    if (m.problem) return [`# auth-tls-secret of Ingress ${m.ingress}: ${m.problem}`, 'return 403;'];
+    const [ns, name] = m.secret.split('/') as [string, string];
+    const ca = Buffer.from(input.secrets.find((x) => x.meta.namespace === ns && x.meta.name === name)!.data['ca.crt']!, 'base64').toString('utf8');
+    if (!/-----BEGIN CERTIFICATE-----/.test(ca)) {
+      notes.push(`host ${server.host}: ca.crt of Secret ${m.secret} is not a PEM certificate; ingress-nginx answers every request with 403`);
+      return [`# ca.crt of Secret ${m.secret} is not a PEM certificate`, 'return 403;'];
+    }
+    const file = addFile(pemFile(`ca_${ns}_${name}`, `${ca.trim()}\n`));
+    return [`ssl_client_certificate ${file};`, `ssl_verify_client ${m.verify};`, 'ssl_verify_depth 1;'];
+  }
+
+  function renderServer(server: Server, cert: string, mtls: readonly string[], locations: string[]): string {
     const catchAll = server.host === CATCH_ALL;
     const name = catchAll ? '_' : server.host.startsWith('*.')
       ? quote(`~^(?<subdomain>[\\w-]+)${regexLiteral(server.host.slice(1))}$`)
@@ -153,11 +199,13 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
       'server {',
       `    server_name ${name};`,
       catchAll ? '    listen 80 default_server backlog=4096;' : '    listen 80;',
-      catchAll ? '    listen 443 ssl http2 default_server backlog=4096;' : '    listen 443 ssl http2;',
+      // With ssl-passthrough nginx's stream server owns 443 and hands TLS it does not pass through to 442.
+      `    listen ${passthrough ? `127.0.0.1:${PASSTHROUGH_INTERNAL_PORT}` : '443'} ssl http2${catchAll ? ' default_server backlog=4096' : ''};`,
       `    ssl_certificate ${cert};`,
       `    ssl_certificate_key ${cert};`,
       `    set $proxy_upstream_name "-";`,
       `    set $proxy_alternative_upstream_name "";`,
+      ...mtls.map((l) => `    ${l}`),
     ];
     // app-root: a server-level `if ($uri = /)`, before any location, as the core decides it.
     if (server.appRoot) lines.push('    if ($uri = /) {', `        return 302 $scheme://$http_host${server.appRoot.replace(/[\s;{}"'\\]/g, encodeURIComponent)};`, '    }');
@@ -170,15 +218,16 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     [`upstream ${name} {`, ...eps.map((e) => `    server ${e} max_fails=0;`), '    keepalive 320;', '    keepalive_requests 10000;', '}'].join('\n'));
 
   const http = [
-    renderHttpPreamble({ servers: table.servers.length, resolvers: input.resolvers }),
+    renderHttpPreamble({ servers: table.servers.length, resolvers: input.resolvers, bodySize: table.controller.proxyBodySize }),
     ...maps,
     ...upstreamBlocks,
     healthzServer(),
     ...servers,
   ];
   for (const n of table.notes) notes.push(`Ingress ${n.ingress}: ${n.message}`);
+  const stream = passthrough ? passthroughStream(table) : null;
   return {
-    conf: renderMain({ workerProcesses: input.workerProcesses ?? 1, http }),
+    conf: renderMain({ workerProcesses: input.workerProcesses ?? 1, http, stream }),
     certificates: [...files.values()].sort((a, b) => a.path.localeCompare(b.path)),
     notes,
   };

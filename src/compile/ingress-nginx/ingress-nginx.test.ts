@@ -13,6 +13,7 @@ import { routeTableOf } from '../../core/ingress/index.js';
 import { paths, tls } from '../../core/ingress/test-support/route-cases.js';
 import { annotations, ing, shopCluster } from '../../core/ingress/test-support/world.js';
 import { compileIngressNginx, type NginxBundle } from './compile.js';
+import { STREAM_MODULE } from './render.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '..', '..', '..');
@@ -59,12 +60,36 @@ function featureCluster(): Cluster {
   );
 }
 
+/** One cluster with every traffic annotation, each on its own host; the controller runs with --enable-ssl-passthrough. */
+function annotationCluster(ca = '-----BEGIN CERTIFICATE-----\nZmFrZQ==\n-----END CERTIFICATE-----\n'): Cluster {
+  const c = shopCluster(
+    'apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n',
+    'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: c}}\n  template:\n    metadata: {labels: {app: c}}\n    spec:\n      containers:\n      - name: controller\n        image: registry.k8s.io/ingress-nginx/controller:v1.11.2\n        args: [/nginx-ingress-controller, --enable-ssl-passthrough]\n',
+    ing('redirect', paths('redirect.shop.com', ['/', 'web']), annotations({ 'permanent-redirect': 'https://new.shop.com/', 'permanent-redirect-code': '308' })),
+    ing('errors', paths('errors.shop.com', ['/', 'web'], ['/empty', 'empty']), annotations({ 'custom-http-errors': '404,503', 'default-backend': 'errors' })),
+    ing('auth', paths('auth.shop.com', ['/', 'web']), annotations({ 'auth-url': 'http://auth.shop.svc.cluster.local/verify?x=1', 'auth-signin': 'https://login.example/start' })),
+    ing('auth-out', paths('auth-out.shop.com', ['/', 'web']), annotations({ 'auth-url': 'https://auth.example/check', 'auth-method': 'POST' })),
+    ing('mtls', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`, annotations({ 'auth-tls-secret': 'shop/client-ca', 'auth-tls-verify-client': 'optional' })),
+    ing('ranges', paths('ranges.shop.com', ['/', 'web'], ['/empty', 'empty']), annotations({ 'whitelist-source-range': '172.18.0.0/16,10.0.0.1', 'denylist-source-range': '172.18.0.9' })),
+    ing('grpc', paths('grpc.shop.com', ['/', 'api']), annotations({ 'backend-protocol': 'GRPC' })),
+    ing('https', paths('https.shop.com', ['/', 'secure']), annotations({ 'backend-protocol': 'HTTPS', 'proxy-body-size': '8m', 'limit-rps': '5' })),
+    ing('cors', paths('cors.shop.com', ['/', 'web']), annotations({ 'enable-cors': 'true', 'cors-allow-origin': 'https://app.example, https://*.shop.com' })),
+    ing('cors-any', paths('cors-any.shop.com', ['/', 'web']), annotations({ 'enable-cors': 'true', 'cors-allow-credentials': 'false' })),
+    ing('pass', paths('pass.shop.com', ['/', 'secure']), annotations({ 'ssl-passthrough': 'true' })),
+    ing('denied', paths('denied.shop.com', ['/', 'web']), annotations({ 'whitelist-source-range': 'nonsense' })),
+  );
+  return { ...c, secrets: c.secrets.map((s) => (s.meta.name === 'client-ca' ? { ...s, data: { 'ca.crt': Buffer.from(ca).toString('base64') } } : s)) };
+}
+
 describe('golden configurations', () => {
   it('opscart', () => {
     golden('ingress-nginx-opscart.conf', compile(loadCluster([join(repo, 'examples/opscart')]).cluster).conf);
   });
   it('every feature of the shop world', () => {
     golden('ingress-nginx-shop.conf', compile(withPem(featureCluster(), { 'shop-tls': FAKE_PEM, 'wild-tls': FAKE_PEM })).conf);
+  });
+  it('every traffic annotation', () => {
+    golden('ingress-nginx-annotations.conf', compile(withPem(annotationCluster(), { 'shop-tls': FAKE_PEM })).conf);
   });
 });
 
@@ -134,6 +159,7 @@ describe('what the configuration carries from the core', () => {
 
 function nginxSkipReason(): string {
   if (spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return 'nginx is not installed (apt-get install nginx)';
+  if (!existsSync(STREAM_MODULE)) return `nginx's stream module is not installed (apt-get install libnginx-mod-stream): ssl-passthrough needs it`;
   if (process.getuid?.() !== 0) return 'needs root: nginx -t runs in a network namespace of its own';
   return '';
 }
@@ -166,11 +192,12 @@ describe.skipIf(skip !== '')(`nginx -t accepts the configurations${skip ? ` (ski
     }
   }
 
-  it('opscart and every feature of the shop world, with real certificates', () => {
+  it('opscart, every feature of the shop world and every traffic annotation, with real certificates', () => {
     const fake = selfSigned('Kubernetes Ingress Controller Fake Certificate');
     for (const bundle of [
       compile(loadCluster([join(repo, 'examples/opscart')]).cluster, fake),
       compile(withPem(featureCluster(), { 'shop-tls': selfSigned('a.shop.com'), 'wild-tls': selfSigned('*.shop.com') }), fake),
+      compile(withPem(annotationCluster(selfSigned('client-ca').replace(/-----BEGIN PRIVATE KEY-----[\s\S]*/, '')), { 'shop-tls': selfSigned('a.shop.com') }), fake),
     ]) {
       const r = nginxT(bundle);
       expect(r.stderr).toContain('test is successful');

@@ -1,6 +1,6 @@
 // Which ingress controller knet plays, and how it is configured: ingress-nginx's flags
 // (--controller-class, --ingress-class, --watch-ingress-without-class,
-// --ingress-class-by-name, --default-ssl-certificate, --configmap) read from its
+// --ingress-class-by-name, --default-ssl-certificate, --enable-ssl-passthrough, --configmap) read from its
 // Deployment when the cluster has one, and the ConfigMap keys that change routing.
 import { refOf, type ConfigMap, type Container, type Ref, type Workload } from '../../model/types.js';
 import { parseGoBool } from './annotations.js';
@@ -16,6 +16,9 @@ export interface ControllerConfig {
   readonly preserveTrailingSlash: boolean;
   readonly httpRedirectCode: number;
   readonly noTlsRedirectLocations: readonly string[];
+  readonly proxyBodySize: string; // ConfigMap proxy-body-size: client_max_body_size
+  readonly limitReqStatusCode: number; // ConfigMap limit-req-status-code: past limit-rps's burst
+  readonly enableSslPassthrough: boolean; // --enable-ssl-passthrough: without it ssl-passthrough is ignored
   readonly source: string; // where the settings came from
 }
 
@@ -30,6 +33,9 @@ export const INGRESS_NGINX_DEFAULTS: ControllerConfig = {
   preserveTrailingSlash: false,
   httpRedirectCode: 308,
   noTlsRedirectLocations: ['/.well-known/acme-challenge'],
+  proxyBodySize: '1m',
+  limitReqStatusCode: 503,
+  enableSslPassthrough: false,
   source: 'ingress-nginx defaults',
 };
 
@@ -68,6 +74,7 @@ export function controllerConfig(workloads: readonly Workload[], configMaps: rea
     ingressClass: flag('ingress-class') ?? INGRESS_NGINX_DEFAULTS.ingressClass,
     watchWithoutClass: boolFlag('watch-ingress-without-class', false),
     ingressClassByName: boolFlag('ingress-class-by-name', false),
+    enableSslPassthrough: boolFlag('enable-ssl-passthrough', false),
     defaultCertificate: cert && cert.includes('/') ? refOf(cert.split('/')[0]!, cert.split('/')[1]!) : null,
     source: `${w.kind} ${ns}/${w.meta.name}`,
   };
@@ -85,6 +92,8 @@ export function controllerConfig(workloads: readonly Workload[], configMaps: rea
       noTlsRedirectLocations: d['no-tls-redirect-locations'] !== undefined
         ? d['no-tls-redirect-locations'].split(',').map((s) => s.trim()).filter(Boolean)
         : config.noTlsRedirectLocations,
+      proxyBodySize: d['proxy-body-size'] !== undefined && /^\d+[kKmMgG]?$/.test(d['proxy-body-size'].trim()) ? d['proxy-body-size'].trim() : config.proxyBodySize,
+      limitReqStatusCode: /^[45]\d\d$/.test(d['limit-req-status-code'] ?? '') ? Number(d['limit-req-status-code']) : config.limitReqStatusCode,
       source: `${config.source}, ConfigMap ${cmRef}`,
     };
   }

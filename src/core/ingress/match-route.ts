@@ -2,14 +2,17 @@
 // (SNI picks the certificate), the server (Host, exact then wildcard then catch-all),
 // app-root, the location (Exact/Prefix precedence, or first regex match), ssl-redirect,
 // the canary, and the backend: proxied (200), redirected, 404 or 503, with every step
-// recorded in the decision's trace.
+// recorded in the decision's trace. The traffic annotations (traffic.ts) run where nginx's
+// phases put them; ssl-passthrough takes the connection before any of it.
 import type { PathType, Ref } from '../../model/types.js';
 import type { Backend } from './backend.js';
+import { corsHeaders, decideAuth, decideBodySize, decideClientCertificate, decideRewritePhase, decideSourceRange, type AuthDecision, type ClientFacts, type Notes, type Refusal } from './traffic.js';
+import type { BackendProtocol } from './traffic-annotations.js';
 import { hostMatches, normalizeHost, normalizeUri, pathMatches, regexLocation } from './host-path.js';
 import { CATCH_ALL, needsRewrite, type Location, type RouteTable, type Server } from './route-table.js';
 import { certificateForSni, type ServerCertificate } from './tls.js';
 
-export interface RouteRequest {
+export interface RouteRequest extends ClientFacts {
   readonly scheme: 'http' | 'https';
   readonly host: string; // the Host header as sent (a port is ignored)
   readonly sni: string | null; // https only; null: the client sent none (e.g. a bare IP)
@@ -31,10 +34,20 @@ export interface CanaryDecision {
 }
 
 export type RouteOutcome =
-  | { readonly kind: 'proxy'; readonly status: 200; readonly backend: Backend; readonly upstreamPath: string }
-  | { readonly kind: 'redirect'; readonly status: number; readonly location: string; readonly why: 'ssl-redirect' | 'force-ssl-redirect' | 'app-root' | 'rewrite' }
+  | { readonly kind: 'proxy'; readonly status: 200; readonly backend: Backend; readonly upstreamPath: string; readonly protocol: BackendProtocol; readonly fallbackFrom: Backend | null }
+  | { readonly kind: 'redirect'; readonly status: number; readonly location: string; readonly why: 'ssl-redirect' | 'force-ssl-redirect' | 'app-root' | 'rewrite' | 'permanent-redirect' | 'temporal-redirect' }
   | { readonly kind: 'default-backend'; readonly status: 404; readonly why: string }
-  | { readonly kind: 'unavailable'; readonly status: 503; readonly backend: Backend; readonly why: string };
+  | { readonly kind: 'unavailable'; readonly status: 503; readonly backend: Backend; readonly why: string }
+  | Refusal
+  | { readonly kind: 'cors-preflight'; readonly status: 204; readonly headers: Readonly<Record<string, string>> }
+  // ssl-passthrough: the TLS connection goes to the backend as it is; the status is the backend's.
+  | { readonly kind: 'passthrough'; readonly status: null; readonly backend: Backend; readonly why: string };
+
+/** custom-http-errors: these statuses from the backend are answered by `by` instead (with X-Code). */
+export interface CustomErrors {
+  readonly codes: readonly number[];
+  readonly by: Backend | null; // null: the controller's default backend
+}
 
 export interface RouteDecision {
   readonly server: string;
@@ -44,18 +57,68 @@ export interface RouteDecision {
   readonly canary: CanaryDecision | null;
   readonly outcome: RouteOutcome;
   readonly trace: readonly string[];
+  /** The annotation that decided the outcome, when one did (full key). */
+  readonly annotation: string | null;
+  /** What the answer depends on that is outside the model: the auth service's answer, the client's certificate or address. */
+  readonly unknown: readonly string[];
+  /** Headers nginx adds to the answer (CORS). */
+  readonly responseHeaders: Readonly<Record<string, string>>;
+  readonly auth: AuthDecision | null;
+  readonly rateLimit: { readonly rps: number; readonly burst: number; readonly status: number } | null;
+  readonly customErrors: CustomErrors | null;
+}
+
+const ANNOTATION_OF: Partial<Record<string, string>> = {
+  'permanent-redirect': 'nginx.ingress.kubernetes.io/permanent-redirect', 'temporal-redirect': 'nginx.ingress.kubernetes.io/temporal-redirect',
+  'app-root': 'nginx.ingress.kubernetes.io/app-root', 'force-ssl-redirect': 'nginx.ingress.kubernetes.io/force-ssl-redirect',
+  rewrite: 'nginx.ingress.kubernetes.io/rewrite-target',
+};
+
+function decidingAnnotation(o: RouteOutcome): string | null {
+  switch (o.kind) {
+    case 'refused': return o.annotation;
+    case 'redirect': return ANNOTATION_OF[o.why] ?? null;
+    case 'cors-preflight': return 'nginx.ingress.kubernetes.io/enable-cors';
+    case 'passthrough': return 'nginx.ingress.kubernetes.io/ssl-passthrough';
+    case 'proxy': return o.fallbackFrom ? 'nginx.ingress.kubernetes.io/default-backend' : null;
+    default: return null;
+  }
 }
 
 export function matchRoute(table: RouteTable, req: RouteRequest): RouteDecision {
   const trace: string[] = [];
+  const n: Notes = { trace, unknown: [] };
+  let responseHeaders: Record<string, string> = {};
+  let auth: AuthDecision | null = null;
+  let rateLimit: RouteDecision['rateLimit'] = null;
+  let customErrors: CustomErrors | null = null;
+  const decision = (server: string, location: Location | null, tls: TlsDecision | null, outcome: RouteOutcome, canary: CanaryDecision | null = null): RouteDecision => ({
+    // The controller's default backend answering for a host's `/` is no Ingress's doing.
+    server, location, ingress: outcome.kind === 'default-backend' ? null : location?.ingress ?? null, tls, canary, outcome, trace,
+    annotation: decidingAnnotation(outcome), unknown: n.unknown, responseHeaders, auth, rateLimit, customErrors,
+  });
+
+  // ssl-passthrough: nginx's stream server reads SNI and hands the whole connection over.
+  const passthrough = req.scheme === 'https' && req.sni ? table.servers.find((s) => s.passthrough && s.host === req.sni!.toLowerCase().replace(/\.$/, '')) : undefined;
+  if (passthrough?.passthrough) {
+    const p = passthrough.passthrough;
+    const why = `ssl-passthrough (Ingress ${p.ingress}): SNI ${req.sni} -> the TLS connection goes as it is to Service ${p.backend.ref.namespace}/${p.backend.ref.service}, which terminates TLS and answers itself`;
+    trace.push(why);
+    if (p.backend.upstream.kind === 'unavailable') trace.push(`${p.backend.upstream.why}: the connection is closed`);
+    n.unknown.push(`the answer of Service ${p.backend.ref.namespace}/${p.backend.ref.service}: nginx sees neither the Host, the path nor the status`);
+    return decision(passthrough.host, passthrough.locations.find((l) => l.path === '/') ?? null, null, { kind: 'passthrough', status: null, backend: p.backend, why });
+  }
+
   const tls = req.scheme === 'https' ? decideTls(table, req.sni, trace) : null;
   const host = normalizeHost(req.host);
   const server = selectServer(table.servers, host, trace);
   const uri = normalizeUri(req.path);
   const requestUri = `${req.path || '/'}${req.query ? `?${req.query}` : ''}`;
-  // The controller's default backend answering for a host's `/` is no Ingress's doing.
   const done = (location: Location | null, outcome: RouteOutcome, canary: CanaryDecision | null = null): RouteDecision =>
-    ({ server: server.host, location, ingress: outcome.kind === 'default-backend' ? null : location?.ingress ?? null, tls, canary, outcome, trace });
+    decision(server.host, location, tls, outcome, canary);
+
+  const certificate = decideClientCertificate(server, req.scheme, req, n);
+  if (certificate) return done(null, certificate);
 
   // app-root is a server-level `if ($uri = /)`: it runs before any location is chosen.
   if (server.appRoot && uri === '/') {
@@ -68,9 +131,36 @@ export function matchRoute(table: RouteTable, req: RouteRequest): RouteDecision 
   const loc = selectLocation(server, uri);
   trace.push(`path ${uri} -> location ${loc.path} (${server.regex ? `regex ~* "^${loc.path}"` : loc.pathType})${loc.ingress ? ` of Ingress ${loc.ingress}` : ' (the controller\'s own)'}`);
 
+  const t = loc.config.traffic;
+  const tooLarge = decideBodySize(loc, req, n);
+  if (tooLarge) return done(loc, tooLarge);
+  if (t.denied) {
+    const why = `${t.denied.annotation} of Ingress ${loc.ingress}: ${t.denied.why}; ingress-nginx denies the location: 503`;
+    trace.push(why);
+    return done(loc, { kind: 'refused', status: 503, annotation: t.denied.annotation, why });
+  }
+  if (t.cors) responseHeaders = corsHeaders(t.cors, req.origin) ?? {};
+  const rewritePhase = decideRewritePhase(loc, req.method, req, n);
+  if (rewritePhase) return done(loc, rewritePhase);
+
   if (req.scheme === 'http') {
     const redirect = sslRedirect(table, server, loc, host, req, requestUri, trace);
     if (redirect) return done(loc, redirect);
+  }
+
+  if (t.limit) {
+    rateLimit = { ...t.limit, status: table.controller.limitReqStatusCode };
+    trace.push(`limit-rps ${t.limit.rps}: per client address, ${t.limit.burst} requests past the rate are let through at once (burst), more get ${rateLimit.status}`);
+  }
+  const range = decideSourceRange(loc, req, n);
+  if (range) return done(loc, range);
+  const authorized = decideAuth(loc, n);
+  auth = authorized.auth;
+  if (authorized.refusal) return done(loc, authorized.refusal);
+  if (t.customHttpErrors.length > 0) {
+    customErrors = { codes: t.customHttpErrors, by: loc.errorBackend };
+    const by = loc.errorBackend ? `Service ${loc.errorBackend.ref.namespace}/${loc.errorBackend.ref.service} (default-backend)` : 'the controller\'s default backend';
+    trace.push(`custom-http-errors ${t.customHttpErrors.join(',')}: if the backend answers one of them, ${by} answers instead (with X-Code)`);
   }
 
   if (!loc.backend) {
@@ -85,15 +175,36 @@ export function matchRoute(table: RouteTable, req: RouteRequest): RouteDecision 
   if (canary) trace.push(`canary Ingress ${canary.ingress}: ${canary.why}`);
   const backend = canary?.chosen ? canary.backend : loc.backend;
   const svc = `Service ${backend.ref.namespace}/${backend.ref.service} port ${backend.ref.port}`;
+  let fallbackFrom: Backend | null = null;
+  let target = backend;
   if (backend.upstream.kind === 'unavailable') {
-    trace.push(`${svc}: ${backend.upstream.why} -> 503`);
-    return done(loc, { kind: 'unavailable', status: 503, backend, why: backend.upstream.why }, canary);
+    // default-backend: "handles the response when the Service of the rule has no active endpoint".
+    if (loc.errorBackend && !canary?.chosen) {
+      trace.push(`${svc}: ${backend.upstream.why}; default-backend Service ${loc.errorBackend.ref.namespace}/${loc.errorBackend.ref.service} answers instead (X-Code 503)`);
+      fallbackFrom = backend;
+      target = loc.errorBackend;
+    }
+    if (target.upstream.kind === 'unavailable') {
+      if (target !== backend) trace.push(`default-backend: ${target.upstream.why} -> 503`);
+      else trace.push(`${svc}: ${backend.upstream.why} -> 503`);
+      if (t.customHttpErrors.includes(503) && target === backend) {
+        const why = `${svc}: ${backend.upstream.why}; 503 is in custom-http-errors, so the controller's default backend answers (404)`;
+        trace.push(why);
+        return done(loc, { kind: 'default-backend', status: 404, why }, canary);
+      }
+      return done(loc, { kind: 'unavailable', status: 503, backend: target, why: target.upstream.why }, canary);
+    }
   }
-  const n = backend.upstream.endpoints.length;
-  trace.push(`${svc} -> ${n} ready endpoint${n === 1 ? '' : 's'}`);
+  if (fallbackFrom) n.unknown.push(`the status of default-backend Service ${target.ref.namespace}/${target.ref.service}: nginx passes its answer on (ingress-nginx's custom error pages answer the X-Code, 503)`);
+  const count = target.upstream.kind === 'ready' ? target.upstream.endpoints.length : 0;
+  if (!fallbackFrom) trace.push(`${svc} -> ${count} ready endpoint${count === 1 ? '' : 's'}`);
+  if (t.backendProtocol !== 'HTTP') {
+    trace.push(`backend-protocol ${t.backendProtocol}: nginx speaks ${t.backendProtocol === 'HTTPS' ? 'HTTPS' : t.backendProtocol === 'GRPC' ? 'gRPC (HTTP/2 cleartext)' : 'gRPC over TLS'} to the endpoints`);
+    n.unknown.push(`whether Service ${target.ref.namespace}/${target.ref.service} speaks ${t.backendProtocol} (backend-protocol); if not, nginx answers 502`);
+  }
   const rewritten = rewrite(loc, uri, req, requestUri, trace);
   if (typeof rewritten !== 'string') return done(loc, rewritten, canary);
-  return done(loc, { kind: 'proxy', status: 200, backend, upstreamPath: rewritten }, canary);
+  return done(loc, { kind: 'proxy', status: 200, backend: target, upstreamPath: rewritten, protocol: t.backendProtocol, fallbackFrom }, canary);
 }
 
 function decideTls(table: RouteTable, sni: string | null, trace: string[]): TlsDecision {

@@ -6,20 +6,24 @@
 // Also: a slow request in flight across a reload completes; a configuration nginx refuses
 // leaves the old one serving; the access log is ingress-nginx's. Root and nginx needed.
 import { spawnSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Cluster } from '../../cluster/fill-in.js';
 import { matchRoute, routeTableOf, type RouteDecision } from '../../core/ingress/index.js';
-import { ROUTE_FLOW_CASES, type RouteFlowRequest } from '../../core/ingress/test-support/route-cases.js';
-import { request, shopCluster, summary } from '../../core/ingress/test-support/world.js';
+import { flowRequestFacts, NODE_ADDRESSES, paths, ROUTE_FLOW_CASES, type RouteFlowRequest } from '../../core/ingress/test-support/route-cases.js';
+import { annotations, ing, request, shopCluster, summary } from '../../core/ingress/test-support/world.js';
+import { STREAM_MODULE } from '../../compile/ingress-nginx/render.js';
 import { runDir } from '../run-state.js';
-import { CONTROLLER_MANIFESTS, startIngressLab, type IngressLab } from './ingress-lab.js';
+import { CONTROLLER_MANIFESTS, startIngressLab, TLS_BACKEND_CN, type IngressLab } from './ingress-lab.js';
 import { selfSignedPem, tlsSecretData } from './self-signed.js';
 
 function skipReason(): string {
   if (process.platform !== 'linux') return 'not Linux';
   if (process.getuid?.() !== 0) return 'needs root (namespaces, nft, nginx in a pod namespace)';
   for (const tool of ['nginx', 'curl', 'openssl', 'ip', 'nft']) if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} is not installed`;
+  if (!existsSync(STREAM_MODULE)) return `nginx's stream module is not installed (apt-get install libnginx-mod-stream): ssl-passthrough needs it`;
   return '';
 }
 const skip = skipReason();
@@ -34,18 +38,31 @@ interface Answer {
 describe.skipIf(skip !== '')(`Ingress route cases through real nginx${skip ? ` (skipped: ${skip})` : ''}`, () => {
   let lab: IngressLab;
   let pems: Record<string, string>;
+  // mTLS: a CA whose self-signed certificate is also the client certificate it verifies; a stranger's it does not.
+  let clientCa: string;
+  let files: string;
 
   const world = (...ingresses: string[]): Cluster => {
     const c = shopCluster(...CONTROLLER_MANIFESTS, ...ingresses);
-    return { ...c, secrets: c.secrets.map((s) => (pems[s.meta.name] ? { ...s, data: tlsSecretData(pems[s.meta.name]!) } : s)) };
+    return {
+      ...c,
+      secrets: c.secrets.map((s) => (pems[s.meta.name] ? { ...s, data: tlsSecretData(pems[s.meta.name]!) }
+        : s.meta.name === 'client-ca' ? { ...s, data: { 'ca.crt': tlsSecretData(clientCa)['tls.crt'] } } : s)),
+    };
   };
 
   beforeAll(async () => {
     pems = { 'shop-tls': await selfSignedPem('/CN=shop-tls', ['a.shop.com', 'p.shop.com']), 'wild-tls': await selfSignedPem('/CN=wild-tls', ['*.shop.com']) };
+    clientCa = await selfSignedPem('/CN=knet-client-ca', []);
+    files = mkdtempSync(join(tmpdir(), 'knet-ingf-'));
+    writeFileSync(join(files, 'valid.pem'), clientCa);
+    writeFileSync(join(files, 'invalid.pem'), await selfSignedPem('/CN=stranger', []));
+    writeFileSync(join(files, 'body'), 'x'.repeat(4096));
     lab = await startIngressLab(world(), { prefix: 'ingf' });
   }, 60_000);
   afterAll(async () => {
     await lab?.stop();
+    if (files) rmSync(files, { recursive: true, force: true });
   }, 30_000);
 
   async function send(r: RouteFlowRequest, extra: readonly string[] = []): Promise<Answer> {
@@ -58,6 +75,12 @@ describe.skipIf(skip !== '')(`Ingress route cases through real nginx${skip ? ` (
     const host = r.host ?? (r.sni === null ? u.host : undefined);
     if (host) args.push('-H', `Host: ${host}`);
     for (const [k, v] of Object.entries(r.headers ?? {})) args.push('-H', `${k}: ${v}`);
+    if (r.method) args.push('-X', r.method);
+    if (r.bodyBytes !== undefined) {
+      writeFileSync(join(files, `body-${r.bodyBytes}`), 'x'.repeat(r.bodyBytes));
+      args.push('--data-binary', `@${join(files, `body-${r.bodyBytes}`)}`);
+    }
+    if (r.clientCert === 'valid' || r.clientCert === 'invalid') args.push('--cert', join(files, `${r.clientCert}.pem`), '--key', join(files, `${r.clientCert}.pem`));
     const out = await lab.curl([...args, ...extra, url]);
     expect(out.code, `curl ${url}: ${out.stderr}`).toBe(0);
     const [response, certs = ''] = out.stdout.split('\n@@KNET-CERTS@@\n');
@@ -72,13 +95,22 @@ describe.skipIf(skip !== '')(`Ingress route cases through real nginx${skip ? ` (
   }
 
   function decide(r: RouteFlowRequest): RouteDecision {
-    return matchRoute(routeTableOf(lab.cluster), request(r.url, { ...(r.host ? { host: r.host } : {}), ...(r.sni !== undefined ? { sni: r.sni } : {}), headers: r.headers ?? {} }));
+    return matchRoute(routeTableOf(lab.cluster), request(r.url, flowRequestFacts(r)));
   }
 
   function expectAgrees(r: RouteFlowRequest, d: RouteDecision, a: Answer): void {
     const what = `${r.url} ${JSON.stringify(r.headers ?? {})}${r.host ? ` Host ${r.host}` : ''}: knet route says ${summary(d)}`;
-    expect(a.status, what).toBe(d.outcome.status);
     const o = d.outcome;
+    if (o.kind === 'passthrough') {
+      // The backend terminated TLS itself: its certificate, its answer, the path as sent.
+      expect(a.certSubject, what).toContain(`CN = ${TLS_BACKEND_CN}`);
+      const seen = JSON.parse(a.body) as { pod: string; url: string };
+      const allowed = o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints.map((e) => lab.podAt(e)) : [];
+      expect(allowed, what).toContain(seen.pod);
+      expect(seen.url, what).toBe(new URL(r.url).pathname);
+      return;
+    }
+    expect(a.status, what).toBe(o.status);
     if (o.kind === 'redirect') expect(a.headers['location'], what).toBe(o.location);
     if (o.kind === 'proxy') {
       const seen = JSON.parse(a.body) as { pod: string; url: string };
@@ -86,11 +118,18 @@ describe.skipIf(skip !== '')(`Ingress route cases through real nginx${skip ? ` (
       expect(allowed, what).toContain(seen.pod);
       expect(seen.url, what).toBe(o.upstreamPath);
     }
+    const headers = o.kind === 'cors-preflight' ? o.headers : d.responseHeaders;
+    for (const [k, v] of Object.entries(headers)) expect(a.headers[k], `${what}: header ${k}`).toBe(v);
     if (d.tls) {
       const cn = d.tls.kind === 'secret' ? `CN = ${d.tls.secret.split('/')[1]}` : 'CN = Kubernetes Ingress Controller Fake Certificate';
       expect(a.certSubject, what).toContain(cn);
     }
   }
+
+  it('the client nginx sees is a node (externalTrafficPolicy: Cluster): the addresses the shared cases give', () => {
+    const nodes = lab.plan.namespaces.filter((n) => n.role === 'node').flatMap((n) => n.addresses.map((x) => x.cidr.split('/')[0]!));
+    expect(nodes.sort()).toEqual([...NODE_ADDRESSES].sort());
+  });
 
   for (const c of ROUTE_FLOW_CASES) {
     it(c.name, async () => {
@@ -103,6 +142,47 @@ describe.skipIf(skip !== '')(`Ingress route cases through real nginx${skip ? ` (
       }
     }, 30_000);
   }
+
+  it('limit-rps 1: the first request and a burst of 5 pass at once, the rest get 503 (limit_req, nodelay)', async () => {
+    await lab.setCluster(world(ing('a', paths('a.shop.com', ['/', 'web']), annotations({ 'limit-rps': '1' }))));
+    const d = decide({ url: 'http://a.shop.com/r', want: '' });
+    expect(d.rateLimit).toEqual({ rps: 1, burst: 5, status: 503 });
+    const statuses: number[] = [];
+    for (let i = 0; i < 12; i++) statuses.push((await send({ url: 'http://a.shop.com/r', want: '' })).status);
+    const passed = statuses.filter((x) => x === 200).length;
+    // 1 + burst, plus at most one more if a second went by during the loop.
+    expect(passed, statuses.join(' ')).toBeGreaterThanOrEqual(1 + d.rateLimit!.burst);
+    expect(passed, statuses.join(' ')).toBeLessThanOrEqual(2 + d.rateLimit!.burst);
+    expect(statuses.filter((x) => x !== 200).every((x) => x === d.rateLimit!.status)).toBe(true);
+  }, 30_000);
+
+  it('custom-http-errors: a 404 from the backend is replaced by the default-backend, told the code in X-Code', async () => {
+    await lab.setCluster(world(ing('a', paths('a.shop.com', ['/', 'web']), annotations({ 'custom-http-errors': '404,503', 'default-backend': 'errors' }))));
+    const d = decide({ url: 'http://a.shop.com/missing?knet-status=404', want: '' });
+    expect(d.customErrors?.codes).toEqual([404, 503]);
+    const a = await send({ url: 'http://a.shop.com/missing?knet-status=404', want: '' });
+    // nginx takes the error page's own status; ingress-nginx's custom error pages answer X-Code, this lab's pods 200.
+    const seen = JSON.parse(a.body) as { pod: string; url: string; headers: Record<string, string> };
+    expect(seen.pod).toMatch(/^shop\/errors-/);
+    expect(seen.headers['x-code']).toBe('404');
+    expect(seen.headers['x-original-uri']).toBe('/missing?knet-status=404');
+    expect(seen.headers['x-service-name']).toBe('web');
+    // A status not in the list passes through.
+    expect((await send({ url: 'http://a.shop.com/missing?knet-status=418', want: '' })).status).toBe(418);
+  }, 30_000);
+
+  it('auth-url: 401 from the auth service -> 302 to auth-signin with rd; 403 -> 403; 401 without signin -> 401; anything else 500', async () => {
+    const authed = (host: string, status: number, signin?: string) => ing(host.split('.')[0]!, paths(host, ['/', 'web']),
+      annotations({ 'auth-url': `http://auth.shop.svc.cluster.local/verify?knet-status=${status}`, ...(signin ? { 'auth-signin': signin } : {}) }));
+    await lab.setCluster(world(authed('s.shop.com', 401, 'https://login.example/start'), authed('f.shop.com', 403), authed('u.shop.com', 401), authed('e.shop.com', 418)));
+    expect(decide({ url: 'http://s.shop.com/private', want: '' }).auth?.onDenied).toBe('302 to https://login.example/start with ?rd=<the original URL>');
+    const signin = await send({ url: 'http://s.shop.com/private', want: '' });
+    expect(signin.status).toBe(302);
+    expect(signin.headers['location']).toBe('https://login.example/start?rd=http://s.shop.com/private');
+    expect((await send({ url: 'http://f.shop.com/private', want: '' })).status).toBe(403);
+    expect((await send({ url: 'http://u.shop.com/private', want: '' })).status).toBe(401);
+    expect((await send({ url: 'http://e.shop.com/private', want: '' })).status).toBe(500);
+  }, 30_000);
 
   it('proxy headers: Host as sent, X-Real-IP and X-Forwarded-For the client, X-Forwarded-Proto the scheme', async () => {
     await lab.setCluster(world(`apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: a, namespace: shop}\nspec:\n  tls: [{hosts: [a.shop.com], secretName: shop-tls}]\n  rules:\n  - host: a.shop.com\n    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}\n`));

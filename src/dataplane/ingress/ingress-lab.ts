@@ -8,6 +8,8 @@
 // `ingress` benchmark; `stop()` removes everything (call it in `finally`). Needs root.
 import { randomBytes } from 'node:crypto';
 import http from 'node:http';
+import http2 from 'node:http2';
+import https from 'node:https';
 import { join } from 'node:path';
 import type { Cluster } from '../../cluster/fill-in.js';
 import { compileIngressNginx, type NginxBundle } from '../../compile/ingress-nginx/compile.js';
@@ -26,14 +28,15 @@ import { Runtime } from '../runtime/runtime.js';
 import { parseSpec } from '../runtime/spec.js';
 import { teardownCluster } from '../teardown.js';
 import { applyNginxBundle, nginxArgv, nginxMaster, nginxWorkers, type NginxApply } from './nginx.js';
-import { fakeCertificatePem } from './self-signed.js';
+import { fakeCertificatePem, selfSignedPem } from './self-signed.js';
 
-/** ingress-nginx's controller (one replica) and its LoadBalancer Service, for worlds that have none. */
-export const CONTROLLER_MANIFESTS = [
-  'apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n',
-  `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}\n  template:\n    metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}\n    spec:\n      containers:\n      - name: controller\n        image: registry.k8s.io/ingress-nginx/controller:v1.11.2\n        args: [/nginx-ingress-controller, --ingress-class=nginx]\n        ports: [{name: http, containerPort: 80}, {name: https, containerPort: 443}]\n`,
-  'apiVersion: v1\nkind: Service\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  type: LoadBalancer\n  selector: {app.kubernetes.io/name: ingress-nginx}\n  ports: [{name: http, port: 80, targetPort: http}, {name: https, port: 443, targetPort: https}]\n',
-];
+/** The port on which a lab pod speaks TLS itself (backend-protocol HTTPS, ssl-passthrough); its certificate's CN. */
+export const TLS_BACKEND_PORT = 8443;
+export const TLS_BACKEND_CN = 'knet-lab-tls-backend';
+/** The port on which a lab pod speaks HTTP/2 without TLS, as a gRPC server does (backend-protocol GRPC). */
+export const H2C_BACKEND_PORT = 50051;
+
+export { CONTROLLER_MANIFESTS } from '../../core/ingress/test-support/world.js';
 
 export interface ControllerPod {
   readonly ref: string;
@@ -74,7 +77,7 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
   const plan = planTopology(cluster, name);
   const runtime = new Runtime();
   const sockets = new NetnsSwitch();
-  const servers: http.Server[] = [];
+  const servers: (http.Server | http2.Http2Server)[] = [];
   const stop = async (): Promise<void> => {
     await runtime.stop().catch(() => {});
     await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
@@ -84,6 +87,7 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
   const compile = (c: Cluster): NginxBundle =>
     compileIngressNginx({ table: routeTableOf(c), secrets: c.secrets, fakeCertificate: fake, resolvers: [], workerProcesses: options.workers ?? 1 });
 
+  const backendPem = await selfSignedPem(`/CN=${TLS_BACKEND_CN}`, []);
   const isController = controllerPods(cluster);
   const byEndpoint = new Map<string, string>();
   const controllers: ControllerPod[] = [];
@@ -102,8 +106,16 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
       for (const port of ports) {
         byEndpoint.set(`${place.ips[0]}:${port}`, place.pod);
         const fd = sockets.serverSocket(place.netns, 'TCP', port).fd;
-        const server = http.createServer((req, res) => answer(place.pod, req, res));
-        server.keepAliveTimeout = 120_000;
+        const handler = (req: http.IncomingMessage, res: http.ServerResponse) => answer(place.pod, req, res);
+        let server: http.Server | http2.Http2Server;
+        if (port === H2C_BACKEND_PORT) {
+          // The compatibility API's request and response carry what `answer` reads and writes.
+          server = http2.createServer((req, res) => answer(place.pod, req as unknown as http.IncomingMessage, res as unknown as http.ServerResponse));
+        } else {
+          const h1 = port === TLS_BACKEND_PORT ? https.createServer({ cert: backendPem, key: backendPem }, handler) : http.createServer(handler);
+          h1.keepAliveTimeout = 120_000;
+          server = h1;
+        }
         await new Promise<void>((resolve, reject) => server.once('error', reject).listen({ fd }, () => resolve()));
         servers.push(server);
       }
@@ -149,11 +161,16 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
   return lab;
 }
 
-/** The backends' answer: who they are and what reached them; `?knet-delay=MS` answers late. */
+/**
+ * The backends' answer: who they are and what reached them; `?knet-delay=MS` answers late,
+ * `?knet-status=NNN` with that status (an auth service that denies, a backend whose 404 a
+ * custom error page replaces).
+ */
 function answer(pod: string, req: http.IncomingMessage, res: http.ServerResponse): void {
   const delay = Number(/[?&]knet-delay=(\d+)/.exec(req.url ?? '')?.[1] ?? 0);
+  const status = Number(/[?&]knet-status=([1-5]\d\d)/.exec(req.url ?? '')?.[1] ?? 200);
   const send = () => {
-    res.writeHead(200, { 'content-type': 'application/json' });
+    res.writeHead(status, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ pod, url: req.url, headers: req.headers }));
   };
   if (delay > 0) setTimeout(send, Math.min(delay, 30_000));

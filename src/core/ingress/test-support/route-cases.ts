@@ -4,15 +4,33 @@
 // through the real nginx configured by compile/ingress-nginx and compares what comes back
 // (status, Location, the pod that answered, the path it saw, the certificate) with the
 // core's decision for that request. Drawn from match-route.test.ts and route-table.test.ts.
+import type { RouteRequest } from '../match-route.js';
 import { annotations, ing } from './world.js';
+
+/** What the core is told about a flow request besides its URL (the same for both backends). */
+export function flowRequestFacts(r: RouteFlowRequest): Partial<RouteRequest> {
+  return {
+    ...(r.host ? { host: r.host } : {}), ...(r.sni !== undefined ? { sni: r.sni } : {}), headers: r.headers ?? {},
+    ...(r.method ? { method: r.method } : {}), ...(r.bodyBytes !== undefined ? { bodyBytes: r.bodyBytes } : {}),
+    ...(r.headers?.['origin'] ? { origin: r.headers['origin'] } : {}),
+    ...(r.clientAddresses ? { clientAddresses: r.clientAddresses } : {}), ...(r.clientCert ? { clientCertificate: r.clientCert } : {}),
+  };
+}
 
 export interface RouteFlowRequest {
   readonly url: string;
   readonly headers?: Readonly<Record<string, string>>;
   readonly host?: string; // a Host header other than the URL's
   readonly sni?: string | null; // null: no SNI (the client connects by address)
-  readonly want: string; // summary(): `200 shop/web:80 /x`, `308 -> https://...`, `404`, `503 shop/empty`
+  readonly want: string; // summary(): `200 shop/web:80 /x`, `308 -> https://...`, `404`, `503 shop/empty`, `403 whitelist-source-range`
+  readonly method?: string;
+  readonly bodyBytes?: number; // a body of this many bytes (Content-Length)
+  readonly clientAddresses?: readonly string[]; // the addresses nginx may see the client as
+  readonly clientCert?: 'none' | 'valid' | 'invalid'; // https: the client certificate curl presents
 }
+
+/** The shop world's nodes: under externalTrafficPolicy Cluster nginx sees one of them as the client. */
+export const NODE_ADDRESSES = ['172.18.0.2', '172.18.0.3', '172.18.0.4'];
 
 export interface RouteFlowCase {
   readonly name: string;
@@ -20,7 +38,7 @@ export interface RouteFlowCase {
   readonly requests: readonly RouteFlowRequest[];
 }
 
-const port = (svc: string) => (svc === 'api' ? 90 : svc === 'admin' ? 70 : 80);
+const port = (svc: string) => (svc === 'api' ? 90 : svc === 'admin' ? 70 : svc === 'secure' ? 443 : svc === 'grpc' ? 50051 : 80);
 export const paths = (host: string, ...p: [string, string, string?][]) => `rules:
 - ${host ? `host: ${host}\n  ` : ''}http:
     paths:
@@ -30,7 +48,113 @@ export const tls = (secret: string, ...hosts: string[]) => `tls:\n- hosts: [${ho
 const primary = ing('a', paths('a.shop.com', ['/', 'web']));
 const canary = (a: Record<string, string>) => ing('a-canary', paths('a.shop.com', ['/', 'canary']), annotations({ canary: 'true', ...a }));
 
+const on = (host: string, svc: string, a: Record<string, string>, name = 'a') => ing(name, paths(host, ['/', svc]), annotations(a));
+
 export const ROUTE_FLOW_CASES: readonly RouteFlowCase[] = [
+  {
+    name: 'permanent-redirect (with its code) and temporal-redirect, before ssl-redirect',
+    ingresses: [
+      on('p.shop.com', 'web', { 'permanent-redirect': 'https://new.shop.com/landing', 'permanent-redirect-code': '308' }, 'p'),
+      on('t.shop.com', 'web', { 'temporal-redirect': 'https://tmp.shop.com/', 'permanent-redirect': 'https://new.shop.com/' }, 't'),
+      ing('s', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`, annotations({ 'permanent-redirect': 'https://new.shop.com/' })),
+    ],
+    requests: [
+      { url: 'http://p.shop.com/any/path?q=1', want: '308 -> https://new.shop.com/landing' },
+      { url: 'http://t.shop.com/', want: '302 -> https://tmp.shop.com/' },
+      { url: 'http://a.shop.com/x', want: '301 -> https://new.shop.com/' },
+    ],
+  },
+  {
+    name: 'default-backend while the Service has no endpoint; 503 in custom-http-errors without it: the default backend',
+    ingresses: [on('d.shop.com', 'empty', { 'default-backend': 'errors', 'custom-http-errors': '404' }, 'd'), on('c.shop.com', 'empty', { 'custom-http-errors': '503' }, 'c')],
+    requests: [
+      { url: 'http://d.shop.com/x?y=1', want: '200 shop/errors:80 /x?y=1' },
+      { url: 'http://c.shop.com/x', want: '404' },
+    ],
+  },
+  {
+    name: 'auth-url: a cluster auth Service that says 200 lets the request through; one without endpoints: 500',
+    ingresses: [on('auth.shop.com', 'web', { 'auth-url': 'http://auth.shop.svc.cluster.local/verify' }, 'auth'), on('dead.shop.com', 'web', { 'auth-url': 'http://empty.shop.svc.cluster.local/verify' }, 'dead')],
+    requests: [
+      { url: 'http://auth.shop.com/x', want: '200 shop/web:80 /x' },
+      { url: 'http://dead.shop.com/x', want: '500 auth-url' },
+    ],
+  },
+  {
+    name: 'source ranges: the client as nginx sees it (a node, kube-proxy masquerades); denylist first',
+    ingresses: [
+      on('in.shop.com', 'web', { 'whitelist-source-range': '192.0.2.0/24, 172.18.0.0/16' }, 'in'),
+      on('out.shop.com', 'web', { 'whitelist-source-range': '192.0.2.0/24' }, 'out'),
+      on('deny.shop.com', 'web', { 'whitelist-source-range': '172.18.0.0/16', 'denylist-source-range': '172.18.0.0/24' }, 'deny'),
+    ],
+    requests: [
+      { url: 'http://in.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '200 shop/web:80 /x' },
+      { url: 'http://out.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '403 whitelist-source-range' },
+      { url: 'http://deny.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '403 denylist-source-range' },
+    ],
+  },
+  {
+    name: "nginx's phase order: body size before the redirect, the CORS preflight before the source ranges, the source ranges before external auth",
+    ingresses: [
+      on('size.shop.com', 'web', { 'proxy-body-size': '1k', 'permanent-redirect': 'https://new.shop.com/' }, 'size'),
+      on('pre.shop.com', 'web', { 'enable-cors': 'true', 'whitelist-source-range': '192.0.2.0/24' }, 'pre'),
+      on('both.shop.com', 'web', { 'whitelist-source-range': '192.0.2.0/24', 'auth-url': 'http://empty.shop.svc.cluster.local/verify' }, 'both'),
+    ],
+    requests: [
+      { url: 'http://size.shop.com/x', method: 'POST', bodyBytes: 2000, want: '413 proxy-body-size' },
+      { url: 'http://pre.shop.com/x', method: 'OPTIONS', headers: { origin: 'https://app.example' }, clientAddresses: NODE_ADDRESSES, want: '204 cors-preflight' },
+      { url: 'http://pre.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '403 whitelist-source-range' },
+      { url: 'http://both.shop.com/x', clientAddresses: NODE_ADDRESSES, want: '403 whitelist-source-range' },
+    ],
+  },
+  {
+    name: 'proxy-body-size: 413 past it',
+    ingresses: [on('a.shop.com', 'web', { 'proxy-body-size': '1k' })],
+    requests: [
+      { url: 'http://a.shop.com/up', method: 'POST', bodyBytes: 2000, want: '413 proxy-body-size' },
+      { url: 'http://a.shop.com/up', method: 'POST', bodyBytes: 500, want: '200 shop/web:80 /up' },
+    ],
+  },
+  {
+    name: 'CORS: a preflight from an allowed origin is 204 with the headers; another origin goes to the backend',
+    ingresses: [on('a.shop.com', 'web', { 'enable-cors': 'true', 'cors-allow-origin': 'https://app.example, https://*.shop.com', 'cors-max-age': '600' })],
+    requests: [
+      { url: 'http://a.shop.com/api', method: 'OPTIONS', headers: { origin: 'https://m.shop.com' }, want: '204 cors-preflight' },
+      { url: 'http://a.shop.com/api', method: 'OPTIONS', headers: { origin: 'https://evil.example' }, want: '200 shop/web:80 /api' },
+      { url: 'http://a.shop.com/api', headers: { origin: 'https://app.example' }, want: '200 shop/web:80 /api' },
+    ],
+  },
+  {
+    name: 'backend-protocol HTTPS: nginx speaks TLS to the endpoints; GRPC: HTTP/2 without TLS',
+    ingresses: [on('a.shop.com', 'secure', { 'backend-protocol': 'HTTPS' }), on('g.shop.com', 'grpc', { 'backend-protocol': 'GRPC' }, 'g')],
+    requests: [
+      { url: 'http://a.shop.com/x', want: '200 shop/secure:443 /x' },
+      { url: 'https://g.shop.com/shop.Cart/Get', want: '200 shop/grpc:50051 /shop.Cart/Get' },
+    ],
+  },
+  {
+    name: 'auth-tls-verify-client per host: on refuses no certificate or one the CA did not sign (400); optional takes none',
+    ingresses: [
+      ing('a', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`, annotations({ 'auth-tls-secret': 'shop/client-ca' })),
+      ing('p', `${tls('shop-tls', 'p.shop.com')}${paths('p.shop.com', ['/', 'api'])}`, annotations({ 'auth-tls-secret': 'shop/client-ca', 'auth-tls-verify-client': 'optional' })),
+    ],
+    requests: [
+      { url: 'https://a.shop.com/x', clientCert: 'none', want: '400 auth-tls-verify-client' },
+      { url: 'https://a.shop.com/x', clientCert: 'invalid', want: '400 auth-tls-verify-client' },
+      { url: 'https://a.shop.com/x', clientCert: 'valid', want: '200 shop/web:80 /x' },
+      { url: 'https://p.shop.com/x', clientCert: 'none', want: '200 shop/api:90 /x' },
+      { url: 'https://p.shop.com/x', clientCert: 'invalid', want: '400 auth-tls-verify-client' },
+      { url: 'https://p.shop.com/x', clientCert: 'valid', want: '200 shop/api:90 /x' },
+    ],
+  },
+  {
+    name: 'ssl-passthrough: TLS by SNI straight to the backend; other hosts still terminate at nginx',
+    ingresses: [on('pass.shop.com', 'secure', { 'ssl-passthrough': 'true' }, 'pass'), ing('a', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`)],
+    requests: [
+      { url: 'https://pass.shop.com/x', want: 'passthrough shop/secure' },
+      { url: 'https://a.shop.com/x', want: '200 shop/web:80 /x' },
+    ],
+  },
   {
     name: 'TLS: SNI picks the certificate, Host the route; no tls entry and no SNI get the default',
     ingresses: [ing('a', `${tls('shop-tls', 'a.shop.com')}${paths('a.shop.com', ['/', 'web'])}`), ing('b', paths('b.shop.com', ['/', 'api']))],

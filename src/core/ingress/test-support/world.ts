@@ -29,6 +29,19 @@ export const SHOP = [
   'apiVersion: v1\nkind: Secret\nmetadata: {name: shop-tls, namespace: shop}\ntype: kubernetes.io/tls\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n',
   'apiVersion: v1\nkind: Secret\nmetadata: {name: wild-tls, namespace: shop}\ntype: kubernetes.io/tls\ndata: {tls.crt: Y2VydA==, tls.key: a2V5}\n',
   'apiVersion: v1\nkind: Secret\nmetadata: {name: opaque, namespace: shop}\ntype: Opaque\ndata: {password: cHc=}\n',
+  // For the traffic annotations: a custom error pages backend, an external auth service, a backend speaking TLS itself.
+  deployment('errors', 8082, 1), service('errors', 80, 8082),
+  deployment('auth', 8083, 1), service('auth', 80, 8083),
+  deployment('secure', 8443, 1), service('secure', 443, 8443, 'secure', 'https'),
+  deployment('grpc', 50051, 1), service('grpc', 50051, 50051, 'grpc', 'grpc'),
+  'apiVersion: v1\nkind: Secret\nmetadata: {name: client-ca, namespace: shop}\ndata: {ca.crt: Y2VydA==}\n',
+];
+
+/** ingress-nginx's controller (one replica) and its LoadBalancer Service, for worlds that have none (the flow lab's, with --enable-ssl-passthrough). */
+export const CONTROLLER_MANIFESTS = [
+  'apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n',
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}\n  template:\n    metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}\n    spec:\n      containers:\n      - name: controller\n        image: registry.k8s.io/ingress-nginx/controller:v1.11.2\n        args: [/nginx-ingress-controller, --ingress-class=nginx, --enable-ssl-passthrough]\n        ports: [{name: http, containerPort: 80}, {name: https, containerPort: 443}]\n`,
+  'apiVersion: v1\nkind: Service\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  type: LoadBalancer\n  selector: {app.kubernetes.io/name: ingress-nginx}\n  ports: [{name: http, port: 80, targetPort: http}, {name: https, port: 443, targetPort: https}]\n',
 ];
 
 /** An Ingress in shop; `spec` is YAML under spec:, `meta` extra metadata lines. */
@@ -65,7 +78,7 @@ export function route(c: Cluster | RouteTable, url: string, extra: Partial<Route
   return matchRoute(table, request(url, extra));
 }
 
-/** A decision in one line: `200 shop/web:80 /path`, `308 -> https://...`, `404`, `503 shop/empty:80`. */
+/** A decision in one line: `200 shop/web:80 /path`, `308 -> https://...`, `404`, `503 shop/empty`, `403 whitelist-source-range`, `204 cors-preflight`, `passthrough shop/secure`. */
 export function summary(d: RouteDecision): string {
   const o = d.outcome;
   switch (o.kind) {
@@ -77,5 +90,11 @@ export function summary(d: RouteDecision): string {
       return '404';
     case 'unavailable':
       return `503 ${o.backend.ref.namespace}/${o.backend.ref.service}`;
+    case 'refused':
+      return `${o.status} ${o.annotation.replace('nginx.ingress.kubernetes.io/', '')}`;
+    case 'cors-preflight':
+      return '204 cors-preflight';
+    case 'passthrough':
+      return `passthrough ${o.backend.ref.namespace}/${o.backend.ref.service}`;
   }
 }
