@@ -17,6 +17,8 @@ import { applyNginxBundle, nginxArgv } from '../dataplane/ingress/nginx.js';
 import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
 import { runDir } from '../dataplane/run-state.js';
 import { writeFileAtomic } from './atomic-file.js';
+import type { ConfigInputs } from '../dataplane/ingress/admission.js';
+import type { IngressGuard } from './ingress-admission.js';
 
 /** Where a controller pod's nginx lives: configuration, PEM files, pid file, temp paths. */
 export function ingressDir(cluster: string, pod: string): string {
@@ -37,16 +39,21 @@ async function fakeCertificate(cluster: string): Promise<string> {
   return pem;
 }
 
-export async function syncIngressControllers(cluster: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void): Promise<void> {
+/** What the controllers' configuration is compiled with besides the cluster: the default certificate, the resolver. */
+export async function configInputs(cluster: Cluster, name: string): Promise<ConfigInputs> {
+  return { fakeCertificate: await fakeCertificate(name), resolvers: cluster.config.clusterDNS.slice(0, 1) };
+}
+
+export async function syncIngressControllers(cluster: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void, guard?: IngressGuard): Promise<void> {
   const controllers = new Set(cluster.pods.filter((p) => p.spec.containers.some(isControllerContainer)).map((p) => `${p.meta.namespace}/${p.meta.name}`));
   const places = plan.pods.filter((p) => controllers.has(p.pod) && !p.hostNetwork);
   if (places.length === 0) return;
   try {
     const start = performance.now();
-    const bundle = compileIngressNginx({
-      table: routeTableOf(cluster), secrets: cluster.secrets, fakeCertificate: await fakeCertificate(name),
-      resolvers: cluster.config.clusterDNS.slice(0, 1),
-    });
+    const inputs = await configInputs(cluster, name);
+    // With a guard, Ingresses that make nginx refuse the configuration are left out (and say so).
+    const bundle = guard ? await guard.configure(cluster, inputs, log)
+      : compileIngressNginx({ table: routeTableOf(cluster), secrets: cluster.secrets, ...inputs });
     const results = await Promise.all(places.map(async (p) => ({ pod: p.pod, result: await applyNginxBundle(ingressDir(name, p.pod), bundle, p.netns) })));
     const changed = results.filter((r) => r.result.kind !== 'unchanged');
     for (const r of changed) {

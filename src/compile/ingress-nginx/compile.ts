@@ -134,10 +134,10 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     } else {
       proxy = target(primary!);
     }
-    if (proxy !== null) {
-      if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
-      lines.push(`proxy_pass http://${proxy};`);
-    }
+    // The rewrite is written even after a `return 503` (never reached there), so nginx -t checks
+    // the annotation whether or not the backend has endpoints, as ingress-nginx's template does.
+    if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
+    if (proxy !== null) lines.push(`proxy_pass http://${proxy};`);
     return [head, ...lines.map((x) => `    ${x}`), '}'];
   }
 
