@@ -140,6 +140,8 @@ export function refusedField(ing: Ingress, error: string, confText: string, pred
     const pattern = pcre[1]!;
     const hit = values.find((v) => pattern === `^${v.value}` || pattern === `(?i)${v.value}` || pattern === v.value);
     if (hit) return hit.field;
+    // Another Ingress's path, made a regex by this one's use-regex or rewrite-target on their host.
+    for (const a of ['use-regex', 'rewrite-target']) if (ing.meta.annotations[NGINX_PREFIX + a] !== undefined) return annotationField(a);
   }
   if (/invalid variable name|closing bracket/.test(error)) {
     const hit = values.find((v) => SCRIPT_ANNOTATIONS.some((a) => v.field.at(-1) === NGINX_PREFIX + a) && scriptParts(v.value).some((p) => p.kind === 'invalid'));
@@ -159,6 +161,9 @@ export function refusalHint(field: FieldPath, error: string): string {
   const last = String(field.at(-1) ?? '');
   if (/unknown ".*" variable|invalid variable name|closing bracket/.test(error)) {
     return `${last}: nginx reads every "$" as a variable and has no literal "$": use one nginx defines ($host, $uri, $request_uri, $args, $http_<header>, $arg_<name>) or a capture $1..$9 of the path`;
+  }
+  if (/pcre2?_compile/.test(error) && (last.endsWith('/use-regex') || last.endsWith('/rewrite-target'))) {
+    return `${last} makes nginx compile every path of the host as a PCRE2 regex, including the pattern nginx quotes, which another Ingress of the host has: fix that path, or leave ${last.slice(NGINX_PREFIX.length)} out of this Ingress`;
   }
   if (/pcre2?_compile/.test(error)) return `${last === 'path' ? 'the path' : last} is compiled as a PCRE2 regex (use-regex or rewrite-target on its host): fix the expression, or escape the character with \\`;
   if (/PEM|certificate|key/i.test(error)) return 'the TLS Secret this Ingress names holds no certificate and key nginx can load: store a PEM certificate and its key in tls.crt and tls.key';
