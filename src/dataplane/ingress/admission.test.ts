@@ -95,7 +95,7 @@ describe.skipIf(skip !== '')(`the webhook: nginx -t refuses what the prediction 
       const issue = r.refused[0]!;
       expect(issue).toMatchObject({ object: `Ingress shop/${c.refused.ingress}`, field: c.refused.field, file: 'shop.yaml' });
       expect(issue.line).toBeGreaterThan(0);
-      expect(issue.message).toMatch(/^admission webhook "validate.nginx.ingress.kubernetes.io" denied Ingress shop\/\S+: nginx: \[emerg\] /);
+      expect(issue.message).toMatch(/^admission webhook "validate.nginx.ingress.kubernetes.io" denied the request: nginx: \[emerg\] /);
       expect(issue.message).toMatch(c.refused.nginx);
       expect(issue.hint).toBeTruthy();
     });

@@ -204,7 +204,7 @@ export async function admitIngresses(candidate: Cluster, changed: ReadonlySet<st
     const conf = build([...result.kept, b.ingress]).conf;
     const field = refusedField(b.ingress, b.error, conf, predicted.filter((p) => p.ingress === ref).map((p) => p.field));
     refused.push(issueAt(b.ingress, field, 'ingress-admission-refused', 'error',
-      `admission webhook "validate.nginx.ingress.kubernetes.io" denied Ingress ${ref}: ${b.error}`, refusalHint(field, b.error)));
+      `admission webhook "validate.nginx.ingress.kubernetes.io" denied the request: ${b.error}`, refusalHint(field, b.error)));
   }
   if (result.baseError) {
     refused.push({ code: 'ingress-admission-refused', severity: 'error', file: '', line: 0, col: 0,
