@@ -9,6 +9,7 @@ import { ADMISSION_CASES } from '../../core/ingress/test-support/admission-cases
 import { annotations, ing, shopCluster } from '../../core/ingress/test-support/world.js';
 import { paths } from '../../core/ingress/test-support/route-cases.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
+import { CONTROLLER_VARIABLES, NGINX_VARIABLE_PREFIXES, NGINX_VARIABLES } from '../../core/ingress/nginx-variables.js';
 import type { NginxBundle } from '../../compile/ingress-nginx/compile.js';
 import type { Ingress } from '../../model/types.js';
 import { admitIngresses, findBreakers, nginxError, nginxTest, type NginxVerdict } from './admission.js';
@@ -100,6 +101,13 @@ describe.skipIf(skip !== '')(`the webhook: nginx -t refuses what the prediction 
       expect(issue.hint).toBeTruthy();
     });
   }
+
+  it('every variable the prediction knows (nginx\'s, its families, the controller\'s) is one nginx -t accepts', async () => {
+    const names = [...NGINX_VARIABLES, ...NGINX_VARIABLE_PREFIXES.map((p) => `${p}x`), ...CONTROLLER_VARIABLES];
+    const cluster = withController(ing('vars', paths('vars.shop.com', ['/', 'web']), annotations({ 'app-root': `/${names.map((n) => `$${n}`).join('/')}` })));
+    const r = await admitIngresses(cluster, new Set(['shop/vars']), inputs);
+    expect(r).toMatchObject({ refused: [], checks: 1 });
+  });
 
   it('the guard leaves out the Ingress that breaks the configuration, keeps the rest and records a Warning event; fixed, it is back', async () => {
     const good = ing('good', paths('good.shop.com', ['/', 'web']));
