@@ -3,8 +3,11 @@
 // reconcile the cluster's route table (core/ingress) is compiled (compile/ingress-nginx)
 // and applied to each controller pod: unchanged -> nothing; changed -> `nginx -t` inside the
 // pod's namespace, then a graceful reload; refused -> the old configuration keeps serving
-// and the daemon's log says why. The daemon calls it after kube-proxy, before the runtimes,
-// so a new controller pod's nginx starts with its configuration already written.
+// and the daemon's log says why. With the daemon's IngressGuard (ingress-admission.ts) the
+// configuration is first checked whole, and an Ingress that makes nginx refuse it is left
+// out (with an event) so that every other Ingress keeps updating. The daemon calls it after
+// kube-proxy, before the runtimes, so a new controller pod's nginx starts with its
+// configuration already written.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster } from '../cluster/fill-in.js';
