@@ -23,12 +23,30 @@ interface Exclusion {
   readonly field: string;
 }
 
+/**
+ * What nginx's verdict depends on: the Ingresses as written, the Secrets' data, the
+ * controller's settings and the certificate files; not the endpoints (an upstream's servers,
+ * 503 or proxy_pass), which the compiler writes so that they cannot make nginx refuse.
+ */
+function inputsKey(cluster: Cluster, bundle: NginxBundle): string {
+  const hash = createHash('sha256');
+  for (const i of cluster.ingresses) hash.update(JSON.stringify([i.meta.namespace, i.meta.name, i.meta.creationTimestamp, i.meta.annotations, i.ingressClassName, i.rules, i.tls, i.defaultBackend]));
+  for (const s of cluster.secrets) hash.update(JSON.stringify([s.meta.namespace, s.meta.name, s.data]));
+  for (const c of cluster.ingressClasses) hash.update(JSON.stringify([c.meta.name, c.controller, c.isDefault]));
+  hash.update(JSON.stringify(routeTableOf(cluster).controller));
+  for (const f of bundle.certificates) hash.update(f.path);
+  return hash.digest('hex');
+}
+
 export class IngressGuard {
   /** Ingresses the running controllers' configuration leaves out, with nginx's reason. */
   private excluded = new Map<string, Exclusion>();
   private readonly eventList: EventWire[] = [];
-  /** The last full configuration checked, and what was kept of it: a repeat costs no nginx -t. */
-  private last: { conf: string; kept: ReadonlySet<string> } | null = null;
+  /**
+   * The inputs last checked (everything but endpoints) and what was kept: a configuration that
+   * differs only in endpoints (a readiness change) has the same verdict and costs no nginx -t.
+   */
+  private last: { key: string; kept: ReadonlySet<string> } | null = null;
 
   constructor(private readonly check: NginxCheck = nginxTest, private readonly now: () => Date = () => new Date()) {}
 
@@ -48,7 +66,8 @@ export class IngressGuard {
     const ingresses = [...cluster.ingresses].sort(byAge);
     const full = bundleWith(cluster, ingresses, inputs);
     const refs = (list: readonly Ingress[]) => list.map((i) => refOf(i.meta.namespace, i.meta.name) as string);
-    if (this.last?.conf === full.conf) {
+    const key = inputsKey(cluster, full);
+    if (this.last?.key === key) {
       const kept = ingresses.filter((i) => this.last!.kept.has(refOf(i.meta.namespace, i.meta.name)));
       return kept.length === ingresses.length ? full : bundleWith(cluster, kept, inputs);
     }
@@ -76,7 +95,7 @@ export class IngressGuard {
       this.record(ing, 'Normal', 'Sync', 'nginx accepts the configuration with this Ingress again: the controllers serve it', '');
     }
     this.excluded = next;
-    this.last = { conf: full.conf, kept: new Set(refs(b.kept)) };
+    this.last = { key, kept: new Set(refs(b.kept)) };
     return b.kept.length === ingresses.length ? full : build(b.kept);
   }
 

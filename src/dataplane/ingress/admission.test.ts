@@ -14,14 +14,10 @@ import type { NginxBundle } from '../../compile/ingress-nginx/compile.js';
 import type { Ingress } from '../../model/types.js';
 import { admitIngresses, findBreakers, nginxError, nginxTest, type NginxVerdict } from './admission.js';
 import { fakeCertificatePem } from './self-signed.js';
-
-const CONTROLLER = [
-  'apiVersion: v1\nkind: Namespace\nmetadata: {name: ingress-nginx}\n',
-  'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: ingress-nginx-controller, namespace: ingress-nginx}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app.kubernetes.io/name: ingress-nginx}}\n  template:\n    metadata: {labels: {app.kubernetes.io/name: ingress-nginx}}\n    spec:\n      containers:\n      - name: controller\n        image: registry.k8s.io/ingress-nginx/controller:v1.11.2\n        args: [/nginx-ingress-controller, --ingress-class=nginx]\n',
-];
+import { CONTROLLER_MANIFESTS } from './ingress-lab.js';
 
 function withController(...ingresses: string[]): Cluster {
-  return shopCluster(...CONTROLLER, ...ingresses);
+  return shopCluster(...CONTROLLER_MANIFESTS, ...ingresses);
 }
 
 function ingressNamed(c: Cluster, name: string): Ingress {
@@ -62,6 +58,19 @@ describe('findBreakers: the Ingresses whose addition makes nginx refuse, in few 
     const c = many(3);
     const r = await findBreakers(c.ingresses, bundleOf, fake(() => 'default certificate'));
     expect(r).toMatchObject({ breakers: [], baseError: 'default certificate' });
+  });
+
+  it('the guard checks a configuration once: the same inputs with other endpoints (a readiness change) cost no nginx -t', async () => {
+    let checks = 0;
+    const guard = new IngressGuard(async () => (checks++, { ok: true }));
+    const c = withController(ing('a', paths('a.shop.com', ['/', 'web'])));
+    const inputs = { fakeCertificate: 'x', resolvers: [] };
+    const first = await guard.configure(c, inputs, () => {});
+    const unready = await guard.configure({ ...c, endpointSlices: [] }, inputs, () => {});
+    expect(first.conf).not.toBe(unready.conf); // 503 instead of proxy_pass
+    expect(checks).toBe(1);
+    await guard.configure(withController(ing('a', paths('a.shop.com', ['/', 'web'])), ing('b', paths('b.shop.com', ['/', 'web']))), inputs, () => {});
+    expect(checks).toBe(2);
   });
 
   it("nginx's refusal as a terminal prints it, without the time, pid or temporary prefix", () => {
