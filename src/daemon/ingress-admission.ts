@@ -4,6 +4,7 @@
 // older than admission), the Ingresses that break it are found and left out, every other
 // Ingress keeps updating, and each one left out gets a Warning event (`knet get ingress`,
 // `knet get events`, `knet diagnose`), not only a line in daemon.log.
+import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../cluster/fill-in.js';
 import type { EventWire } from '../cluster/events.js';
@@ -17,6 +18,12 @@ import { admitIngresses, bundleWith, findBreakers, nginxTest, refusedField, type
 import type { Issue } from '../model/issue.js';
 
 const MAX_EVENTS = 200;
+
+let nginxOnPath: boolean | null = null;
+function hasNginx(): boolean {
+  nginxOnPath ??= spawnSync('sh', ['-c', 'command -v nginx']).status === 0;
+  return nginxOnPath;
+}
 
 interface Exclusion {
   readonly error: string;
@@ -48,10 +55,22 @@ export class IngressGuard {
    */
   private last: { key: string; kept: ReadonlySet<string> } | null = null;
 
-  constructor(private readonly check: NginxCheck = nginxTest, private readonly now: () => Date = () => new Date()) {}
+  private nginxSaid = false;
+
+  constructor(private readonly check: NginxCheck = nginxTest, private readonly now: () => Date = () => new Date(),
+    private readonly nginxInstalled: () => boolean = hasNginx) {}
+
+  /** Without nginx there is nothing to test with (and the controller pods cannot run): admitted, said once. */
+  private withoutNginx(log: (line: string) => void): boolean {
+    if (this.nginxInstalled()) return false;
+    if (!this.nginxSaid) log('ingress admission: nginx is not installed (apt-get install nginx): Ingresses are admitted untested');
+    this.nginxSaid = true;
+    return true;
+  }
 
   /** The webhook: the Issues refusing the request's Ingresses nginx refuses (empty: admitted). */
   async admit(candidate: Cluster, changed: ReadonlySet<string>, inputs: ConfigInputs, log: (line: string) => void): Promise<readonly Issue[]> {
+    if (this.withoutNginx(log)) return [];
     const r = await admitIngresses(candidate, changed, inputs, { excluded: new Set(this.excluded.keys()), check: this.check });
     if (r.checks > 0) log(`ingress admission: ${changed.size} Ingress${changed.size === 1 ? '' : 'es'} tested with nginx -t (${r.checks} check${r.checks === 1 ? '' : 's'}, ${Math.round(r.ms)} ms)${r.refused.length ? `: refused ${r.refused.map((i) => i.object).join(', ')}` : ''}`);
     return r.refused;
@@ -65,6 +84,7 @@ export class IngressGuard {
   async configure(cluster: Cluster, inputs: ConfigInputs, log: (line: string) => void): Promise<NginxBundle> {
     const ingresses = [...cluster.ingresses].sort(byAge);
     const full = bundleWith(cluster, ingresses, inputs);
+    if (this.withoutNginx(log)) return full;
     const refs = (list: readonly Ingress[]) => list.map((i) => refOf(i.meta.namespace, i.meta.name) as string);
     const key = inputsKey(cluster, full);
     if (this.last?.key === key) {

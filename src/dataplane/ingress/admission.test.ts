@@ -62,7 +62,7 @@ describe('findBreakers: the Ingresses whose addition makes nginx refuse, in few 
 
   it('the guard checks a configuration once: the same inputs with other endpoints (a readiness change) cost no nginx -t', async () => {
     let checks = 0;
-    const guard = new IngressGuard(async () => (checks++, { ok: true }));
+    const guard = new IngressGuard(async () => (checks++, { ok: true }), undefined, () => true);
     const c = withController(ing('a', paths('a.shop.com', ['/', 'web'])));
     const inputs = { fakeCertificate: 'x', resolvers: [] };
     const first = await guard.configure(c, inputs, () => {});
@@ -71,6 +71,15 @@ describe('findBreakers: the Ingresses whose addition makes nginx refuse, in few 
     expect(checks).toBe(1);
     await guard.configure(withController(ing('a', paths('a.shop.com', ['/', 'web'])), ing('b', paths('b.shop.com', ['/', 'web']))), inputs, () => {});
     expect(checks).toBe(2);
+  });
+
+  it('without nginx the guard admits untested and says so once (the controller pods cannot run either)', async () => {
+    const lines: string[] = [];
+    const guard = new IngressGuard(async () => ({ ok: false, error: 'never asked' }), undefined, () => false);
+    const c = withController(ing('a', paths('a.shop.com', ['/', 'web']), annotations({ 'app-root': '/$nope' })));
+    expect(await guard.admit(c, new Set(['shop/a']), { fakeCertificate: 'x', resolvers: [] }, (l) => lines.push(l))).toEqual([]);
+    await guard.configure(c, { fakeCertificate: 'x', resolvers: [] }, (l) => lines.push(l));
+    expect(lines).toEqual(['ingress admission: nginx is not installed (apt-get install nginx): Ingresses are admitted untested']);
   });
 
   it("nginx's refusal as a terminal prints it, without the time, pid or temporary prefix", () => {
