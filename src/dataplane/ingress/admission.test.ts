@@ -157,7 +157,7 @@ describe.skipIf(skip !== '')(`the webhook: nginx -t refuses what the prediction 
     const bundle = await guard.configure(c, inputs, () => {});
     expect(bundle.conf).toContain('server_name fine.shop.com;');
     expect(bundle.conf).not.toContain('tls.shop.com');
-    expect(guard.events()[0]).toMatchObject({ involvedObject: { name: 'tls' }, message: expect.stringMatching(/cannot load certificate|PEM/) });
+    expect(guard.events()[0]).toMatchObject({ involvedObject: { name: 'tls', fieldPath: 'spec.tls[0].secretName' }, message: expect.stringMatching(/cannot load certificate|PEM/) });
     expect(ingressNamed(c, 'tls')).toBeTruthy();
   });
 });

@@ -147,6 +147,12 @@ export function refusedField(ing: Ingress, error: string, confText: string, pred
     const hit = values.find((v) => SCRIPT_ANNOTATIONS.some((a) => v.field.at(-1) === NGINX_PREFIX + a) && scriptParts(v.value).some((p) => p.kind === 'invalid'));
     if (hit) return hit.field;
   }
+  // A certificate file is named after its Secret (compile/ingress-nginx/certificates.ts): the tls entry naming it.
+  const cert = /cannot load certificate(?: key)? "certs\/([^"]+)-[0-9a-f]{12}\.pem"/.exec(error);
+  if (cert) {
+    const at = ing.tls.findIndex((t) => `${ing.meta.namespace}_${t.secretName}`.replace(/[^A-Za-z0-9_.-]/g, '_') === cert[1]);
+    if (at >= 0) return ['spec', 'tls', at, 'secretName'];
+  }
   const line = /nginx\.conf:(\d+)/.exec(error);
   if (line) {
     const text = confText.split('\n')[Number(line[1]) - 1] ?? '';
