@@ -1,9 +1,10 @@
 // `knet diagnose` on Ingresses nginx would refuse: the webhook's verdict predicted with the
 // file:line of the field, and on a running cluster the Ingresses its controllers left out.
 import { describe, expect, it } from 'vitest';
-import { eventObjects, type EventWire } from '../cluster/events.js';
+import { eventObjects, type EventWire } from '../model/events.js';
 import { annotations, ing, shopCluster } from '../core/ingress/test-support/world.js';
 import { paths } from '../core/ingress/test-support/route-cases.js';
+import { routeTableOf } from '../core/ingress/index.js';
 import { diagnoseCluster } from './diagnose.js';
 import { renderDiagnosis } from './diagnose-render.js';
 
@@ -37,7 +38,10 @@ describe('diagnose: Ingress admission', () => {
     const f = diagnoseCluster(left, []).filter((x) => x.code === 'ingress-left-out-by-nginx');
     expect(f).toMatchObject([{ severity: 'error', field: 'spec.rules[0].http.paths[0].path', file: 'shop.yaml' }]);
     expect(f[0]!.message).toContain('Ingress shop/tls is not served: nginx refuses the configuration with this Ingress: nginx: [emerg] cannot load certificate (since 2026-12-07T20:00:00Z, 2 times)');
+    // knet route agrees with nginx: the Ingress left out is not in the route table.
+    expect(routeTableOf(left).servers.map((s) => s.host)).toEqual(['_']);
     const back = { ...left, others: [...left.others, ...eventObjects([event('Normal', 'Sync', '2026-12-07T20:01:00Z')])] };
     expect(diagnoseCluster(back, []).filter((x) => x.code === 'ingress-left-out-by-nginx')).toEqual([]);
+    expect(routeTableOf(back).servers.map((s) => s.host)).toEqual(['_', 'tls.shop.com']);
   });
 });

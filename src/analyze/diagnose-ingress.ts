@@ -3,7 +3,7 @@
 // TLS Secrets that are missing or do not cover their host, and cert-manager Certificates
 // that cannot be issued (missing issuer, HTTP-01 unreachable on port 80, class mismatch).
 import { issueAt } from '../cluster/issues.js';
-import { eventsAbout } from '../cluster/events.js';
+import { leftOutByNginx } from '../model/events.js';
 import { admissionProblems } from '../core/ingress/admission.js';
 import { resolveBackend } from '../core/ingress/backend.js';
 import type { Issue } from '../model/issue.js';
@@ -61,9 +61,10 @@ function admissionFindings(ctx: TraceContext): Issue[] {
     out.push(issueAt(ing, p.field, p.code, p.severity,
       p.severity === 'error' ? `Ingress ${p.ingress}: nginx would refuse the configuration (ingress-nginx's admission webhook refuses the Ingress): ${p.message}` : `Ingress ${p.ingress}: ${p.message}`, p.hint));
   }
+  const left = leftOutByNginx(ctx.cluster.others);
   for (const ing of ctx.cluster.ingresses) {
-    const last = eventsAbout(ctx.cluster.others, 'Ingress', ing.meta.namespace, ing.meta.name).at(-1);
-    if (!last || last.type !== 'Warning' || last.reason !== 'RejectedByNginx') continue;
+    const last = left.get(`${ing.meta.namespace}/${ing.meta.name}`);
+    if (!last) continue;
     const field = last.involvedObject.fieldPath ? parseFieldPath(last.involvedObject.fieldPath) : ['metadata', 'name'];
     out.push(issueAt(ing, field, 'ingress-left-out-by-nginx', 'error',
       `Ingress ${ing.meta.namespace}/${ing.meta.name} is not served: ${last.message} (since ${last.firstTimestamp}, ${last.count} time${last.count === 1 ? '' : 's'})`,

@@ -2,7 +2,7 @@
 // lists them: an Ingress the controllers left out because nginx refused it says so there,
 // not only in daemon.log. (`knet get events` lists them all: tables.ts.)
 import type { Cluster } from '../cluster/fill-in.js';
-import { eventsAbout } from '../cluster/events.js';
+import { eventsAbout } from '../model/events.js';
 import type { AnyObject } from '../cluster/wire.js';
 import { age, renderTable } from './tables.js';
 

@@ -11,7 +11,7 @@ import { runningDaemon } from '../daemon/lock.js';
 import { checkName, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
 import type { ClusterState } from '../daemon/state.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
-import { eventObjects, type EventWire } from '../cluster/events.js';
+import { eventObjects, type EventWire } from '../model/events.js';
 import { existsSync } from 'node:fs';
 import { CliError, reportIssues, type Io } from './output.js';
 

@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
 import { formatSelector } from '../model/labels.js';
 import { certManagerColumns } from './tables-cert-manager.js';
-import type { EventWire } from '../cluster/events.js';
+import type { EventWire } from '../model/events.js';
 import type {
   EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
 } from '../model/types.js';

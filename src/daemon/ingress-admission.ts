@@ -7,7 +7,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../cluster/fill-in.js';
-import type { EventWire } from '../cluster/events.js';
+import { REJECTED_BY_NGINX, type EventWire } from '../model/events.js';
 import type { NginxBundle } from '../compile/ingress-nginx/compile.js';
 import { admissionProblems } from '../core/ingress/admission.js';
 import { byAge } from '../core/ingress/class.js';
@@ -105,7 +105,7 @@ export class IngressGuard {
       if (this.excluded.get(ref)?.error !== br.error) {
         log(`ingress: Ingress ${ref} left out of the controllers' configuration (${b.checks} nginx -t checks): ${br.error}`);
       }
-      this.record(br.ingress, 'Warning', 'RejectedByNginx', `nginx refuses the configuration with this Ingress (${field}), so the controllers serve without it: ${br.error}`, field);
+      this.record(br.ingress, 'Warning', REJECTED_BY_NGINX, `nginx refuses the configuration with this Ingress (${field}), so the controllers serve without it: ${br.error}`, field);
     }
     for (const ref of this.excluded.keys()) {
       if (next.has(ref)) continue;

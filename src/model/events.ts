@@ -3,8 +3,8 @@
 // an object beyond its spec. The daemon keeps them in memory and serves them with its state;
 // the CLI lays them over the cluster as objects of kind Event (`knet get events`), and
 // `knet get ingress` and `knet diagnose` read those of an Ingress.
-import type { OtherObject } from '../model/types.js';
-import type { RawObject } from '../model/source.js';
+import type { OtherObject } from './types.js';
+import type { RawObject } from './source.js';
 
 export interface EventWire {
   readonly apiVersion: 'v1';
@@ -38,4 +38,21 @@ export function eventsAbout(others: readonly OtherObject[], kind: string, namesp
     .map((o) => o.raw!.value as unknown as EventWire)
     .filter((e) => e.involvedObject?.kind === kind && e.involvedObject.namespace === namespace && e.involvedObject.name === name)
     .sort((a, b) => a.lastTimestamp.localeCompare(b.lastTimestamp));
+}
+
+/** The reason the ingress controllers record on an Ingress they leave out because nginx refuses the configuration with it. */
+export const REJECTED_BY_NGINX = 'RejectedByNginx';
+
+/** The Ingresses (`ns/name`) whose latest event says the running controllers left them out. */
+export function leftOutByNginx(others: readonly OtherObject[]): Map<string, EventWire> {
+  const latest = new Map<string, EventWire>();
+  for (const o of others) {
+    if (o.kind !== 'Event' || !o.raw) continue;
+    const e = o.raw.value as unknown as EventWire;
+    if (e.involvedObject?.kind !== 'Ingress') continue;
+    const ref = `${e.involvedObject.namespace}/${e.involvedObject.name}`;
+    const seen = latest.get(ref);
+    if (!seen || seen.lastTimestamp <= e.lastTimestamp) latest.set(ref, e);
+  }
+  return new Map([...latest].filter(([, e]) => e.type === 'Warning' && e.reason === REJECTED_BY_NGINX));
 }
