@@ -149,6 +149,7 @@ describe.skipIf(reason !== '')(`ingress admission on a running cluster${reason ?
       const pem = (s: string) => Buffer.from(s).toString('base64');
       knet(['apply', '-f', file('junk.yaml', `apiVersion: v1\nkind: Secret\nmetadata: {name: junk-tls, namespace: default}\ntype: kubernetes.io/tls\ndata:\n  tls.crt: ${pem('-----BEGIN CERTIFICATE-----\nbm90IGEgY2VydA==\n-----END CERTIFICATE-----\n')}\n  tls.key: ${pem('-----BEGIN PRIVATE KEY-----\nbm90IGEga2V5\n-----END PRIVATE KEY-----\n')}\n`)]);
       expect(get('c.example.com')).toBe('404'); // left out: the catch-all answers
+      expect(knet(['route', 'http://c.example.com/'])).toMatch(/\b404\b/); // and the prediction agrees
       const shown = knet(['get', 'ingress', 'c']);
       expect(shown).toMatch(/Events:\n.*TYPE +REASON[\s\S]*Warning +RejectedByNginx +ingress\/c .*nginx: \[emerg\] cannot load certificate/);
       expect(knet(['get', 'events'])).toMatch(/RejectedByNginx +ingress\/c/);
