@@ -4,6 +4,8 @@
 // `(?>a)` are PCRE2 only; `(?<=a+)` is JS only. This is a syntax checker for PCRE2 10.42
 // (Debian 12's, behind nginx 1.22), written from its documented rules and checked against
 // `nginx -t` (admission.test.ts). Errors use PCRE2's own wording, as nginx prints it.
+// One file past the usual size: it is one recursive-descent parser whose methods share its
+// position and group bookkeeping; split, they would pass that state around.
 
 export type PcreCheck =
   | {
