@@ -14,6 +14,7 @@ import { pemFile, secretPem, type PemFile } from './certificates.js';
 import { nginxLocations, type NginxLocation } from './locations.js';
 import { DEFAULT_UPSTREAM, quote, regexLiteral, upstreamName } from './nginx-syntax.js';
 import { renderHttpPreamble, renderMain } from './render.js';
+import { LITERAL_DOLLAR, locationVariables } from './variables.js';
 
 export interface NginxInput {
   readonly table: RouteTable;
@@ -134,10 +135,13 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     } else {
       proxy = target(primary!);
     }
-    // The rewrite is written even after a `return 503` (never reached there), so nginx -t checks
-    // the annotation whether or not the backend has endpoints, as ingress-nginx's template does.
-    if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
     if (proxy !== null) lines.push(`proxy_pass http://${proxy};`);
+    // ingress-nginx's per-location variables, then the rewrite that may name them (rewrite
+    // directives run in the order written; proxy_pass is the content handler wherever it is).
+    // Written even after a `return 503` (never reached there), so nginx -t checks the
+    // annotation whether or not the backend has endpoints, as ingress-nginx's template does.
+    lines.push(...locationVariables(l));
+    if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
     return [head, ...lines.map((x) => `    ${x}`), '}'];
   }
 
@@ -171,6 +175,7 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
 
   const http = [
     renderHttpPreamble({ servers: table.servers.length, resolvers: input.resolvers }),
+    LITERAL_DOLLAR,
     ...maps,
     ...upstreamBlocks,
     healthzServer(),

@@ -11,7 +11,7 @@ import { compileIngressNginx } from './compile.js';
 
 function definedIn(conf: string): Set<string> {
   const out = new Set<string>();
-  for (const m of conf.matchAll(/\b(?:map\s+\S+|set|split_clients\s+\S+)\s+\$(\w+)/g)) out.add(m[1]!.toLowerCase());
+  for (const m of conf.matchAll(/\b(?:map\s+\S+|set|geo|split_clients\s+\S+)\s+\$(\w+)/g)) out.add(m[1]!.toLowerCase());
   for (const m of conf.matchAll(/\(\?P?<(\w+)>/g)) out.add(m[1]!.toLowerCase());
   return out;
 }

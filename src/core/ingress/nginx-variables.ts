@@ -43,12 +43,15 @@ export const NGINX_VARIABLE_PREFIXES: readonly string[] = [
 ];
 
 /**
- * What knet's controller configuration defines for every Ingress (ingress-nginx's template
- * defines these too): `map`s in the http block and `set`s in every server and location.
+ * What knet's controller configuration defines for every Ingress: ingress-nginx's (its
+ * template defines these too) and knet's own, `map`s and `geo` in the http block and `set`s
+ * in every server and location.
  * compile/ingress-nginx's tests check each is defined in the configuration it writes.
  */
 export const CONTROLLER_VARIABLES: ReadonlySet<string> = new Set([
   'best_http_host', 'req_id', 'connection_upgrade', 'proxy_upstream_name', 'proxy_alternative_upstream_name',
+  // set in every location (compile/ingress-nginx/variables.ts), as ingress-nginx's template does
+  'namespace', 'ingress_name', 'service_name', 'service_port', 'location_path', 'literal_dollar',
   // knet's own maps (the HSTS header and the https redirect's host and URI)
   'knet_hsts', 'knet_redirect_host', 'knet_redirect_uri', 'knet_rh', 'knet_ru',
 ]);

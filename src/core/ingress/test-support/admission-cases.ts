@@ -80,6 +80,11 @@ export const ADMISSION_CASES: readonly AdmissionCase[] = [
     refused: null,
   },
   {
+    name: 'rewrite-target with ingress-nginx\'s per-location variables is admitted',
+    ingresses: [ing('svc', paths('svc.shop.com', ['/api/(.*)', 'web', 'ImplementationSpecific']), annotations({ 'use-regex': 'true', 'rewrite-target': '/$namespace/$service_name/$1' }))],
+    refused: null,
+  },
+  {
     name: 'rewrite-target $3 with one group: nginx writes an empty string (a warning, admitted)',
     ingresses: [ing('three', paths('three.shop.com', ['/api/(.*)', 'web', 'ImplementationSpecific']), annotations({ 'use-regex': 'true', 'rewrite-target': '/$3' }))],
     refused: null, warning: 'ingress-nginx-empty-capture',
