@@ -3,6 +3,8 @@
 // TLS Secrets that are missing or do not cover their host, and cert-manager Certificates
 // that cannot be issued (missing issuer, HTTP-01 unreachable on port 80, class mismatch).
 import { issueAt } from '../cluster/issues.js';
+import { leftOutByNginx } from '../model/events.js';
+import { admissionProblems } from '../core/ingress/admission.js';
 import { resolveBackend } from '../core/ingress/backend.js';
 import type { Issue } from '../model/issue.js';
 import type { FieldPath } from '../model/source.js';
@@ -33,11 +35,13 @@ export function ingressFindings(ctx: TraceContext): Issue[] {
       out.push(...backendFindings(ctx, ing, p.backend, ['spec', 'rules', ri, 'http', 'paths', pi, 'backend'], `host ${r.host || '*'} path ${p.path || '/'}`));
     }));
   }
+  out.push(...admissionFindings(ctx));
   for (const n of ctx.routes.notes) {
     const ing = ctx.cluster.ingresses.find((i) => refOf(i) === n.ingress);
     if (!ing) continue;
     // Snippets and annotations knet does not implement come first-hand from the loader.
     if (n.unsupported) continue;
+    if (/is not a valid regular expression/.test(n.message)) continue; // admissionFindings judges regexes as PCRE2 does
     const conflict = /already defined by Ingress/.test(n.message);
     if (n.annotation) {
       out.push(issueAt(ing, ['metadata', 'annotations', n.annotation], 'ingress-annotation', 'warning', `Ingress ${n.ingress}: ${n.message}`, 'fix the annotation\'s value (knet route URL shows what the controller does with it)'));
@@ -45,6 +49,41 @@ export function ingressFindings(ctx: TraceContext): Issue[] {
     }
     out.push(issueAt(ing, ['spec', 'rules'], conflict ? 'ingress-path-conflict' : 'ingress-note', conflict ? 'warning' : 'info', `Ingress ${n.ingress}: ${n.message}`,
       conflict ? 'give each host and path one Ingress: remove the duplicate rule, or change its path' : undefined));
+  }
+  return out;
+}
+
+/**
+ * What ingress-nginx's webhook would refuse (core/ingress/admission.ts), and on a running
+ * cluster the Ingresses its controllers left out because nginx refused the configuration
+ * with them (their latest event is a Warning RejectedByNginx).
+ */
+function admissionFindings(ctx: TraceContext): Issue[] {
+  const out: Issue[] = [];
+  const byRef = new Map(ctx.cluster.ingresses.map((i) => [`${i.meta.namespace}/${i.meta.name}`, i]));
+  for (const p of admissionProblems(ctx.routes, ctx.cluster.ingresses)) {
+    const ing = byRef.get(p.ingress);
+    if (!ing) continue;
+    out.push(issueAt(ing, p.field, p.code, p.severity,
+      p.severity === 'error' ? `Ingress ${p.ingress}: nginx would refuse the configuration (ingress-nginx's admission webhook refuses the Ingress): ${p.message}` : `Ingress ${p.ingress}: ${p.message}`, p.hint));
+  }
+  const left = leftOutByNginx(ctx.cluster.others);
+  for (const ing of ctx.cluster.ingresses) {
+    const last = left.get(`${ing.meta.namespace}/${ing.meta.name}`);
+    if (!last) continue;
+    const field = last.involvedObject.fieldPath ? parseFieldPath(last.involvedObject.fieldPath) : ['metadata', 'name'];
+    out.push(issueAt(ing, field, 'ingress-left-out-by-nginx', 'error',
+      `Ingress ${ing.meta.namespace}/${ing.meta.name} is not served: ${last.message} (since ${last.firstTimestamp}, ${last.count} time${last.count === 1 ? '' : 's'})`,
+      'fix the field nginx refuses (knet get events shows every report); the controllers take the Ingress back on the next change that nginx accepts'));
+  }
+  return out;
+}
+
+/** `spec.rules[0].http.paths[1].path`, `metadata.annotations["a/b"]` as a field path (model/decoder.ts formatPath, reversed). */
+function parseFieldPath(text: string): FieldPath {
+  const out: (string | number)[] = [];
+  for (const m of text.matchAll(/\.?([A-Za-z_][\w-]*)|\[(\d+)\]|\[("(?:[^"\\]|\\.)*")\]/g)) {
+    out.push(m[1] ?? (m[2] !== undefined ? Number(m[2]) : JSON.parse(m[3]!) as string));
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { Option, type Command } from 'commander';
 import { CliError, toJson, toYaml, type Io } from './output.js';
 import { loadFrom, withSource } from './source.js';
 import { buildTable, renderTable } from './tables.js';
+import { ingressEventsBlock } from './events-view.js';
 
 export interface GetOptions {
   readonly namespace: string; // '' = the default namespace
@@ -111,6 +112,10 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
         }, now)));
       }
       if (blocks.length) io.out(blocks.join('\n\n'));
+      for (const f of found) {
+        const events = ingressEventsBlock(f.resource.kind, f.objects, cluster, now);
+        if (events) io.out(events);
+      }
     }
   }
   for (const m of missing) io.err(m);

@@ -21,6 +21,8 @@ export const RESOURCES: readonly Resource[] = [
   { kind: 'Endpoints', plural: 'endpoints', names: ['endpoints', 'ep'], namespaced: true, list: (c) => c.services.filter((s) => s.type !== 'ExternalName') },
   { kind: 'EndpointSlice', plural: 'endpointslices', names: ['endpointslices', 'endpointslice'], namespaced: true, list: (c) => c.endpointSlices },
   { kind: 'Ingress', plural: 'ingresses', names: ['ingresses', 'ingress', 'ing'], namespaced: true, list: (c) => c.ingresses },
+  // What the running cluster's controllers report (an Ingress nginx refused): served by the daemon with its state.
+  { kind: 'Event', plural: 'events', names: ['events', 'event', 'ev'], namespaced: true, list: others('Event') },
   { kind: 'IngressClass', plural: 'ingressclasses', names: ['ingressclasses', 'ingressclass'], namespaced: false, list: (c) => c.ingressClasses },
   { kind: 'NetworkPolicy', plural: 'networkpolicies', names: ['networkpolicies', 'networkpolicy', 'netpol'], namespaced: true, list: (c) => c.networkPolicies },
   { kind: 'Node', plural: 'nodes', names: ['nodes', 'node', 'no'], namespaced: false, list: (c) => c.nodes },

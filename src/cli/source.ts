@@ -11,6 +11,7 @@ import { runningDaemon } from '../daemon/lock.js';
 import { checkName, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
 import type { ClusterState } from '../daemon/state.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
+import { eventObjects, type EventWire } from '../model/events.js';
 import { existsSync } from 'node:fs';
 import { CliError, reportIssues, type Io } from './output.js';
 
@@ -45,12 +46,14 @@ function loadRunning(io: Io): Cluster {
     name = running[0]!;
   }
   requireRunning(name);
-  const res = requestSync<ClusterState & { message?: string; readiness?: Record<string, ReportedPod> }>(name, '/apis/knet.dev/v1alpha1/state');
+  const res = requestSync<ClusterState & { message?: string; readiness?: Record<string, ReportedPod>; events?: EventWire[] }>(name, '/apis/knet.dev/v1alpha1/state');
   if (res.status !== 200) throw new CliError(`error: cluster ${name}: ${res.body.message ?? `HTTP ${res.status}`}`);
   const { cluster, issues } = desiredFromState(res.body);
   reportIssues(io, issues, { quietInfo: true });
   // The pods' Ready as the kubelets report it, and the EndpointSlices that follow.
-  return withReadiness(cluster, new Map(Object.entries(res.body.readiness ?? {})));
+  // And the events the daemon's controllers recorded (an Ingress nginx refuses), as Event objects.
+  const observed = withReadiness(cluster, new Map(Object.entries(res.body.readiness ?? {})));
+  return { ...observed, others: [...observed.others, ...eventObjects(res.body.events ?? [])] };
 }
 
 /** Adds --name to a running-cluster command. */

@@ -4,6 +4,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
 import { formatSelector } from '../model/labels.js';
 import { certManagerColumns } from './tables-cert-manager.js';
+import type { EventWire } from '../model/events.js';
 import type {
   EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
 } from '../model/types.js';
@@ -145,6 +146,13 @@ const COLUMNS: Record<string, Columns> = {
       const hosts = i.rules.map((r) => r.host || '*');
       return [i.ingressClassName || i.meta.annotations['kubernetes.io/ingress.class'] || '<none>', moreThan(hosts.length ? hosts : ['*'], 4),
         i.loadBalancerIngress.join(','), i.tls.length ? '80, 443' : '80', age(i.meta.creationTimestamp, now)];
+    },
+  },
+  Event: {
+    headers: ['LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE'],
+    row: (o, _c, now) => {
+      const e = o.raw!.value as unknown as EventWire;
+      return [age(e.lastTimestamp, now), e.type, e.reason, `${e.involvedObject.kind.toLowerCase()}/${e.involvedObject.name}`, e.message];
     },
   },
   IngressClass: {

@@ -15,6 +15,10 @@ import { checkName, daemonLogPath, DEFAULT_CLUSTER } from '../daemon/paths.js';
 import { emptyState, loadState, NO_ASSIGNMENTS, saveState, toStoredObject, type Overrides } from '../daemon/state.js';
 import { readSources } from '../model/source.js';
 import { CNI_MODES, type CniMode } from '../model/types.js';
+import type { Cluster } from '../cluster/fill-in.js';
+import { admitIngresses, hasController } from '../dataplane/ingress/admission.js';
+import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
+import type { Issue } from '../model/issue.js';
 import { runApply } from './apply.js';
 import { CliError, paint, reportIssues, type Io } from './output.js';
 import { collect, daemonAction, requireRoot } from './source.js';
@@ -75,6 +79,7 @@ export async function runUp(io: Io, o: UpOptions): Promise<number> {
     const read = readSources(o.filename);
     const desired = desiredCluster({ objects: read.objects, overrides, assignments: NO_ASSIGNMENTS });
     reportIssues(io, [...read.issues, ...desired.issues]); // errors: nothing was done
+    reportIssues(io, await admitAtUp(desired.cluster)); // ingress-nginx's webhook: every Ingress is new
     state = { ...emptyState(name, overrides), objects: read.objects.map(toStoredObject), assignments: assignmentsOf(desired.cluster) };
     await saveState(state);
     fresh = true;
@@ -176,4 +181,12 @@ function startDaemon(io: Io, name: string, fresh: boolean): Promise<Ready> {
       finish({ ready: false, error: `the daemon exited (${code ?? 'signal'})${tail ? `:\n${tail}` : ''}`, nodes: 0, pods: 0 });
     });
   });
+}
+
+/** The Ingresses of a new cluster, through the webhook as `knet apply` puts them (when nginx is installed: the controller pods need it anyway). */
+async function admitAtUp(cluster: Cluster): Promise<readonly Issue[]> {
+  if (cluster.ingresses.length === 0 || !hasController(cluster) || spawnSync('sh', ['-c', 'command -v nginx']).status !== 0) return [];
+  const changed = new Set(cluster.ingresses.map((i) => `${i.meta.namespace}/${i.meta.name}`));
+  const inputs = { fakeCertificate: await fakeCertificatePem(), resolvers: cluster.config.clusterDNS.slice(0, 1) };
+  return (await admitIngresses(cluster, changed, inputs)).refused;
 }

@@ -31,7 +31,7 @@ import { FlowRecorder } from '../dataplane/netpol-flows.js';
 import { NetpolSyncer } from '../dataplane/netpol-sync.js';
 import { teardownCluster } from '../dataplane/teardown.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { hasErrors, type Issue } from '../model/issue.js';
+import { hasErrors, sortIssues, type Issue } from '../model/issue.js';
 import { parseText } from '../model/source.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
 import { withStaticNeighbours } from './static-neighbours.js';
@@ -42,7 +42,8 @@ import { internetDnsPod, INTERNET_RUNTIME, RuntimeSupervisor, type RuntimeFailur
 import { loadState, saveState, type ClusterState, type ObjectId, type StoredObject } from './state.js';
 import { applyObjects, canonical, deleteObjects, type StoreOutcome } from './store-ops.js';
 import { probeTargets, runtimePods } from './workloads-view.js';
-import { syncIngressControllers } from './ingress-controller.js';
+import { configInputs, syncIngressControllers } from './ingress-controller.js';
+import { IngressGuard } from './ingress-admission.js';
 
 /** A step of bringing the cluster to its state, as `knet up` prints it. */
 export interface Progress {
@@ -109,6 +110,8 @@ export class Daemon {
   /** Pebble on the internet side (null when Debian's pebble is not installed). */
   private pebble: PebbleSetup | null = null;
   private certManager: CertManagerController | null = null;
+  /** Ingress admission (the webhook) and the controllers' guard against a configuration nginx refuses. */
+  readonly ingressGuard = new IngressGuard();
 
   private constructor(readonly name: string, state: ClusterState, readonly log: (line: string) => void) {
     this.state = state;
@@ -158,8 +161,18 @@ export class Daemon {
         objects.push(...r.objects);
         issues.push(...r.issues);
       }
-      return this.change(applyObjects(this.state, this.cluster, objects, issues));
+      return this.change(await this.admitIngresses(applyObjects(this.state, this.cluster, objects, issues)));
     });
+  }
+
+  /** ingress-nginx's validating webhook: a new or changed Ingress nginx refuses refuses the whole request. */
+  private async admitIngresses(outcome: StoreOutcome): Promise<StoreOutcome> {
+    if (!outcome.state || !outcome.cluster) return outcome;
+    const changed = new Set(outcome.results.filter((r) => r.id.kind === 'Ingress' && r.action !== 'unchanged').map((r) => `${r.id.namespace}/${r.id.name}`));
+    if (changed.size === 0) return outcome;
+    const candidate = withReadiness(outcome.cluster, this.reported);
+    const refused = await this.ingressGuard.admit(candidate, changed, await configInputs(candidate, this.name), this.log);
+    return refused.length === 0 ? outcome : { ...outcome, state: null, cluster: null, issues: sortIssues([...outcome.issues, ...refused]) };
   }
 
   delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
@@ -273,7 +286,7 @@ export class Daemon {
     const observed = this.observed;
     const changes = observed.pods.filter((p) => this.syncedReady.get(`${p.meta.namespace}/${p.meta.name}`) !== p.status.ready && this.syncedReady.has(`${p.meta.namespace}/${p.meta.name}`));
     const proxy = await this.kubeProxy.sync(observed, this.plan);
-    await syncIngressControllers(observed, this.plan, this.name, this.log);
+    await syncIngressControllers(observed, this.plan, this.name, this.log, this.ingressGuard);
     await this.writeDnsData();
     this.rememberSynced(observed);
     const touched = proxy.nodes.filter((n) => n.kind !== 'unchanged').length;
@@ -422,7 +435,7 @@ export class Daemon {
     const observed = this.observed;
     const proxy = await this.kubeProxy.sync(observed, plan);
     this.rememberSynced(observed);
-    await syncIngressControllers(observed, plan, this.name, this.log);
+    await syncIngressControllers(observed, plan, this.name, this.log, this.ingressGuard);
     const touched = proxy.nodes.filter((n) => n.kind !== 'unchanged');
     progress({ step: 'services', ok: true, ms: performance.now() - t,
       text: `${proxy.ports} Service port${proxy.ports === 1 ? '' : 's'} on ${proxy.nodes.length} node${proxy.nodes.length === 1 ? '' : 's'} (kube-proxy ${proxy.mode})` });

@@ -3,8 +3,11 @@
 // reconcile the cluster's route table (core/ingress) is compiled (compile/ingress-nginx)
 // and applied to each controller pod: unchanged -> nothing; changed -> `nginx -t` inside the
 // pod's namespace, then a graceful reload; refused -> the old configuration keeps serving
-// and the daemon's log says why. The daemon calls it after kube-proxy, before the runtimes,
-// so a new controller pod's nginx starts with its configuration already written.
+// and the daemon's log says why. With the daemon's IngressGuard (ingress-admission.ts) the
+// configuration is first checked whole, and an Ingress that makes nginx refuse it is left
+// out (with an event) so that every other Ingress keeps updating. The daemon calls it after
+// kube-proxy, before the runtimes, so a new controller pod's nginx starts with its
+// configuration already written.
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Cluster } from '../cluster/fill-in.js';
@@ -17,6 +20,8 @@ import { applyNginxBundle, nginxArgv } from '../dataplane/ingress/nginx.js';
 import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
 import { runDir } from '../dataplane/run-state.js';
 import { writeFileAtomic } from './atomic-file.js';
+import type { ConfigInputs } from '../dataplane/ingress/admission.js';
+import type { IngressGuard } from './ingress-admission.js';
 
 /** Where a controller pod's nginx lives: configuration, PEM files, pid file, temp paths. */
 export function ingressDir(cluster: string, pod: string): string {
@@ -37,16 +42,21 @@ async function fakeCertificate(cluster: string): Promise<string> {
   return pem;
 }
 
-export async function syncIngressControllers(cluster: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void): Promise<void> {
+/** What the controllers' configuration is compiled with besides the cluster: the default certificate, the resolver. */
+export async function configInputs(cluster: Cluster, name: string): Promise<ConfigInputs> {
+  return { fakeCertificate: await fakeCertificate(name), resolvers: cluster.config.clusterDNS.slice(0, 1) };
+}
+
+export async function syncIngressControllers(cluster: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void, guard?: IngressGuard): Promise<void> {
   const controllers = new Set(cluster.pods.filter((p) => p.spec.containers.some(isControllerContainer)).map((p) => `${p.meta.namespace}/${p.meta.name}`));
   const places = plan.pods.filter((p) => controllers.has(p.pod) && !p.hostNetwork);
   if (places.length === 0) return;
   try {
     const start = performance.now();
-    const bundle = compileIngressNginx({
-      table: routeTableOf(cluster), secrets: cluster.secrets, fakeCertificate: await fakeCertificate(name),
-      resolvers: cluster.config.clusterDNS.slice(0, 1),
-    });
+    const inputs = await configInputs(cluster, name);
+    // With a guard, Ingresses that make nginx refuse the configuration are left out (and say so).
+    const bundle = guard ? await guard.configure(cluster, inputs, log)
+      : compileIngressNginx({ table: routeTableOf(cluster), secrets: cluster.secrets, ...inputs });
     const results = await Promise.all(places.map(async (p) => ({ pod: p.pod, result: await applyNginxBundle(ingressDir(name, p.pod), bundle, p.netns) })));
     const changed = results.filter((r) => r.result.kind !== 'unchanged');
     for (const r of changed) {

@@ -16,6 +16,7 @@ import { DEFAULT_UPSTREAM, quote, regexLiteral, upstreamName } from './nginx-syn
 import { renderHttpPreamble, renderMain } from './render.js';
 import { PASSTHROUGH_INTERNAL_PORT, passthroughStream } from './passthrough.js';
 import { errorHeaders, renderTraffic, type TrafficRender } from './traffic.js';
+import { LITERAL_DOLLAR, locationVariables } from './variables.js';
 
 export interface NginxInput {
   readonly table: RouteTable;
@@ -165,10 +166,13 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     } else {
       proxy = target(primary!);
     }
-    if (proxy !== null) {
-      if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
-      lines.push(pass(proxy));
-    }
+    if (proxy !== null) lines.push(pass(proxy));
+    // ingress-nginx's per-location variables, then the rewrite that may name them (rewrite
+    // directives run in the order written; proxy_pass is the content handler wherever it is).
+    // Written even after a `return 503` (never reached there), so nginx -t checks the
+    // annotation whether or not the backend has endpoints, as ingress-nginx's template does.
+    lines.push(...locationVariables(l));
+    if (needsRewrite(l)) lines.push(`rewrite ${quote(`(?i)${l.path}`)} ${quote(l.config.rewriteTarget)} break;`);
     return [head, ...lines.map((x) => `    ${x}`), '}'];
   }
 
@@ -219,6 +223,7 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
 
   const http = [
     renderHttpPreamble({ servers: table.servers.length, resolvers: input.resolvers, bodySize: table.controller.proxyBodySize }),
+    LITERAL_DOLLAR,
     ...maps,
     ...upstreamBlocks,
     healthzServer(),

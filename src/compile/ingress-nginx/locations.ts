@@ -10,7 +10,6 @@
 //   what the core picks for a URI strictly under `/foo/` that no longer path claims.
 import { selectLocation } from '../../core/ingress/match-route.js';
 import type { Location, Server } from '../../core/ingress/route-table.js';
-import { regexLocation } from '../../core/ingress/host-path.js';
 
 export type NginxMatch =
   | { readonly kind: 'exact'; readonly uri: string }
@@ -31,10 +30,10 @@ function trimSlash(path: string): string {
 
 export function nginxLocations(server: Server): NginxLocation[] {
   if (server.regex) {
-    // The core skips a path that is not a valid regex; nginx -t would refuse it, so it is left out.
-    return server.locations
-      .filter((l) => !('error' in regexLocation(l.path)))
-      .map((l) => ({ match: { kind: 'regex', pattern: `^${l.path}` }, location: l }));
+    // Every path goes to nginx as written, as ingress-nginx writes it: one PCRE2 refuses is
+    // refused at admission (dataplane/ingress/admission.ts) or leaves the configuration with
+    // its Ingress; JavaScript's RegExp (the core's) is no judge of what PCRE2 accepts.
+    return server.locations.map((l) => ({ match: { kind: 'regex', pattern: `^${l.path}` }, location: l }));
   }
   const exact = new Set<string>();
   const prefixes = new Set<string>();

@@ -1,16 +1,25 @@
 // The ingress layer's entry: the route table of the cluster's ingress-nginx controller.
-import type { ConfigMap, Workload } from '../../model/types.js';
+import { leftOutByNginx } from '../../model/events.js';
+import type { ConfigMap, OtherObject, Workload } from '../../model/types.js';
 import { controllerConfig } from './controller.js';
 import { buildRouteTable, type RouteInput, type RouteTable } from './route-table.js';
 
 export interface ClusterRouteInput extends RouteInput {
   readonly workloads: readonly Workload[];
   readonly configMaps: readonly ConfigMap[];
+  /** Events of a running cluster (model/events.ts), when there are any. */
+  readonly others?: readonly OtherObject[];
 }
 
-/** Builds the route table once per cluster, configured as the cluster's controller is. */
+/**
+ * Builds the route table once per cluster, configured as the cluster's controller is. On a
+ * running cluster, an Ingress the controllers left out because nginx refused the
+ * configuration with it (its latest event) is not in the table, as it is not in nginx.
+ */
 export function routeTableOf(cluster: ClusterRouteInput): RouteTable {
-  return buildRouteTable(cluster, controllerConfig(cluster.workloads, cluster.configMaps));
+  const left = cluster.others ? leftOutByNginx(cluster.others) : new Map();
+  const ingresses = left.size ? cluster.ingresses.filter((i) => !left.has(`${i.meta.namespace}/${i.meta.name}`)) : cluster.ingresses;
+  return buildRouteTable({ ...cluster, ingresses }, controllerConfig(cluster.workloads, cluster.configMaps));
 }
 
 export { matchRoute, type RouteDecision, type RouteRequest } from './match-route.js';

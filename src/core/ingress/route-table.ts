@@ -208,7 +208,7 @@ export function buildRouteTable(input: RouteInput, controller: ControllerConfig)
     if (s.regex) {
       for (const l of s.locations) {
         const re = regexLocation(l.path);
-        if ('error' in re && l.ingress) notes.push({ ingress: l.ingress, message: `path ${l.path} is not a valid regular expression (${re.error}); nginx -t would reject the configuration` });
+        if ('error' in re && l.ingress) notes.push({ ingress: l.ingress, message: `path ${l.path} is not a valid regular expression (${re.error}); knet's prediction skips it (knet diagnose says whether nginx, which reads PCRE2, accepts it)` });
       }
     }
     out.push(s);
