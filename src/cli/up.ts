@@ -12,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { assignmentsOf, desiredCluster } from '../daemon/desired.js';
-import { isAlive, runningDaemon, runningSupervisor } from '../daemon/lock.js';
+import { isAlive, runningDaemon, runningSupervisor, type PidRecord } from '../daemon/lock.js';
 import { checkName, daemonLogPath, DEFAULT_CLUSTER } from '../daemon/paths.js';
 import { emptyState, loadState, NO_ASSIGNMENTS, saveState, toStoredObject, type Overrides } from '../daemon/state.js';
 import { readSources } from '../model/source.js';
@@ -55,10 +55,10 @@ export async function runUp(io: Io, o: UpOptions): Promise<number> {
   const name = namedCluster(o.name) ?? DEFAULT_CLUSTER;
   const bad = checkName(name);
   if (bad) throw new CliError(`error: ${bad}\n  hint: e.g. --name dev`);
-  return withClusterLock(io, name, 'knet up', () => upLocked(io, name, o));
+  return withClusterLock(io, name, 'knet up', (waitedFor) => upLocked(io, name, o, waitedFor));
 }
 
-async function upLocked(io: Io, name: string, o: UpOptions): Promise<number> {
+async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord | null): Promise<number> {
   const t0 = performance.now();
   const missing = ['ip', 'nsenter', 'nft'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
   if (missing.length > 0) throw new CliError(`error: knet up needs ${missing.join(', ')} on PATH\n  hint: apt-get install iproute2 util-linux nftables`);
@@ -70,7 +70,10 @@ async function upLocked(io: Io, name: string, o: UpOptions): Promise<number> {
   await stopIdleSupervisor(name);
   const daemon = runningDaemon(name);
   if (daemon) {
-    if (o.filename.length > 0) throw new CliError(`error: cluster ${name} is already up (daemon pid ${daemon.pid})\n  hint: knet apply -f ... changes it; knet down --name ${name} removes it`);
+    if (o.filename.length > 0) {
+      const by = waitedFor?.what === 'knet up' ? `: the other knet up (pid ${waitedFor.pid}) brought it up first; these manifests were not applied` : '';
+      throw new CliError(`error: cluster ${name} is already up (daemon pid ${daemon.pid})${by}\n  hint: knet apply -f ... changes it; knet down --name ${name} removes it`);
+    }
     io.out(`cluster ${name} is already up (daemon pid ${daemon.pid})`);
     return 0;
   }

@@ -56,10 +56,22 @@ let crashes = 0;
 /** After a promotion the next spare waits: the new daemon's bring-up comes first. */
 const SPARE_AFTER_MS = 3000;
 
-function exit(code: number): never {
-  spare?.kill('SIGTERM');
-  releaseRecord(supervisorPidPath(name));
-  process.exit(code);
+/** Ends supervision: the spare goes first (whoever waits for this process sees nothing left). */
+function exit(code: number): void {
+  stopping = true;
+  const last = spare;
+  spare = null;
+  const done = (): never => {
+    releaseRecord(supervisorPidPath(name));
+    process.exit(code);
+  };
+  if (!last || last.exitCode !== null || last.signalCode !== null) return done();
+  last.on('exit', done);
+  last.kill('SIGTERM');
+  setTimeout(() => {
+    last.kill('SIGKILL');
+    done();
+  }, 1000).unref();
 }
 
 function daemonEnv(withProgress: boolean): NodeJS.ProcessEnv {
@@ -115,7 +127,7 @@ function onExit(c: ChildProcess, code: number | null, signal: NodeJS.Signals | n
   child = null;
   if (stopping) {
     log(`daemon stopped (${signal ?? code}); supervisor exits`);
-    exit(0);
+    return exit(0);
   }
   if (!servedOnce) {
     // The first bring-up did not finish: `knet up` reports it, nobody is left to serve.
@@ -123,12 +135,12 @@ function onExit(c: ChildProcess, code: number | null, signal: NodeJS.Signals | n
     if (code !== DAEMON_EXIT.failed || signal) tellUp(JSON.stringify({ error: `its daemon ${how} during bring-up`, crashed: true }));
     closeUp();
     log(`daemon ${how} before the cluster was up; supervisor exits`);
-    exit(1);
+    return exit(1);
   }
   const verdict = afterExit({ code, signal, ranMs }, crashes);
   if (verdict.kind === 'stop') {
     log(`${verdict.why}; supervisor exits`);
-    exit(0);
+    return exit(0);
   }
   crashes = verdict.crashes;
   log(`${verdict.why}: starting a new daemon${verdict.afterMs ? ` in ${(verdict.afterMs / 1000).toFixed(1)} s` : ''} (log ${daemonLogPath(name)})`);
