@@ -16,7 +16,7 @@ export interface PidRecord {
   readonly what: string;
 }
 
-export function readRecord(path: string): PidRecord | null {
+function readRecord(path: string): PidRecord | null {
   if (!existsSync(path)) return null;
   try {
     const [pid, startTime, ...what] = readFileSync(path, 'utf8').trim().split(' ');
@@ -28,7 +28,7 @@ export function readRecord(path: string): PidRecord | null {
 }
 
 /** The record's process if it is still running (not a pid reused since). */
-export function liveRecord(path: string): PidRecord | null {
+function liveRecord(path: string): PidRecord | null {
   const r = readRecord(path);
   return r && isAlive(r.pid, r.startTime) ? r : null;
 }
@@ -75,10 +75,6 @@ export function releaseRecord(path: string): void {
   if (readRecord(path)?.pid === process.pid) rmSync(path, { force: true });
 }
 
-export function readDaemonRecord(cluster: string): PidRecord | null {
-  return readRecord(daemonPidPath(cluster));
-}
-
 /** The cluster's daemon if it is running. */
 export function runningDaemon(cluster: string): PidRecord | null {
   return liveRecord(daemonPidPath(cluster));
@@ -97,11 +93,6 @@ export function takeLock(cluster: string): void {
 
 export function releaseLock(cluster: string): void {
   releaseRecord(daemonPidPath(cluster));
-}
-
-/** The command changing the cluster now (knet up, apply, delete, down), if any. */
-export function operationHolder(cluster: string): PidRecord | null {
-  return liveRecord(operationLockPath(cluster));
 }
 
 /**
