@@ -219,6 +219,27 @@ describe.skipIf(reason !== '')('no lost intent, no false answer (root)', () => {
     await expectNothingLeft(c);
   }, 120_000);
 
+  it('a crash loop backs off (0 s, 0.5 s, 1 s, ...) and knet down still removes everything', async () => {
+    const c = name();
+    try {
+      expect(knet(['up', '-f', tiny, '--name', c]).code).toBe(0);
+      // A state the daemon cannot load: every new daemon exits at once.
+      writeFileSync(`/var/lib/knet/${c}/state.json`, '{"not": "a state"');
+      const log = `/var/lib/knet/${c}/logs/daemon.log`;
+      process.kill(daemonPid(c), 'SIGKILL');
+      await until('three restarts', () => (readFileSync(log, 'utf8').match(/crashes in a row: back-off/g) ?? []).length >= 2, 15_000, 50);
+      const lines = readFileSync(log, 'utf8').split('\n').filter((l) => l.includes('supervisor: the daemon was'));
+      expect(lines[0]).toMatch(/killed by SIGKILL after [\d.]+ s: starting a new daemon \(log/);
+      expect(lines[1]).toMatch(/exited with code 1 after [\d.]+ s; 2 crashes in a row: back-off 0\.5 s/);
+      expect(lines[2]).toMatch(/exited with code 1 after [\d.]+ s; 3 crashes in a row: back-off 1\.0 s/);
+      const down = knet(['down', '--name', c]);
+      expect(down.code, down.err).toBe(0);
+    } finally {
+      knet(['down', '--name', c]);
+    }
+    await expectNothingLeft(c);
+  }, 120_000);
+
   it('knet up fails, with the reason and the log, when its daemon dies during bring-up', async () => {
     const c = name();
     try {
