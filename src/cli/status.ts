@@ -87,10 +87,11 @@ async function detail(io: Io, name: string, json: boolean): Promise<number> {
     return 0;
   }
   if (json) {
-    io.out(toJson({ status: 'Running', ...s }));
+    io.out(toJson({ status: 'Running', ...s, supervisor: runningSupervisor(name)?.pid ?? null }));
     return 0;
   }
-  io.out(`cluster ${s.name}: Running, daemon pid ${s.pid}, up ${age(Date.now() - Date.parse(s.startedAt))}, generation ${s.generation}`);
+  const sup = runningSupervisor(name);
+  io.out(`cluster ${s.name}: Running, daemon pid ${s.pid} (${sup ? `supervisor pid ${sup.pid}` : 'no supervisor: not restarted after a crash'}), up ${age(Date.now() - Date.parse(s.startedAt))}, generation ${s.generation}`);
   io.out(`api: ${apiSocketPath(name)}   cni: ${s.cni}   objects: ${s.objects}   pods: ${s.pods}   namespaces: ${s.namespaces}`);
   io.out('');
   io.out(renderTable({

@@ -4,7 +4,7 @@
 // (which starts it again after a crash) and prints its progress. One `knet up` per cluster
 // at a time (the operation lock: a second one waits and then finds the cluster up). After
 // a stop, `knet up --name NAME` starts a daemon on the stored state again.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -75,6 +75,10 @@ async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord
       throw new CliError(`error: cluster ${name} is already up (daemon pid ${daemon.pid})${by}\n  hint: knet apply -f ... changes it; knet down --name ${name} removes it`);
     }
     io.out(`cluster ${name} is already up (daemon pid ${daemon.pid})`);
+    if (!runningSupervisor(name)) {
+      const sup = spawnSupervisor(name, ['--adopt'], 'ignore');
+      io.out(`  its supervisor was gone: a new one (pid ${sup.pid}) starts a new daemon if this one crashes`);
+    }
     return 0;
   }
 
@@ -152,22 +156,28 @@ async function stopIdleSupervisor(name: string): Promise<void> {
   while (isAlive(sup.pid, sup.startTime) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
 }
 
-/** Starts the daemon's supervisor in its own session and prints its progress until it says ready (or fails). */
-function startDaemon(io: Io, name: string, fresh: boolean): Promise<Ready> {
+/** The supervisor in its own session, its output to the daemon's log; `progress`: a pipe on fd 3 for the first bring-up's lines. */
+function spawnSupervisor(name: string, args: readonly string[], progress: 'pipe' | 'ignore'): ChildProcess {
   if (!existsSync(SUPERVISOR_MAIN)) throw new CliError(`error: ${SUPERVISOR_MAIN} is missing\n  hint: npm run build`);
   const logPath = daemonLogPath(name);
   mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
   const logFd = openSync(logPath, 'a', 0o600);
-  const logSize = readFileSync(logPath).length;
-  let child;
   try {
-    child = spawn(process.execPath, [SUPERVISOR_MAIN, name, ...(fresh ? ['--fresh'] : [])], {
-      detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: { ...process.env, KNET_PROGRESS_FD: '3' },
+    const child = spawn(process.execPath, [SUPERVISOR_MAIN, name, ...args], {
+      detached: true, stdio: ['ignore', logFd, logFd, progress], env: { ...process.env, ...(progress === 'pipe' ? { KNET_PROGRESS_FD: '3' } : {}) },
     });
+    child.unref();
+    return child;
   } finally {
     closeSync(logFd);
   }
-  child.unref();
+}
+
+/** Starts the daemon's supervisor in its own session and prints its progress until it says ready (or fails). */
+function startDaemon(io: Io, name: string, fresh: boolean): Promise<Ready> {
+  const logPath = daemonLogPath(name);
+  const logSize = existsSync(logPath) ? readFileSync(logPath).length : 0;
+  const child = spawnSupervisor(name, fresh ? ['--fresh'] : [], 'pipe');
   const pipe = child.stdio[3] as Readable;
   return new Promise((resolve) => {
     let done = false;

@@ -219,6 +219,34 @@ describe.skipIf(reason !== '')('no lost intent, no false answer (root)', () => {
     await expectNothingLeft(c);
   }, 120_000);
 
+  it('kill -9 of the supervisor: knet up --name puts a new one over the running daemon, which it restarts after a crash', async () => {
+    const c = name();
+    try {
+      expect(knet(['up', '-f', tiny, '--name', c]).code).toBe(0);
+      const first = supervisorPid(c);
+      process.kill(first, 'SIGKILL');
+      const again = knet(['up', '--name', c]);
+      expect(again.code).toBe(0);
+      expect(again.out).toMatch(new RegExp(`cluster ${c} is already up \\(daemon pid \\d+\\)\n  its supervisor was gone: a new one \\(pid \\d+\\) starts a new daemon if this one crashes`));
+      const sup = await until('the new supervisor', () => {
+        const p = existsSync(`/run/knet-${c}/supervisor.pid`) ? supervisorPid(c) : 0;
+        return p !== first && p;
+      }, 5000, 20);
+      const old = daemonPid(c);
+      process.kill(old, 'SIGKILL');
+      const next = await until('a new daemon', () => {
+        const p = daemonPid(c);
+        return p > 1 && p !== old && existsSync(`/proc/${p}`) ? p : 0;
+      }, 5000, 10);
+      expect(next).not.toBe(old);
+      expect(supervisorPid(c)).toBe(sup);
+      expect(knet(['get', 'pods', '--name', c]).code).toBe(0);
+    } finally {
+      knet(['down', '--name', c]);
+    }
+    await expectNothingLeft(c);
+  }, 120_000);
+
   it('a crash loop backs off (0 s, 0.5 s, 1 s, ...) and knet down still removes everything', async () => {
     const c = name();
     try {

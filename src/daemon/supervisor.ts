@@ -9,18 +9,20 @@
 // A warm spare daemon (`main.js NAME --standby`: Node started, modules loaded) waits for
 // "go" on its stdin, so a new daemon serves in milliseconds rather than after Node's start-up.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, readFileSync, writeSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { runDir } from '../dataplane/run-state.js';
-import { releaseRecord, tryTakeRecord } from './lock.js';
-import { checkName, daemonLogPath, supervisorPidPath } from './paths.js';
+import { isAlive, releaseRecord, runningDaemon, tryTakeRecord } from './lock.js';
+import { checkName, daemonLogPath, daemonPidPath, supervisorPidPath } from './paths.js';
 import { afterExit, DAEMON_EXIT } from './restart-policy.js';
 
 const DAEMON_MAIN = fileURLToPath(new URL('./main.js', import.meta.url));
 const name = process.argv[2] ?? '';
 const fresh = process.argv.includes('--fresh');
+/** A daemon runs without a supervisor (the supervisor crashed): watch it, and start a new one when it goes. */
+const adopt = process.argv.includes('--adopt');
 let upFd = process.env['KNET_PROGRESS_FD'] ? Number(process.env['KNET_PROGRESS_FD']) : -1;
 
 function log(line: string): void {
@@ -172,7 +174,33 @@ function main(): void {
   process.on('SIGINT', stop);
   process.on('SIGHUP', () => {});
   log(`supervising the daemon of ${name} (pid ${process.pid})`);
-  start(true);
+  if (adopt) watchAdopted();
+  else start(true);
 }
+
+/** Not our child, so no exit event: its record is polled; gone is treated as a crash. */
+function watchAdopted(): void {
+  const daemon = runningDaemon(name);
+  if (!daemon) return start(false);
+  servedOnce = true;
+  log(`watching the running daemon (pid ${daemon.pid})`);
+  setTimeout(startSpare, SPARE_AFTER_MS).unref();
+  const timer = setInterval(() => {
+    if (isAlive(daemon.pid, daemon.startTime)) return;
+    clearInterval(timer);
+    if (stopping) return exit(0);
+    // Its exit code is lost with it; a clean stop removes its record, a crash leaves it.
+    const record = existsSync(daemonPidPath(name)) ? readFileSync(daemonPidPath(name), 'utf8') : '';
+    if (!record.startsWith(`${daemon.pid} `)) {
+      log('the watched daemon stopped cleanly; supervisor exits');
+      return exit(0);
+    }
+    crashes = 0;
+    log(`the watched daemon (pid ${daemon.pid}) is gone: starting a new daemon`);
+    start(false);
+  }, ADOPT_POLL_MS);
+}
+
+const ADOPT_POLL_MS = 100;
 
 main();
