@@ -171,8 +171,8 @@ export class Daemon {
     });
   }
 
-  delete(ids: readonly ObjectId[], progress: (p: Progress) => void = () => {}): Promise<ChangeResult> {
-    return this.change(progress, async () => deleteObjects(this.state, this.cluster, ids));
+  delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
+    return this.change(() => {}, async () => deleteObjects(this.state, this.cluster, ids));
   }
 
   /** A change in the queue; refused when `knet down` came first (asked for before, or run before it). */
