@@ -9,7 +9,7 @@ import { readSources } from '../model/source.js';
 import { kindName, reportReconcile } from './apply.js';
 import { CliError, reportIssues, type Io } from './output.js';
 import { findResource, RESOURCES } from './resources.js';
-import { collect, daemonAction, pickCluster, requireRoot, withCluster } from './source.js';
+import { collect, daemonAction, pickCluster, requireRoot, requireStillRunning, withCluster, withClusterLock } from './source.js';
 
 const GROUPS: Record<string, string> = {
   Deployment: 'apps/v1', ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1',
@@ -28,7 +28,11 @@ export function registerDelete(program: Command, io: Io): void {
       requireRoot('delete');
       const ids = o.filename.length > 0 ? idsFromFiles(io, o.filename) : idsFromArgs(args, o.namespace || 'default');
       if (ids.length === 0) throw new CliError('error: you must specify what to delete: -f FILE, TYPE NAME, or TYPE/NAME');
-      return runDelete(io, pickCluster(o.name), ids);
+      const cluster = pickCluster(o.name);
+      return withClusterLock(io, cluster, 'knet delete', async (waitedFor) => {
+        requireStillRunning(cluster, waitedFor);
+        return runDelete(io, cluster, ids);
+      });
     }));
 }
 

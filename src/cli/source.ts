@@ -1,14 +1,15 @@
 // Where a command's cluster comes from: manifests given with -f, or, without -f, the
-// running cluster (the only one, or the one --name/KNET_CLUSTER names), read from its
+// running cluster (the one --name/KNET_CLUSTER names, else the only one), read from its
 // daemon's API and filled in here exactly as the daemon fills it in. Input problems are
 // printed here; errors stop the command. Also the shared plumbing of the running-cluster
-// commands: picking the cluster, root, and actions that wait on the daemon.
+// commands: choosing the cluster (pickCluster, one way for all), the operation lock of the
+// commands that change it, root, and actions that wait on the daemon.
 import type { Command } from 'commander';
 import { loadCluster, type Cluster } from '../cluster/fill-in.js';
-import { requestSync, runningClusters } from '../daemon/client.js';
+import { awaitDaemon, knownClusters, requestSync, runningClusters } from '../daemon/client.js';
 import { desiredFromState } from '../daemon/desired.js';
-import { runningDaemon } from '../daemon/lock.js';
-import { checkName, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
+import { releaseOperationLock, runningSupervisor, takeOperationLock, type PidRecord } from '../daemon/lock.js';
+import { checkName, daemonLogPath, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
 import type { ClusterState } from '../daemon/state.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { eventObjects, type EventWire } from '../model/events.js';
@@ -19,33 +20,39 @@ export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
-/** Adds the -f option every command that reads a cluster takes. */
+/**
+ * Adds -f and --name to a command that reads a cluster: -f reads manifests, else the
+ * running cluster --name chooses (pickCluster) is read.
+ */
 export function withSource(cmd: Command): Command {
-  return cmd.option('-f, --filename <path>', 'manifests: a file, a directory (recursive) or - for stdin; repeatable (without -f: the running cluster)', collect, []);
+  return cmd
+    .option('-f, --filename <path>', 'manifests: a file, a directory (recursive) or - for stdin; repeatable (without -f: the running cluster)', collect, [])
+    .option('--name <name>', 'without -f: the running cluster to read (default: $KNET_CLUSTER, else the only one running)')
+    .hook('preAction', (command) => {
+      sourceName = (command.opts() as { name?: string }).name;
+    });
 }
 
-export function loadFrom(io: Io, files: readonly string[]): Cluster {
-  if (files.length === 0) return loadRunning(io);
+/** The --name of the withSource command being run (commander's preAction hook sets it). */
+let sourceName: string | undefined;
+
+/** The cluster a command reads: manifests with -f, else the running cluster (`name`, else its --name). */
+export function loadFrom(io: Io, files: readonly string[], name: string | undefined = sourceName): Cluster {
+  if (files.length === 0) return loadRunning(io, name);
   const { cluster, issues } = loadCluster(files);
   reportIssues(io, issues);
   return cluster;
 }
 
 /** The running cluster's objects, as its daemon holds them (GET .../state), filled in here. */
-function loadRunning(io: Io): Cluster {
-  const env = process.env['KNET_CLUSTER'];
-  let name = env ?? '';
-  if (!name) {
-    const running = runningClusters();
-    if (running.length === 0) {
-      throw new CliError('error: no cluster to read: pass manifests with -f FILE|DIR (repeatable, - for stdin), e.g. knet get pods -A -f examples/opscart\n  hint: or start one with knet up -f DIR; without -f, commands read the running cluster');
-    }
-    if (running.length > 1) {
-      throw new CliError(`error: ${running.length} clusters are running (${running.join(', ')}): say which with KNET_CLUSTER=NAME, or pass manifests with -f`);
-    }
-    name = running[0]!;
+function loadRunning(io: Io, wanted: string | undefined): Cluster {
+  let name: string;
+  try {
+    name = pickCluster(wanted);
+  } catch (e) {
+    if (!(e instanceof NoCluster)) throw e;
+    throw new CliError('error: no cluster to read: pass manifests with -f FILE|DIR (repeatable, - for stdin), e.g. knet get pods -A -f examples/opscart\n  hint: or start one with knet up -f DIR; without -f, commands read the running cluster');
   }
-  requireRunning(name);
   const res = requestSync<ClusterState & { message?: string; readiness?: Record<string, ReportedPod>; events?: EventWire[] }>(name, '/apis/knet.dev/v1alpha1/state');
   if (res.status !== 200) throw new CliError(`error: cluster ${name}: ${res.body.message ?? `HTTP ${res.status}`}`);
   const { cluster, issues } = desiredFromState(res.body);
@@ -61,27 +68,93 @@ export function withCluster(cmd: Command): Command {
   return cmd.option('--name <name>', 'the cluster (default: $KNET_CLUSTER, else the only one running)');
 }
 
-/** The cluster a command acts on: --name, else $KNET_CLUSTER, else the only one running. */
-export function pickCluster(name: string | undefined): string {
-  const chosen = name || process.env['KNET_CLUSTER'] || '';
-  if (chosen) {
-    const bad = checkName(chosen);
-    if (bad) throw new CliError(`error: ${bad}`);
-    requireRunning(chosen);
-    return chosen;
-  }
-  const running = runningClusters();
-  if (running.length === 1) return running[0]!;
-  if (running.length === 0) throw new CliError(`error: no cluster is running\n  hint: knet up -f DIR starts one (default name ${DEFAULT_CLUSTER})`);
-  throw new CliError(`error: ${running.length} clusters are running (${running.join(', ')}): say which with --name NAME or KNET_CLUSTER=NAME`);
+/** No cluster runs and none is named: the caller may say more (e.g. "or pass -f"). */
+class NoCluster extends CliError {}
+
+/** The cluster --name (else $KNET_CLUSTER) names, or null when neither does. `--name ''` is an error. */
+export function namedCluster(name: string | undefined): string | null {
+  const chosen = name ?? (process.env['KNET_CLUSTER'] || null);
+  if (chosen === null) return null;
+  if (chosen.trim() === '') throw new CliError('error: --name is empty: say which cluster\n  hint: knet status lists the clusters on this machine');
+  const bad = checkName(chosen);
+  if (bad) throw new CliError(`error: --name ${JSON.stringify(chosen)}: ${bad}\n  hint: knet status lists the clusters on this machine`);
+  return chosen;
 }
 
-function requireRunning(name: string): void {
-  if (runningDaemon(name)) return;
-  if (existsSync(statePath(name))) {
-    throw new CliError(`error: cluster ${name} is not running (its daemon is gone)\n  hint: knet up --name ${name} brings it back; knet down --name ${name} removes it`);
+/**
+ * The one way a command that reads or changes a running cluster chooses it: --name (else
+ * $KNET_CLUSTER), else the only cluster running, else an error listing them. A daemon its
+ * supervisor is restarting is waited for; a daemon that is gone is an error saying how to
+ * start it again.
+ */
+export function pickCluster(name: string | undefined = sourceName): string {
+  const chosen = namedCluster(name);
+  if (chosen) return requireRunning(chosen);
+  const running = runningClusters();
+  if (running.length === 1) return requireRunning(running[0]!);
+  if (running.length > 1) throw new CliError(`error: ${running.length} clusters are running (${running.join(', ')}): say which with --name NAME\n  hint: or set KNET_CLUSTER=NAME`);
+  const stopped = knownClusters().filter((c) => existsSync(statePath(c)));
+  if (stopped.length === 1) return requireRunning(stopped[0]!);
+  if (stopped.length > 1) throw new CliError(`error: no cluster is running; stopped: ${stopped.join(', ')}\n  hint: knet up --name NAME starts one again; knet down --name NAME removes one`);
+  throw new NoCluster(`error: no cluster is running\n  hint: knet up -f DIR starts one (default name ${DEFAULT_CLUSTER})`);
+}
+
+/** `knet down`'s choice: any cluster with a trace on this machine, running or not. */
+export function pickAnyCluster(name: string | undefined): string {
+  const chosen = namedCluster(name);
+  if (chosen) return chosen;
+  const all = knownClusters();
+  if (all.length === 1) return all[0]!;
+  if (all.length === 0) throw new CliError('error: no cluster on this machine\n  hint: knet status lists the clusters');
+  throw new CliError(`error: ${all.length} clusters exist (${all.join(', ')}): say which with --name NAME`);
+}
+
+function requireRunning(name: string): string {
+  if (awaitDaemon(name)) return name;
+  const log = daemonLogPath(name);
+  const supervisor = runningSupervisor(name);
+  if (supervisor) {
+    throw new CliError(`error: cluster ${name}'s daemon keeps crashing; its supervisor (pid ${supervisor.pid}) starts it again after a back-off\n  hint: its log is ${log}; knet up --name ${name} starts it now; knet down --name ${name} removes the cluster`);
   }
-  throw new CliError(`error: cluster ${name} is not running\n  hint: knet up --name ${name} -f DIR starts it; knet status lists the clusters`);
+  if (existsSync(statePath(name))) {
+    throw new CliError(`error: cluster ${name}'s daemon is not running (the cluster's state is stored)\n  hint: knet up --name ${name} starts it again (its log is ${log}); knet down --name ${name} removes the cluster`);
+  }
+  throw new CliError(`error: no cluster ${name} on this machine\n  hint: knet up --name ${name} -f DIR starts it; knet status lists the clusters`);
+}
+
+/** After waiting for the operation lock: the cluster may have been removed meanwhile. */
+export function requireStillRunning(cluster: string, waitedFor: PidRecord | null): void {
+  if (awaitDaemon(cluster)) return;
+  if (waitedFor?.what === 'knet down') {
+    throw new CliError(`error: cluster ${cluster} was removed by knet down (pid ${waitedFor.pid}) while this command waited: nothing was changed\n  hint: knet up --name ${cluster} -f DIR starts it again`);
+  }
+  requireRunning(cluster);
+}
+
+/**
+ * Runs `fn` holding the cluster's operation lock: one command that changes a cluster (knet up,
+ * apply, delete, down) at a time. A second one says whom it waits for, then runs.
+ */
+export async function withClusterLock<T>(io: Io, cluster: string, what: string, fn: (waitedFor: PidRecord | null) => Promise<T>): Promise<T> {
+  let waitedFor: PidRecord | null = null;
+  await takeOperationLock(cluster, what, (holder) => {
+    waitedFor = holder;
+    io.err(`waiting: ${holder.what || 'another knet command'} (pid ${holder.pid}) is changing cluster ${cluster}`);
+  });
+  // Ctrl-C while holding it: let go first (the lock would be taken over as stale anyway).
+  const onSignal = (): void => {
+    releaseOperationLock(cluster);
+    process.exit(130);
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  try {
+    return await fn(waitedFor);
+  } finally {
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    releaseOperationLock(cluster);
+  }
 }
 
 /** Running clusters need root (namespaces, links, nft, the root-only API socket). */

@@ -2,12 +2,12 @@
 // one cluster's nodes, runtimes and last reconcile.
 import { Option, type Command } from 'commander';
 import { knownClusters, request } from '../daemon/client.js';
-import { runningDaemon } from '../daemon/lock.js';
+import { runningDaemon, runningSupervisor } from '../daemon/lock.js';
 import { apiSocketPath } from '../daemon/paths.js';
 import { loadState } from '../daemon/state.js';
 import { CliError, toJson, type Io } from './output.js';
 import { renderTable } from './tables.js';
-import { daemonAction, requireRoot, withCluster } from './source.js';
+import { daemonAction, namedCluster, requireRoot, withCluster } from './source.js';
 
 interface StatusBody {
   readonly name: string;
@@ -33,12 +33,13 @@ export function registerStatus(program: Command, io: Io): void {
     .action(daemonAction(io, async (o: { name?: string; output: string }) => {
       requireRoot('status');
       if (o.output !== '' && o.output !== 'json') throw new CliError(`error: unknown output format "${o.output}": use -o json`);
-      return o.name ? detail(io, o.name, o.output === 'json') : overview(io, o.output === 'json');
+      const name = o.name === undefined ? null : namedCluster(o.name); // `--name ''` is an error
+      return name ? detail(io, name, o.output === 'json') : overview(io, o.output === 'json');
     }));
 }
 
 async function fetchStatus(name: string): Promise<StatusBody | null> {
-  if (!runningDaemon(name)) return null;
+  if (!runningDaemon(name) && !runningSupervisor(name)) return null;
   try {
     const res = await request<StatusBody>(name, 'GET', '/apis/knet.dev/v1alpha1/status', undefined, 5000);
     return res.status === 200 ? res.body : null;
@@ -86,10 +87,11 @@ async function detail(io: Io, name: string, json: boolean): Promise<number> {
     return 0;
   }
   if (json) {
-    io.out(toJson({ status: 'Running', ...s }));
+    io.out(toJson({ status: 'Running', ...s, supervisor: runningSupervisor(name)?.pid ?? null }));
     return 0;
   }
-  io.out(`cluster ${s.name}: Running, daemon pid ${s.pid}, up ${age(Date.now() - Date.parse(s.startedAt))}, generation ${s.generation}`);
+  const sup = runningSupervisor(name);
+  io.out(`cluster ${s.name}: Running, daemon pid ${s.pid} (${sup ? `supervisor pid ${sup.pid}` : 'no supervisor: not restarted after a crash'}), up ${age(Date.now() - Date.parse(s.startedAt))}, generation ${s.generation}`);
   io.out(`api: ${apiSocketPath(name)}   cni: ${s.cni}   objects: ${s.objects}   pods: ${s.pods}   namespaces: ${s.namespaces}`);
   io.out('');
   io.out(renderTable({

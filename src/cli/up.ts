@@ -1,8 +1,10 @@
 // `knet up`: starts a cluster on this machine (every node and pod a network namespace) and
 // returns when every pod answers. A daemon in the background holds it (src/daemon); this
-// command validates the manifests, stores them, starts the daemon and prints its progress.
-// After a crash, `knet up --name NAME` starts a daemon on the stored state again.
-import { spawn, spawnSync } from 'node:child_process';
+// command validates the manifests, stores them, starts the daemon under its supervisor
+// (which starts it again after a crash) and prints its progress. One `knet up` per cluster
+// at a time (the operation lock: a second one waits and then finds the cluster up). After
+// a stop, `knet up --name NAME` starts a daemon on the stored state again.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, openSync, closeSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -10,7 +12,7 @@ import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { Option, type Command } from 'commander';
 import { assignmentsOf, desiredCluster } from '../daemon/desired.js';
-import { runningDaemon } from '../daemon/lock.js';
+import { isAlive, runningDaemon, runningSupervisor, type PidRecord } from '../daemon/lock.js';
 import { checkName, daemonLogPath, DEFAULT_CLUSTER } from '../daemon/paths.js';
 import { emptyState, loadState, NO_ASSIGNMENTS, saveState, toStoredObject, type Overrides } from '../daemon/state.js';
 import { readSources } from '../model/source.js';
@@ -21,9 +23,9 @@ import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
 import type { Issue } from '../model/issue.js';
 import { runApply } from './apply.js';
 import { CliError, paint, reportIssues, type Io } from './output.js';
-import { collect, daemonAction, requireRoot } from './source.js';
+import { collect, daemonAction, namedCluster, requireRoot, withClusterLock } from './source.js';
 
-const DAEMON_MAIN = fileURLToPath(new URL('../daemon/main.js', import.meta.url));
+const SUPERVISOR_MAIN = fileURLToPath(new URL('../daemon/supervisor.js', import.meta.url));
 const GREEN = '\x1b[32m';
 const RED = '\x1b[31m';
 const BOLD = '\x1b[1m';
@@ -53,11 +55,15 @@ export function stepLine(io: Io, ok: boolean, step: string, text: string, ms: nu
 }
 
 export async function runUp(io: Io, o: UpOptions): Promise<number> {
-  const t0 = performance.now();
   requireRoot('up');
-  const name = o.name || process.env['KNET_CLUSTER'] || DEFAULT_CLUSTER;
+  const name = namedCluster(o.name) ?? DEFAULT_CLUSTER;
   const bad = checkName(name);
   if (bad) throw new CliError(`error: ${bad}\n  hint: e.g. --name dev`);
+  return withClusterLock(io, name, 'knet up', (waitedFor) => upLocked(io, name, o, waitedFor));
+}
+
+async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord | null): Promise<number> {
+  const t0 = performance.now();
   const missing = ['ip', 'nsenter', 'nft'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
   if (missing.length > 0) throw new CliError(`error: knet up needs ${missing.join(', ')} on PATH\n  hint: apt-get install iproute2 util-linux nftables`);
   const overrides: Overrides = {
@@ -65,10 +71,18 @@ export async function runUp(io: Io, o: UpOptions): Promise<number> {
     ...(o.cni !== undefined ? { cni: o.cni } : {}),
   };
 
+  await stopIdleSupervisor(name);
   const daemon = runningDaemon(name);
   if (daemon) {
-    if (o.filename.length > 0) throw new CliError(`error: cluster ${name} is already up (daemon pid ${daemon.pid})\n  hint: knet apply -f ... changes it; knet down --name ${name} removes it`);
+    if (o.filename.length > 0) {
+      const by = waitedFor?.what === 'knet up' ? `: the other knet up (pid ${waitedFor.pid}) brought it up first; these manifests were not applied` : '';
+      throw new CliError(`error: cluster ${name} is already up (daemon pid ${daemon.pid})${by}\n  hint: knet apply -f ... changes it; knet down --name ${name} removes it`);
+    }
     io.out(`cluster ${name} is already up (daemon pid ${daemon.pid})`);
+    if (!runningSupervisor(name)) {
+      const sup = spawnSupervisor(name, ['--adopt'], 'ignore');
+      io.out(`  its supervisor was gone: a new one (pid ${sup.pid}) starts a new daemon if this one crashes`);
+    }
     return 0;
   }
 
@@ -97,7 +111,7 @@ export async function runUp(io: Io, o: UpOptions): Promise<number> {
   const ready = await startDaemon(io, name, fresh);
   if (ready.error) {
     io.err(paint(io, RED, `error: cluster ${name} did not come up: ${ready.error}`));
-    if (fresh) io.err('  hint: nothing was left behind; fix the cause and run knet up again');
+    if (fresh && !ready.crashed) io.err('  hint: nothing was left behind; fix the cause and run knet up again');
     else io.err(`  hint: the daemon's log is ${daemonLogPath(name)}; knet down --name ${name} removes what is left`);
     return 1;
   }
@@ -125,30 +139,55 @@ function parseNodes(v: string): number {
 interface Ready {
   readonly ready: boolean;
   readonly error: string;
+  /** The daemon died (a signal, an unexpected exit) rather than reporting an error: what it made is left. */
+  readonly crashed?: boolean;
   readonly nodes: number;
   readonly pods: number;
 }
 
-/** Starts the daemon in its own session and prints its progress until it says ready (or fails). */
-function startDaemon(io: Io, name: string, fresh: boolean): Promise<Ready> {
-  if (!existsSync(DAEMON_MAIN)) throw new CliError(`error: ${DAEMON_MAIN} is missing\n  hint: npm run build`);
+/**
+ * A supervisor whose daemon is gone (a crash loop in back-off) is stopped: this `knet up`
+ * starts a daemon now, under a new supervisor, and shows its progress.
+ */
+async function stopIdleSupervisor(name: string): Promise<void> {
+  const sup = runningSupervisor(name);
+  if (!sup || runningDaemon(name)) return;
+  try {
+    process.kill(sup.pid, 'SIGTERM');
+  } catch {
+    return; // gone
+  }
+  const deadline = Date.now() + 3000;
+  while (isAlive(sup.pid, sup.startTime) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+}
+
+/** The supervisor in its own session, its output to the daemon's log; `progress`: a pipe on fd 3 for the first bring-up's lines. */
+function spawnSupervisor(name: string, args: readonly string[], progress: 'pipe' | 'ignore'): ChildProcess {
+  if (!existsSync(SUPERVISOR_MAIN)) throw new CliError(`error: ${SUPERVISOR_MAIN} is missing\n  hint: npm run build`);
   const logPath = daemonLogPath(name);
   mkdirSync(dirname(logPath), { recursive: true, mode: 0o700 });
   const logFd = openSync(logPath, 'a', 0o600);
-  const logSize = readFileSync(logPath).length;
-  let child;
   try {
-    child = spawn(process.execPath, [DAEMON_MAIN, name, ...(fresh ? ['--fresh'] : [])], {
-      detached: true, stdio: ['ignore', logFd, logFd, 'pipe'], env: { ...process.env, KNET_PROGRESS_FD: '3' },
+    const child = spawn(process.execPath, [SUPERVISOR_MAIN, name, ...args], {
+      detached: true, stdio: ['ignore', logFd, logFd, progress], env: { ...process.env, ...(progress === 'pipe' ? { KNET_PROGRESS_FD: '3' } : {}) },
     });
+    child.unref();
+    return child;
   } finally {
     closeSync(logFd);
   }
-  child.unref();
+}
+
+/** Starts the daemon's supervisor in its own session and prints its progress until it says ready (or fails). */
+function startDaemon(io: Io, name: string, fresh: boolean): Promise<Ready> {
+  const logPath = daemonLogPath(name);
+  const logSize = existsSync(logPath) ? readFileSync(logPath).length : 0;
+  const child = spawnSupervisor(name, fresh ? ['--fresh'] : [], 'pipe');
   const pipe = child.stdio[3] as Readable;
   return new Promise((resolve) => {
     let done = false;
     let error = '';
+    let crashed = false;
     const finish = (r: Ready): void => {
       if (done) return;
       done = true;
@@ -163,22 +202,25 @@ function startDaemon(io: Io, name: string, fresh: boolean): Promise<Ready> {
         return;
       }
       // After an error the daemon cleans up, then closes the pipe: wait for that.
-      if (typeof m['error'] === 'string') error = m['error'];
+      if (typeof m['error'] === 'string') {
+        error = m['error'];
+        crashed = m['crashed'] === true;
+      }
       if ('ready' in m) return finish({ ready: m['ready'] === true, error: '', nodes: Number(m['nodes'] ?? 0), pods: Number(m['pods'] ?? 0) });
       if (typeof m['step'] === 'string') io.out(stepLine(io, m['ok'] !== false, m['step'], String(m['text'] ?? ''), Number(m['ms'] ?? 0)));
     });
     pipe.on('close', () => {
-      if (error) finish({ ready: false, error, nodes: 0, pods: 0 });
+      if (error) finish({ ready: false, error, crashed, nodes: 0, pods: 0 });
     });
     child.on('exit', (code) => {
-      if (error) return finish({ ready: false, error, nodes: 0, pods: 0 });
+      if (error) return finish({ ready: false, error, crashed, nodes: 0, pods: 0 });
       let tail = '';
       try {
         tail = readFileSync(logPath, 'utf8').slice(logSize).trim().split('\n').slice(-5).join('\n');
       } catch {
         // removed with a fresh cluster's state
       }
-      finish({ ready: false, error: `the daemon exited (${code ?? 'signal'})${tail ? `:\n${tail}` : ''}`, nodes: 0, pods: 0 });
+      finish({ ready: false, error: `its supervisor exited (${code ?? 'signal'})${tail ? `:\n${tail}` : ''}`, crashed: true, nodes: 0, pods: 0 });
     });
   });
 }

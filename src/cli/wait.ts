@@ -31,12 +31,11 @@ export function registerWait(program: Command, io: Io): void {
       if (!cond || cond.type !== 'Ready') throw new CliError(`error: --for must be condition=Ready or condition=Ready=false, not "${o.for}"`);
       const ms = parseDuration(o.timeout);
       if (ms === null) throw new CliError(`error: --timeout "${o.timeout}" is not a duration (e.g. 30s, 500ms, 2m)`);
-      if (o.name) process.env['KNET_CLUSTER'] = o.name;
       const name = target.replace(/^(pods?|po)\//, '');
       const ns = o.namespace || 'default';
       const deadline = Date.now() + ms;
       for (;;) {
-        const pod = loadFrom(io, []).pods.find((p) => p.meta.namespace === ns && p.meta.name === name);
+        const pod = loadFrom(io, [], o.name).pods.find((p) => p.meta.namespace === ns && p.meta.name === name);
         if (!pod) throw new CliError(`Error from server (NotFound): pods "${name}" not found in namespace ${ns}`);
         if ((pod.status.ready === true) === cond.want) {
           io.out(`pod/${name} condition met\n`);

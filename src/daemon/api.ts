@@ -15,7 +15,7 @@ import { API_RESOURCES, findApiResource, type ApiResource } from './api-resource
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
-import type { ChangeResult as ChangeResultLike } from './daemon.js';
+import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
 
 type Json = Record<string, unknown>;
@@ -47,8 +47,8 @@ export interface ApiServer {
 export function apiListener(daemon: Daemon, onShutdown: () => void): http.RequestListener {
   return (req, res) => {
     handle(daemon, req, res, onShutdown).catch((e: unknown) => {
-      const err = e instanceof HttpError ? e : new HttpError(500, 'InternalError', (e as Error).message);
-      if (!(e instanceof HttpError)) daemon.log(`api: ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
+      const err = httpError(e);
+      if (err.code === 500) daemon.log(`api: ${req.method} ${req.url}: ${(e as Error).stack ?? String(e)}`);
       if (res.headersSent) {
         res.end();
         return;
@@ -79,6 +79,27 @@ export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<
   }
   chmodSync(socket, 0o600);
   return { socket, close: () => { server.close(); server.closeAllConnections(); } };
+}
+
+function httpError(e: unknown): HttpError {
+  if (e instanceof HttpError) return e;
+  if (e instanceof ClusterRemoving) return new HttpError(409, 'Conflict', e.message);
+  return new HttpError(500, 'InternalError', (e as Error).message);
+}
+
+/**
+ * A change whose reconcile may take long, answered as JSON lines: `{"progress":{step,text,ms,ok}}`
+ * as it goes, then `{"status":CODE,"body":...}` (the answer the plain request would give).
+ */
+async function streamChange(res: http.ServerResponse, run: (progress: (p: Progress) => void) => Promise<ChangeResultLike>, body: (r: ChangeResultLike) => Json): Promise<void> {
+  res.writeHead(200, { 'Content-Type': 'application/x-ndjson', 'Cache-Control': 'no-cache' });
+  try {
+    const result = await run((p) => res.write(`${JSON.stringify({ progress: { ...p, ms: Math.round(p.ms) } })}\n`));
+    res.end(`${JSON.stringify({ status: result.outcome.state ? 200 : 422, body: body(result) })}\n`);
+  } catch (e) {
+    const err = httpError(e);
+    res.end(`${JSON.stringify({ status: err.code, body: status(err.code, err.reason, err.message, err.details) })}\n`);
+  }
 }
 
 function send(res: http.ServerResponse, code: number, body: unknown): void {
@@ -352,7 +373,9 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
     if (!files || !files.every((f) => f && typeof f.name === 'string' && typeof f.text === 'string')) {
       throw new HttpError(400, 'BadRequest', 'apply takes {"files":[{"name":"...","text":"..."}]}');
     }
-    const result = await daemon.apply(files as { name: string; text: string }[]);
+    const batch = files as { name: string; text: string }[];
+    if (new URL(req.url ?? '/', 'http://knet').searchParams.get('progress') === '1') return streamChange(res, (p) => daemon.apply(batch, p), changeBody);
+    const result = await daemon.apply(batch);
     return send(res, result.outcome.state ? 200 : 422, changeBody(result));
   }
   if (method === 'POST' && what === 'delete') {

@@ -5,68 +5,17 @@
 // cluster has a unique name and is removed in `finally`.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { CLI, crash, daemonPid, ensureBuilt, knet, leftovers, netns, ROOT, skipReason } from './test-support/running-cluster.js';
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const CLI = join(ROOT, 'dist/cli/main.js');
 const OPSCART = join(ROOT, 'examples/opscart');
 
-function skipReason(): string {
-  if (process.platform !== 'linux') return 'not Linux';
-  if (process.getuid?.() !== 0) return 'not root (the running cluster needs network namespaces)';
-  for (const tool of ['ip', 'nsenter', 'nft']) {
-    if (spawnSync('sh', ['-c', `command -v ${tool}`]).status !== 0) return `${tool} missing`;
-  }
-  return '';
-}
 const reason = skipReason();
 if (reason) console.log(`src/daemon/daemon.test.ts skipped: ${reason}`);
-
-/** dist/ must hold what src/ says: build when a source file is newer than the build. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number => readdirSync(dir, { withFileTypes: true }).reduce((m, e) => {
-    const p = join(dir, e.name);
-    return Math.max(m, e.isDirectory() ? newest(p) : e.name.endsWith('.ts') ? statSync(p).mtimeMs : 0);
-  }, 0);
-  const built = existsSync(join(ROOT, 'dist/daemon/main.js')) ? statSync(join(ROOT, 'dist/daemon/main.js')).mtimeMs : 0;
-  if (built >= newest(join(ROOT, 'src'))) return;
-  spawnSync(process.execPath, [join(ROOT, 'node_modules/typescript/bin/tsc'), '-p', join(ROOT, 'tsconfig.build.json')], { stdio: 'inherit' });
-  if (!existsSync(CLI)) throw new Error('npm run build did not produce dist/cli/main.js');
-}
-
-interface Run {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-  readonly ms: number;
-}
-
-function knet(args: readonly string[], env: Record<string, string> = {}): Run {
-  const t = performance.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 });
-  return { code: r.status ?? -1, out: r.stdout, err: r.stderr, ms: Math.round(performance.now() - t) };
-}
-
-function netns(cluster: string): string[] {
-  return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' }).stdout.split('\n').map((l) => l.split(' ')[0]!)
-    .filter((n) => n.startsWith(`knet-${cluster}-`)).sort();
-}
-
-function leftovers(cluster: string): string[] {
-  const etc = existsSync('/etc/netns') ? readdirSync('/etc/netns').filter((e) => e.startsWith(`knet-${cluster}-`)) : [];
-  return [...netns(cluster), ...etc.map((e) => `/etc/netns/${e}`),
-    ...[`/run/knet-${cluster}`, `/var/lib/knet/${cluster}`].filter((p) => existsSync(p))];
-}
-
-function daemonPid(cluster: string): number {
-  const r = spawnSync('cat', [`/run/knet-${cluster}/daemon.pid`], { encoding: 'utf8' });
-  return Number(r.stdout.split(' ')[0]);
-}
 
 function podIPs(json: string): Record<string, string> {
   const list = JSON.parse(json) as { items: { metadata: { namespace: string; name: string }; spec: { nodeName: string }; status: { podIP?: string } }[] };
@@ -268,14 +217,15 @@ describe.skipIf(reason !== '')('knet up / apply / delete / exec / down (root)', 
     }
   });
 
-  it('kill -9 of the daemon, then up --name: every object back, no duplicate or orphaned namespace', () => {
+  it('kill -9 of the daemon and its supervisor, then up --name: every object back, no duplicate or orphaned namespace', () => {
     knet(['apply', '-f', join(dir, 'extra.yaml')], env);
     const before = netns(name);
     const objects = knet(['get', 'all', '-A', '-o', 'json'], env).out;
-    process.kill(daemonPid(name), 'SIGKILL');
+    crash(name);
     const down = knet(['get', 'pods'], env);
     expect(down.code).toBe(1);
-    expect(down.err).toContain(`knet up --name ${name} brings it back`);
+    expect(down.err).toContain(`cluster ${name}'s daemon is not running`);
+    expect(down.err).toContain(`knet up --name ${name} starts it again`);
     // What a crash in the middle of a change leaves: a stray pod namespace, a missing one.
     spawnSync('ip', ['netns', 'add', `knet-${name}-pod-0badf00d`]);
     const r = knet(['up', '--name', name]);
@@ -301,7 +251,7 @@ describe.skipIf(reason !== '')('knet down after a crash; timings (root)', () => 
     const name = `t${randomBytes(2).toString('hex')}`;
     try {
       expect(knet(['up', '-f', OPSCART, '--name', name]).code).toBe(0);
-      process.kill(daemonPid(name), 'SIGKILL');
+      crash(name);
       const r = knet(['down', '--name', name]);
       expect(r.code).toBe(0);
       expect(r.out).toMatch(/19 namespaces removed, \d+ processes stopped/);
@@ -318,7 +268,7 @@ describe.skipIf(reason !== '')('knet down after a crash; timings (root)', () => 
       expect(up.code).toBe(0);
       expect(up.out).toMatch(/✓ network: 3 nodes, 14 pods/);
       expect(up.out).toMatch(/✓ ready: 14 pods answer/);
-      process.kill(daemonPid(name), 'SIGKILL');
+      crash(name);
       const again = knet(['up', '--name', name]);
       expect(again.code).toBe(0);
       const down = knet(['down', '--name', name]);
@@ -354,7 +304,7 @@ spec: {nodeName: node-${(i % 3) + 1}, containers: [{name: c, image: agnhost, por
       expect(up.out).toMatch(/✓ ready: 1000 pods answer/);
       const pids = [daemonPid(name), ...Object.values(JSON.parse(spawnSync('cat', [`/run/knet-${name}/runtimes.json`], { encoding: 'utf8' }).stdout) as Record<string, { pid: number }>).map((r) => r.pid)];
       const rssKb = pids.reduce((sum, pid) => sum + Number(/VmRSS:\s+(\d+)/.exec(spawnSync('cat', [`/proc/${pid}/status`], { encoding: 'utf8' }).stdout)?.[1] ?? 0), 0);
-      process.kill(daemonPid(name), 'SIGKILL');
+      crash(name);
       const again = knet(['up', '--name', name]);
       expect(again.out).toMatch(/✓ ready: 1000 pods answer/);
       const down = knet(['down', '--name', name]);

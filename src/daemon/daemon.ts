@@ -76,6 +76,13 @@ export interface ChangeResult {
   readonly reconcile: ReconcileReport | null;
 }
 
+/** A change asked for while (or after) `knet down` removes the cluster: refused, never queued behind it. */
+export class ClusterRemoving extends Error {
+  constructor(cluster: string) {
+    super(`cluster ${cluster} is being removed (knet down): the change was not made`);
+  }
+}
+
 export const PROBE_DEADLINE_MS = 15_000;
 /** How long bringing a change up waits for readiness probes to pass before it reports. */
 const READINESS_WAIT_MS = 5_000;
@@ -90,6 +97,8 @@ export class Daemon {
   private queue: Promise<unknown> = Promise.resolve();
   private timer: NodeJS.Timeout | null = null;
   private closed = false;
+  /** `knet down` was asked for: every later change is refused. */
+  private removing = false;
   private dirty = false;
   private readonly listeners = new Set<() => void>();
   readonly runtimes: RuntimeSupervisor;
@@ -152,8 +161,8 @@ export class Daemon {
   }
 
   /** `knet apply`: files as the user has them (name + text), refused whole on any error. */
-  apply(files: readonly { name: string; text: string }[]): Promise<ChangeResult> {
-    return this.serial(async () => {
+  apply(files: readonly { name: string; text: string }[], progress: (p: Progress) => void = () => {}): Promise<ChangeResult> {
+    return this.change(progress, async () => {
       const objects = [];
       const issues: Issue[] = [];
       for (const f of files) {
@@ -161,7 +170,7 @@ export class Daemon {
         objects.push(...r.objects);
         issues.push(...r.issues);
       }
-      return this.change(await this.admitIngresses(applyObjects(this.state, this.cluster, objects, issues)));
+      return this.admitIngresses(applyObjects(this.state, this.cluster, objects, issues));
     });
   }
 
@@ -176,11 +185,21 @@ export class Daemon {
   }
 
   delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
-    return this.serial(() => this.change(deleteObjects(this.state, this.cluster, ids)));
+    return this.change(() => {}, async () => deleteObjects(this.state, this.cluster, ids));
+  }
+
+  /** A change in the queue; refused when `knet down` came first (asked for before, or run before it). */
+  private change(progress: (p: Progress) => void, outcome: () => Promise<StoreOutcome>): Promise<ChangeResult> {
+    if (this.removing) return Promise.reject(new ClusterRemoving(this.name));
+    return this.serial(async () => {
+      if (this.removing) throw new ClusterRemoving(this.name);
+      return this.applyOutcome(await outcome(), progress);
+    });
   }
 
   /** Tears the whole cluster down and removes its state; the daemon exits afterwards. */
   shutdown(): Promise<{ namespaces: number; killed: number }> {
+    this.removing = true;
     return this.serial(async () => {
       this.closed = true;
       this.certManager?.stop();
@@ -330,7 +349,14 @@ export class Daemon {
     const st = await this.runtimes.control(place.node, { op: 'status' });
     const pod = (st['status'] as RuntimeStatus | undefined)?.pods[ref];
     if (!pod) return null;
-    return { pod: ref, node: place.node, healthy: pod.healthy, ready: pod.ready, restarts: pod.restarts, probes: pod.probes, events: pod.events };
+    // Ready and restarts as every other reader sees them (knet get pods, the API, kube-proxy):
+    // the kubelet's reports laid over the cluster, one source of truth; the probes' detail
+    // comes from the runtime itself.
+    const seen = this.observed.pods.find((p) => `${p.meta.namespace}/${p.meta.name}` === ref);
+    return {
+      pod: ref, node: place.node, healthy: pod.healthy, ready: seen?.status.ready === true, restarts: seen?.status.restarts ?? 0,
+      probes: pod.probes, events: pod.events,
+    };
   }
 
   onChange(fn: () => void): () => void {
@@ -338,7 +364,7 @@ export class Daemon {
     return () => this.listeners.delete(fn);
   }
 
-  private async change(outcome: StoreOutcome): Promise<ChangeResult> {
+  private async applyOutcome(outcome: StoreOutcome, progress: (p: Progress) => void): Promise<ChangeResult> {
     if (!outcome.state || !outcome.cluster || outcome.state === this.state) return { outcome, reconcile: null };
     let state = outcome.state;
     let cluster = outcome.cluster;
@@ -355,20 +381,20 @@ export class Daemon {
       state = { ...state, assignments: assignmentsOf(cluster) };
       this.log(`rollout: ${retire.length} old pod${retire.length === 1 ? '' : 's'} keep serving until the new ones are Ready (${[...new Set(deployments)].join(', ')})`);
     }
-    const result = { outcome, reconcile: await this.adoptState(state, cluster) };
+    const result = { outcome, reconcile: await this.adoptState(state, cluster, progress) };
     await this.advanceRollouts();
     return result;
   }
 
   /** Makes a new state the daemon's: stored first, then the data plane brought to it. */
-  private async adoptState(state: ClusterState, cluster: Cluster): Promise<ReconcileReport> {
+  private async adoptState(state: ClusterState, cluster: Cluster, progress: (p: Progress) => void = () => {}): Promise<ReconcileReport> {
     await saveState(state);
     this.state = state;
     this.cluster = cluster;
     this.plan = planFor(cluster, this.name);
     for (const fn of this.listeners) fn();
     const before = new Set(await clusterNamespaces(this.name));
-    return this.reconcile(before, () => {});
+    return this.reconcile(before, progress);
   }
 
   /** Retires the old pods the pods' Ready now allows (cluster/rollout.ts); called in the queue. */

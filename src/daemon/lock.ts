@@ -1,30 +1,35 @@
-// One daemon per cluster: /run/knet-<c>/daemon.pid holds the daemon's pid and start time.
-// A record whose process is gone (or is another process reusing the pid) is stale and is
-// taken over; a live one refuses a second daemon.
+// Who holds a cluster, as pid records: a file made with O_EXCL holding `pid starttime
+// [what]`. A record whose process is gone (or is another process reusing the pid) is stale
+// and is taken over; a live one refuses a second holder. Three records per cluster:
+//   /run/knet-<c>/daemon.pid      one daemon
+//   /run/knet-<c>/supervisor.pid  one supervisor (which restarts the daemon after a crash)
+//   /run/knet-<c>.lock            one changing command (knet up, apply, delete, down) at a time;
+//                                 outside the run dir, which `knet down` removes while holding it.
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 'node:fs';
 import { processStartTime, runDir } from '../dataplane/run-state.js';
-import { daemonPidPath } from './paths.js';
+import { daemonPidPath, operationLockPath, supervisorPidPath } from './paths.js';
 
-export interface DaemonRecord {
+export interface PidRecord {
   readonly pid: number;
   readonly startTime: string;
+  /** What the holder does (`knet up`), for the messages of those who wait. */
+  readonly what: string;
 }
 
-export function readDaemonRecord(cluster: string): DaemonRecord | null {
-  const path = daemonPidPath(cluster);
+function readRecord(path: string): PidRecord | null {
   if (!existsSync(path)) return null;
   try {
-    const [pid, startTime] = readFileSync(path, 'utf8').trim().split(' ');
+    const [pid, startTime, ...what] = readFileSync(path, 'utf8').trim().split(' ');
     const n = Number(pid);
-    return Number.isInteger(n) && n > 1 && startTime ? { pid: n, startTime } : null;
+    return Number.isInteger(n) && n > 1 && startTime ? { pid: n, startTime, what: what.join(' ') } : null;
   } catch {
     return null;
   }
 }
 
-/** The cluster's daemon if it is running (the recorded process, not a pid reused since). */
-export function runningDaemon(cluster: string): DaemonRecord | null {
-  const r = readDaemonRecord(cluster);
+/** The record's process if it is still running (not a pid reused since). */
+function liveRecord(path: string): PidRecord | null {
+  const r = readRecord(path);
   return r && isAlive(r.pid, r.startTime) ? r : null;
 }
 
@@ -42,31 +47,71 @@ export function isAlive(pid: number, startTime: string): boolean {
   }
 }
 
-export function takeLock(cluster: string): void {
-  mkdirSync(runDir(cluster), { recursive: true, mode: 0o700 });
-  const path = daemonPidPath(cluster);
-  for (let attempt = 0; attempt < 2; attempt++) {
+/** Takes the record for this process, or returns the live holder. */
+export function tryTakeRecord(path: string, what = ''): PidRecord | null {
+  for (let attempt = 0; attempt < 3; attempt++) {
     let fd: number;
     try {
       fd = openSync(path, 'wx', 0o600);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
-      const other = runningDaemon(cluster);
-      if (other && other.pid !== process.pid) throw new Error(`cluster ${cluster} already has a daemon (pid ${other.pid})`);
-      rmSync(path, { force: true });
+      const other = liveRecord(path);
+      if (other && other.pid !== process.pid) return other;
+      rmSync(path, { force: true }); // stale: its process is gone
       continue;
     }
     try {
-      writeSync(fd, `${process.pid} ${processStartTime(process.pid)}\n`);
+      writeSync(fd, `${process.pid} ${processStartTime(process.pid)}${what ? ` ${what}` : ''}\n`);
     } finally {
       closeSync(fd);
     }
-    return;
+    return null;
   }
-  throw new Error(`cannot take ${path}`);
+  throw new Error(`cannot take ${path}: it keeps changing hands`);
+}
+
+/** Removes the record if this process holds it. */
+export function releaseRecord(path: string): void {
+  if (readRecord(path)?.pid === process.pid) rmSync(path, { force: true });
+}
+
+/** The cluster's daemon if it is running. */
+export function runningDaemon(cluster: string): PidRecord | null {
+  return liveRecord(daemonPidPath(cluster));
+}
+
+/** The cluster's supervisor if it is running. */
+export function runningSupervisor(cluster: string): PidRecord | null {
+  return liveRecord(supervisorPidPath(cluster));
+}
+
+export function takeLock(cluster: string): void {
+  mkdirSync(runDir(cluster), { recursive: true, mode: 0o700 });
+  const other = tryTakeRecord(daemonPidPath(cluster));
+  if (other) throw new Error(`cluster ${cluster} already has a daemon (pid ${other.pid})`);
 }
 
 export function releaseLock(cluster: string): void {
-  const r = readDaemonRecord(cluster);
-  if (r?.pid === process.pid) rmSync(daemonPidPath(cluster), { force: true });
+  releaseRecord(daemonPidPath(cluster));
+}
+
+/**
+ * Waits until this process holds the cluster's operation lock. `onWait` is told the holder
+ * once (and again when the holder changes). Never returns while another live process holds it.
+ */
+export async function takeOperationLock(cluster: string, what: string, onWait: (holder: PidRecord) => void, pollMs = 50): Promise<void> {
+  let told = 0;
+  for (;;) {
+    const holder = tryTakeRecord(operationLockPath(cluster), what);
+    if (!holder) return;
+    if (holder.pid !== told) {
+      told = holder.pid;
+      onWait(holder);
+    }
+    await new Promise((r) => setTimeout(r, pollMs));
+  }
+}
+
+export function releaseOperationLock(cluster: string): void {
+  releaseRecord(operationLockPath(cluster));
 }

@@ -4,17 +4,22 @@
 // Progress of the first reconcile goes as JSON lines to the file descriptor named by
 // KNET_PROGRESS_FD, ending with {"ready":true} or {"error":...}; the descriptor is then
 // closed. SIGTERM stops the daemon and leaves the cluster running (the next `knet up
-// --name NAME` adopts it); `knet down` (the API's shutdown) removes the cluster.
+// --name NAME` adopts it); `knet down` (the API's shutdown) removes the cluster. Its exit
+// code tells its supervisor (supervisor.ts) whether to start it again (restart-policy.ts).
 import { closeSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { teardownCluster } from '../dataplane/teardown.js';
 import { serveApi, type ApiServer } from './api.js';
 import { Daemon, type Progress } from './daemon.js';
 import { releaseLock, takeLock } from './lock.js';
-import { checkName, stateDir } from './paths.js';
+import { checkName, stateDir, statePath } from './paths.js';
+import { DAEMON_EXIT } from './restart-policy.js';
+import { existsSync } from 'node:fs';
 
 const name = process.argv[2] ?? '';
 const fresh = process.argv.includes('--fresh');
+/** A warm spare: modules loaded, it waits for "go" on stdin from the supervisor (supervisor.ts). */
+const standby = process.argv.includes('--standby');
 let progressFd = process.env['KNET_PROGRESS_FD'] ? Number(process.env['KNET_PROGRESS_FD']) : -1;
 
 function log(line: string): void {
@@ -40,11 +45,38 @@ function closeProgress(): void {
   progressFd = -1;
 }
 
+/** A standby's turn: true on "go", false when its supervisor is gone (stdin closed). */
+function turn(): Promise<boolean> {
+  process.title = `knet-daemon ${name} standby`;
+  return new Promise((resolve) => {
+    process.stdin.on('data', () => {
+      process.stdin.destroy();
+      resolve(true);
+    });
+    process.stdin.on('end', () => resolve(false));
+    process.stdin.on('error', () => resolve(false));
+  });
+}
+
 async function main(): Promise<void> {
   const bad = checkName(name);
   if (bad) throw new Error(bad);
+  if (standby && !(await turn())) process.exit(DAEMON_EXIT.stopped);
   process.title = `knet-daemon ${name}`;
-  takeLock(name);
+  if (!existsSync(statePath(name))) {
+    log(`cluster ${name} has no state (${statePath(name)}): removed; nothing to run`);
+    say({ error: `cluster ${name} has no state (${statePath(name)}): start it with knet up -f DIR` });
+    closeProgress();
+    process.exit(DAEMON_EXIT.gone);
+  }
+  try {
+    takeLock(name);
+  } catch (e) {
+    log((e as Error).message);
+    say({ error: (e as Error).message });
+    closeProgress();
+    process.exit(DAEMON_EXIT.taken);
+  }
   log(`daemon for cluster ${name} starting (pid ${process.pid}${fresh ? ', fresh' : ''})`);
   const daemon = Daemon.load(name, log);
   let api: ApiServer | null = null;
@@ -56,11 +88,11 @@ async function main(): Promise<void> {
   };
   process.on('SIGTERM', () => {
     daemon.stop();
-    exit(0);
+    exit(DAEMON_EXIT.stopped);
   });
   process.on('SIGINT', () => {
     daemon.stop();
-    exit(0);
+    exit(DAEMON_EXIT.stopped);
   });
   process.on('SIGHUP', () => {});
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
@@ -68,7 +100,7 @@ async function main(): Promise<void> {
 
   api = await serveApi(daemon, () => {
     log('shut down by the API: cluster removed');
-    exit(0);
+    exit(DAEMON_EXIT.stopped);
   });
   say({ step: 'daemon', ok: true, ms: 0, text: `pid ${process.pid}, api ${api.socket}` });
   try {
@@ -90,7 +122,7 @@ async function main(): Promise<void> {
       await rm(stateDir(name), { recursive: true, force: true }).catch(() => {});
     }
     closeProgress();
-    exit(1);
+    exit(DAEMON_EXIT.failed);
     return;
   }
   closeProgress();
@@ -100,5 +132,5 @@ main().catch((e: unknown) => {
   log(`daemon failed: ${(e as Error).stack ?? String(e)}`);
   say({ error: (e as Error).message });
   closeProgress();
-  process.exit(1);
+  process.exit(DAEMON_EXIT.failed);
 });

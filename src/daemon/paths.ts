@@ -32,6 +32,19 @@ export function daemonPidPath(cluster: string): string {
   return `${runDir(cluster)}/daemon.pid`;
 }
 
+/** The supervisor's pid and start time: it restarts the daemon after a crash (supervisor.ts). */
+export function supervisorPidPath(cluster: string): string {
+  return `${runDir(cluster)}/supervisor.pid`;
+}
+
+/**
+ * One command that changes the cluster at a time (knet up, apply, delete, down). Beside the
+ * run directory, not in it: `knet down` removes the directory while it holds the lock.
+ */
+export function operationLockPath(cluster: string): string {
+  return `${runDir(cluster)}.lock`;
+}
+
 /** Which namespaces the daemon finished configuring, and from which plan (see reconcile.ts). */
 export function appliedPath(cluster: string): string {
   return `${runDir(cluster)}/applied.json`;

@@ -201,7 +201,11 @@ export class Runtime {
         cluster: spec.cluster,
         backoff: spec.backoff,
         stopGraceMs: spec.stopGraceMs,
-        onChange: () => this.writeStatusSoon(),
+        // A container that exits or starts moves its pod's Ready and restarts: the watchers hear it.
+        onChange: () => {
+          this.writeStatusSoon();
+          this.readinessChanged();
+        },
       });
       pod.containers.set(c.container, container);
       container.start();
