@@ -6,10 +6,12 @@ import type { TopologyPlan } from '../compile/topology-plan.js';
 import { fabricNetns, inetNetns } from '../compile/topology-names.js';
 import type { Container, Pod, Probe } from '../model/types.js';
 import type { ProbeKind } from '../dataplane/runtime/probe-state.js';
-import type { ProbeSpec } from '../dataplane/runtime/spec.js';
+import type { ProbeSpec, VolumeSpec } from '../dataplane/runtime/spec.js';
 import type { ProbeTarget } from './probe.js';
 import type { RuntimePodSpec } from './runtimes.js';
 import { ingressControllerCommand } from './ingress-controller.js';
+import { commandSpec, lookupOf, podRunSpec } from './container-run.js';
+import { uidBaseFor } from '../dataplane/runtime/sandbox.js';
 
 /** The hostname the kubelet gives a pod: spec.hostname, else its name, at most 63 characters. */
 export function podHostname(pod: Pod): string {
@@ -35,10 +37,13 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
   const pods = new Map(cluster.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
   const nodeNetns = new Map(plan.namespaces.filter((n) => n.role === 'node').map((n) => [n.owner, n.name]));
   const out = new Map<string, RuntimePodSpec[]>();
+  const lookup = lookupOf(cluster);
   for (const place of plan.pods) {
     const pod = pods.get(place.pod);
     if (!pod) continue;
     const dns = isClusterDnsPod(pod);
+    const run = podRunSpec(pod, place, runningContainers(pod), lookup);
+    const volumes: VolumeSpec[] = [...run.volumes];
     const servers: RuntimePodSpec['servers'][number][] = [];
     const commands: RuntimePodSpec['commands'][number][] = [];
     const probes: ProbeSpec[] = [];
@@ -52,11 +57,12 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
       // ingress-nginx's controller runs real nginx on the configuration ingress-controller.ts writes.
       const nginx = ingressControllerCommand(plan.cluster, place.pod, c);
       if (nginx) {
-        commands.push(nginx);
+        commands.push(nginx.command);
+        volumes.push(nginx.volume);
         continue;
       }
       if (c.command.length > 0) {
-        commands.push({ container: c.name, argv: [...c.command, ...c.args] });
+        commands.push(commandSpec(pod, c, place, lookup, run.errors));
         continue;
       }
       for (const p of c.ports) if (p.protocol === 'TCP' || p.protocol === 'UDP') serve(p.protocol, p.containerPort, c.name);
@@ -68,6 +74,7 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
     list.push({
       ref: place.pod, netns: place.netns, hostname: podHostname(pod), servers, commands, healthy: pod.status.ready !== false && pod.meta.annotations[UNHEALTHY_ANNOTATION] !== 'true',
       probes, probeFrom: probes.some((p) => p.check.kind !== 'exec') ? nodeNetns.get(place.node) ?? null : null,
+      volumes, limits: run.limits, fsGroup: run.fsGroup, uidBase: uidBaseFor(plan.cluster, place.pod),
     });
     out.set(place.node, list);
   }

@@ -7,7 +7,7 @@
 // recorded in /run/knet-<cluster>/pids so that teardown kills them even if the runtime is gone;
 // bwrap dies with the runtime (--die-with-parent), and with it every process of its PID namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -107,6 +107,9 @@ export class Container {
     const plan = decided.plan;
     this.plan = plan;
     const out = openSync(this.log, 'a');
+    // Programs reopen /dev/stdout (nginx's access_log): any user of the sandbox may write
+    // the log through the fd it holds; nobody else reaches the file (its directory is root's).
+    fchmodSync(out, 0o622);
     let child: ChildProcess;
     let ready: Promise<number | null>;
     try {

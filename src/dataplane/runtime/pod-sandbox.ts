@@ -91,6 +91,10 @@ function writeVolume(netns: string, v: VolumeSpec, uid: number, gid: number): vo
   const dir = volumeDir(netns, v.name);
   switch (v.kind) {
     case 'host':
+      // knet's own directories under the sandbox root: bwrap (the pod's uid) must get through.
+      if (v.path.startsWith(`${SANDBOX_ROOT}/`)) {
+        for (let d = dirname(v.path); d.startsWith(SANDBOX_ROOT); d = dirname(d)) if (existsSync(d)) chmodSync(d, 0o711);
+      }
       return;
     case 'emptyDir':
       // Kubernetes makes an emptyDir 0777: any user of the pod writes it.

@@ -272,8 +272,10 @@ function parsePod(raw: unknown, where: string): PodSpec {
   return { ref, netns, hostname, servers, commands, healthy, probes, probeFrom, volumes, limits, uidBase, fsGroup };
 }
 
-const ABSOLUTE_CLEAN = /^\/(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0]*$/;
-const RELATIVE_CLEAN = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]+$/;
+/** An absolute path without '.' or '..' segments (a mount target, a host volume). */
+export const ABSOLUTE_CLEAN = /^\/(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0]*$/;
+/** A relative path without '..' (a subPath, a file in a volume). */
+export const RELATIVE_CLEAN = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]+$/;
 
 function parseMount(raw: unknown, where: string): MountSpec {
   const o = obj(raw, where);
