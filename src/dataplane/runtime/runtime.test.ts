@@ -259,7 +259,12 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
       recordPid(cluster, aServers.pid!, A);
       await waitForOutput(aServers, 'ready');
 
-      const probeCmd = { container: 'probe', argv: ['sh', '-c', `ip -4 -o addr show eth0 > ${outFile}; hostname >> ${outFile}; echo started; exec sleep 600`] };
+      // The container writes into its emptyDir volume (the host's paths are not its to write).
+      const probeCmd = {
+        container: 'probe', mounts: [{ volume: 'out', path: '/out' }],
+        argv: ['sh', '-c', `ip -4 -o addr show eth0 > /out/container-out.txt; hostname >> /out/container-out.txt; echo host > ${outFile} || echo refused; echo started; exec sleep 600`],
+      };
+      const volumeOut = `/run/knet-sandbox.d/${B}/volumes/out/container-out.txt`;
       const crashCmd = { container: 'crash', argv: ['sh', '-c', 'echo crashing; exit 3'] };
       const pod = (extra: { servers?: unknown[]; commands?: unknown[] } = {}): Record<string, unknown> => ({
         ref: 'default/b',
@@ -267,6 +272,7 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
         hostname: 'pod-b',
         servers: extra.servers ?? [{ protocol: 'TCP', port: 8080 }, { protocol: 'UDP', port: 8081 }],
         commands: extra.commands ?? [probeCmd, crashCmd],
+        volumes: [{ name: 'out', kind: 'emptyDir' }],
       });
       const spec = (pods: unknown[]): string =>
         JSON.stringify({ node: 'node-1', logDir, backoff: { initialMs: 200, maxMs: 400 }, stopGraceMs: 1000, dialTimeoutMs: 2000, pods });
@@ -316,12 +322,15 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
 
       // Containers: the command ran inside b, with b's hostname; its log exists.
       const probeOut = await until('container output', () => {
-        const t = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+        const t = existsSync(volumeOut) ? readFileSync(volumeOut, 'utf8') : '';
         return t.includes('pod-b') ? t : undefined;
       });
       expect(probeOut).toContain('inet 10.250.0.2/24');
       const log = `${logDir}/default_b_probe.log`;
       expect(await until('probe log', () => (existsSync(log) && readFileSync(log, 'utf8').includes('started') ? true : undefined))).toBe(true);
+      // ... and could not write the host's file system.
+      expect(readFileSync(log, 'utf8')).toContain('refused');
+      expect(existsSync(outFile)).toBe(false);
       const status1 = (await controlRequest(sock, { op: 'status' })).status as RuntimeStatus;
       const probe = status1.pods['default/b']!.containers.find((c) => c.name === 'probe')!;
       expect(probe.state).toBe('running');
@@ -395,7 +404,6 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
     const dir = `/run/knet-${cluster}`;
     const logDir = `${dir}/logs`;
     const specPath = `${dir}/spec.json`;
-    const flag = `${dir}/ready-flag`;
     let rt: RuntimeProc | undefined;
     let watch: net.Socket | undefined;
     try {
@@ -416,12 +424,13 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
           { container: 'web', probe: 'liveness', check: { kind: 'tcp', host: '10.250.0.2', port: 8080 }, ...timing, failureThreshold: 3 },
         ],
       };
-      // An exec readiness probe (a file's presence) behind a startup probe on a closed port 9999 -> never started.
+      // An exec readiness probe (curl of the pod's own /healthz, run in a sandbox of the pod's)
+      // behind a startup probe on a closed port 9999 -> never started.
       const gated = {
         ref: 'default/gated', netns: B, hostname: 'gated', probeFrom: A,
         servers: [{ protocol: 'TCP', port: 8081, container: 'app' }],
         probes: [
-          { container: 'app', probe: 'readiness', check: { kind: 'exec', argv: ['test', '-e', flag] }, ...timing },
+          { container: 'app', probe: 'readiness', check: { kind: 'exec', argv: ['curl', '-sf', '-o', '/dev/null', 'http://127.0.0.1:8081/healthz'] }, ...timing, timeoutMs: 2000 },
           { container: 'app', probe: 'startup', check: { kind: 'tcp', host: '10.250.0.2', port: 9999 }, ...timing, failureThreshold: 1000 },
         ],
       };
@@ -475,18 +484,17 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
       expect((await curl(A, 'http://10.250.0.2:8080/healthz')).code).toBe(200);
 
       // Startup gates readiness: the exec readiness probe would pass, but startup never succeeded.
-      writeFileSync(flag, '');
       await new Promise((r) => setTimeout(r, 400));
       expect(readyOf('default/gated')).toBe(false);
       const g = ((await controlRequest(sock, { op: 'status' })).status as RuntimeStatus).pods['default/gated']!;
       expect(g.probes[0]).toMatchObject({ name: 'app', started: false, ready: false });
-      // Startup now passes (port 8081 is the pod's own): the exec probe decides, flag present -> ready.
+      // Startup now passes (port 8081 is the pod's own): the exec probe decides, /healthz 200 -> ready.
       const opened = { ...gated, probes: [gated.probes[0], { ...gated.probes[1], check: { kind: 'tcp', host: '10.250.0.2', port: 8081 } }] };
       writeFileSync(specPath, spec([hung, opened]));
       process.kill(rt.pid, 'SIGHUP');
       await until('gated ready', () => (readyOf('default/gated') === true ? true : undefined), 5000);
-      rmSync(flag);
-      await until('gated unready without the file', () => (readyOf('default/gated') === false ? true : undefined), 5000);
+      expect((await controlRequest(sock, { op: 'set-healthy', pod: 'default/gated', healthy: false })).ok).toBe(true);
+      await until('gated unready when curl fails', () => (readyOf('default/gated') === false ? true : undefined), 5000);
       console.log(`probes: unready ${unreadyMs} ms after /healthz turned 503 (period 100 ms, failureThreshold 2)`);
     } finally {
       watch?.destroy();
