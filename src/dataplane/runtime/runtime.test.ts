@@ -16,6 +16,7 @@ import { run } from '../run.js';
 import { ETC_NETNS, processStartTime, recordPid } from '../run-state.js';
 import { listNetns, teardownCluster } from '../teardown.js';
 import { controlRequest } from './control.js';
+import { buildRuntime, curl, hex, mainJs, startRuntime, stopProcess, until, type RuntimeProc } from './test-support.js';
 import { NetnsSwitch } from './netns.js';
 import type { RuntimeStatus } from './runtime.js';
 
@@ -28,81 +29,6 @@ function skipReason(): string {
   return '';
 }
 const reason = skipReason();
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const buildDir = join(repo, 'node_modules/.cache/knet-runtime-test');
-const mainJs = join(buildDir, 'dataplane/runtime/main.js');
-
-/** Compiles main.ts and what it imports (tsc, a few seconds), so the runtime runs as plain node. */
-async function buildRuntime(): Promise<void> {
-  await run(join(repo, 'node_modules/.bin/tsc'), [
-    '--outDir', buildDir, '--rootDir', join(repo, 'src'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-    '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node', join(repo, 'src/dataplane/runtime/main.ts'),
-  ]);
-  // node_modules/ ends the search for a package scope: say that these files are ESM.
-  writeFileSync(join(buildDir, 'package.json'), '{"type":"module"}\n');
-}
-
-const hex = (n: number): string => randomBytes(n).toString('hex');
-
-interface RuntimeProc {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly lines: Record<string, unknown>[];
-  waitLine(pred: (l: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
-  stderr(): string;
-}
-
-function startRuntime(specPath: string): RuntimeProc {
-  const child = spawn(process.execPath, [mainJs, specPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(out.slice(0, nl)) as Record<string, unknown>);
-      out = out.slice(nl + 1);
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const waitLine = (pred: (l: Record<string, unknown>) => boolean, ms = 20_000): Promise<Record<string, unknown>> =>
-    new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`runtime: no such line in ${ms} ms; got ${JSON.stringify(lines)}; stderr: ${err}`)), ms);
-      const check = (): void => {
-        const hit = lines.find(pred);
-        if (hit) {
-          clearTimeout(timer);
-          resolvePromise(hit);
-        } else if (child.exitCode !== null) {
-          clearTimeout(timer);
-          reject(new Error(`runtime exited ${child.exitCode}: ${err}`));
-        } else waiters.push(check);
-      };
-      child.on('exit', () => { for (const w of waiters.splice(0)) w(); });
-      check();
-    });
-  return { child, pid: child.pid!, lines, waitLine, stderr: () => err };
-}
-
-/** SIGTERM, then SIGKILL: only the process this test started, by its pid. */
-async function stopProcess(child: ChildProcess | undefined, graceMs = 3000): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(t);
-}
-
-async function curl(netns: string, url: string): Promise<{ code: number; body: string }> {
-  const r = await captureInNetns(netns, ['curl', '-s', '-m', '8', '-w', '\n%{http_code}', url]);
-  const i = r.stdout.lastIndexOf('\n');
-  return { body: r.stdout.slice(0, i), code: Number(r.stdout.slice(i + 1)) };
-}
 
 const UDP_CLIENT = `const d = require('dgram'); const [ip, port, msg] = process.argv.slice(1);
 const s = d.createSocket('udp4'); const t = setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 3000);
@@ -148,15 +74,6 @@ function waitForOutput(child: ChildProcess, text: string, ms = 10_000): Promise<
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function netnsInode(netns: string): string {
   return `net:[${statSync(`/run/netns/${netns}`).ino}]`;
