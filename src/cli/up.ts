@@ -54,8 +54,9 @@ export async function runUp(io: Io, o: UpOptions): Promise<number> {
   const name = o.name || process.env['KNET_CLUSTER'] || DEFAULT_CLUSTER;
   const bad = checkName(name);
   if (bad) throw new CliError(`error: ${bad}\n  hint: e.g. --name dev`);
-  const missing = ['ip', 'nsenter', 'nft'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
-  if (missing.length > 0) throw new CliError(`error: knet up needs ${missing.join(', ')} on PATH\n  hint: apt-get install iproute2 util-linux nftables`);
+  // bwrap and setpriv: every container runs in a sandbox (dataplane/runtime/sandbox.ts).
+  const missing = ['ip', 'nsenter', 'nft', 'bwrap', 'setpriv'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  if (missing.length > 0) throw new CliError(`error: knet up needs ${missing.join(', ')} on PATH\n  hint: apt-get install iproute2 util-linux nftables bubblewrap`);
   const overrides: Overrides = {
     ...(o.nodes !== undefined ? { nodes: parseNodes(o.nodes) } : {}),
     ...(o.cni !== undefined ? { cni: o.cni } : {}),
