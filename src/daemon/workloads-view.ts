@@ -6,7 +6,8 @@ import type { TopologyPlan } from '../compile/topology-plan.js';
 import { fabricNetns, inetNetns } from '../compile/topology-names.js';
 import type { Container, Pod, Probe } from '../model/types.js';
 import type { ProbeKind } from '../dataplane/runtime/probe-state.js';
-import type { ProbeSpec, VolumeSpec } from '../dataplane/runtime/spec.js';
+import { fileURLToPath } from 'node:url';
+import { ABSOLUTE_CLEAN, type MountSpec, type ProbeSpec, type VolumeSpec } from '../dataplane/runtime/spec.js';
 import type { ProbeTarget } from './probe.js';
 import type { RuntimePodSpec } from './runtimes.js';
 import { ingressControllerCommand } from './ingress-controller.js';
@@ -62,7 +63,10 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
         continue;
       }
       if (c.command.length > 0) {
-        commands.push(commandSpec(pod, c, place, lookup, run.errors));
+        const cmd = commandSpec(pod, c, place, lookup, run.errors);
+        const own = knetProgramMounts(cmd.argv, volumes.length);
+        volumes.push(...own.volumes);
+        commands.push(own.mounts.length > 0 ? { ...cmd, mounts: [...(cmd.mounts ?? []), ...own.mounts] } : cmd);
         continue;
       }
       for (const p of c.ports) if (p.protocol === 'TCP' || p.protocol === 'UDP') serve(p.protocol, p.containerPort, c.name);
@@ -79,6 +83,28 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
     out.set(place.node, list);
   }
   return out;
+}
+
+/** knet's compiled code (dist/): its programs (the ACME solver) run in pods knet makes. */
+const KNET_DIST = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * knet's own programs in a command (the acmesolver pods' `node .../solver-main.js`): the
+ * sandbox sees the host's /usr, not knet's files, so each such file (and node, when it is
+ * not under /usr) is mounted read-only at its own path. Only those files: never the
+ * checkout, its state or its other files.
+ */
+function knetProgramMounts(argv: readonly string[], taken: number): { volumes: VolumeSpec[]; mounts: MountSpec[] } {
+  const volumes: VolumeSpec[] = [];
+  const mounts: MountSpec[] = [];
+  const files = argv.filter((a) => (a.startsWith(KNET_DIST) && a.endsWith('.js')) || (a === process.execPath && !a.startsWith('/usr/')));
+  for (const path of [...new Set(files)]) {
+    if (!ABSOLUTE_CLEAN.test(path)) continue;
+    const name = `knet-program-${taken + volumes.length}`;
+    volumes.push({ name, kind: 'host', path });
+    mounts.push({ volume: name, path, readOnly: true });
+  }
+  return { volumes, mounts };
 }
 
 /** A pod annotated so starts with its built-in responder's health checks answering 503. */

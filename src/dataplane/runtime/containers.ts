@@ -12,7 +12,8 @@ import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
 import { recordPid } from '../run-state.js';
-import { IDS_PER_POD, bwrapArgs, envFileText, launchArgv, FD, type SandboxPlan } from './sandbox.js';
+import { netnsExecArgv } from '../exec.js';
+import { CONTAINER_PATH, IDS_PER_POD, bwrapArgs, envFileText, hostLaunchArgv, launchArgv, FD, type SandboxPlan } from './sandbox.js';
 import { logPath, type BackoffSpec, type CommandSpec } from './spec.js';
 
 export interface ContainerStatus {
@@ -40,6 +41,8 @@ export interface ContainerOptions {
   readonly stopGraceMs: number;
   /** Called whenever the status changes (started, exited, stopped). */
   readonly onChange: () => void;
+  /** The pod's cgroup.procs files (for a command that runs outside a sandbox). */
+  readonly cgroupProcs: () => readonly string[];
   /** The sandbox for the next start (volumes and files are made by then), or why it cannot start. */
   readonly sandbox: () => { kind: 'ok'; plan: SandboxPlan } | { kind: 'refused'; reason: string };
 }
@@ -90,6 +93,10 @@ export class Container {
     this.timer = null;
     this.nextStart = null;
     mkdirSync(dirname(this.log), { recursive: true });
+    if (this.spec.unsandboxed) {
+      this.startOnHost();
+      return;
+    }
     let decided: ReturnType<ContainerOptions['sandbox']>;
     try {
       decided = this.spec.error !== undefined ? { kind: 'refused', reason: this.spec.error } : this.options.sandbox();
@@ -117,6 +124,14 @@ export class Container {
     } finally {
       closeSync(out);
     }
+    this.track(child);
+    void ready.then((pid) => {
+      if (this.child === child) this.sandboxPid = pid;
+    });
+  }
+
+  /** From a spawned launch on: pid records, exit, restart. */
+  private track(child: ChildProcess): void {
     this.child = child;
     this.sandboxPid = null;
     this.startedAt = Date.now();
@@ -125,9 +140,6 @@ export class Container {
       resolveExit = r;
     });
     if (child.pid !== undefined && this.options.cluster) recordPid(this.options.cluster, child.pid, this.options.netns);
-    void ready.then((pid) => {
-      if (this.child === child) this.sandboxPid = pid;
-    });
     child.on('error', (e) => {
       // spawn itself failed: say so in the container's log, then behave as an exit.
       this.say(`knet runtime: cannot start ${this.spec.container}: ${e.message}`);
@@ -141,6 +153,19 @@ export class Container {
       this.options.onChange();
     });
     this.options.onChange();
+  }
+
+  /** knet's own internet programs (spec `unsandboxed`): in the pod's namespace and cgroup, as root. */
+  private startOnHost(): void {
+    const out = openSync(this.log, 'a');
+    let child: ChildProcess;
+    try {
+      const [cmd, ...args] = hostLaunchArgv(this.options.cgroupProcs(), netnsExecArgv(this.options.netns, this.spec.argv, { hostname: this.options.hostname }));
+      child = spawn(cmd!, args, { detached: true, stdio: ['ignore', out, out], env: { PATH: CONTAINER_PATH, HOSTNAME: this.options.hostname, ...this.spec.env } });
+    } finally {
+      closeSync(out);
+    }
+    this.track(child);
   }
 
   private say(line: string): void {

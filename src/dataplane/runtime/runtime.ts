@@ -223,6 +223,7 @@ export class Runtime {
       const running = pod;
       const container = new Container(c, {
         sandbox: () => containerPlan({ pod: running.spec, uidBase: running.uidBase, cgroupProcs: running.cgroup.procsFiles() }, c),
+        cgroupProcs: () => running.cgroup.procsFiles(),
         ref: p.ref,
         netns: p.netns,
         hostname: p.hostname,

@@ -113,22 +113,25 @@ export const ENV_FILE = '/run/.knet-env';
  * bwrap, whose arguments come on fd 5 (so no env value shows in `ps`).
  */
 export function launchArgv(plan: SandboxPlan, argv: readonly string[]): string[] {
-  const script = [
-    'n=$1; shift',
-    'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done',
-    'exec "$@"',
-  ].join('\n');
   const inNetns = [
     'echo 0 > /proc/sys/net/ipv4/ip_unprivileged_port_start || exit 125',
     'exec "$@"',
   ].join('\n');
-  return [
-    TOOLS.sh, '-c', script, 'knet-sandbox', String(plan.cgroupProcs.length), ...plan.cgroupProcs,
+  return hostLaunchArgv(plan.cgroupProcs, [
     TOOLS.nsenter, `--net=/run/netns/${plan.netns}`, '--',
     TOOLS.sh, '-c', inNetns, 'knet-sandbox',
     TOOLS.setpriv, `--reuid=${plan.uidBase}`, `--regid=${plan.uidBase}`, '--clear-groups', '--',
     TOOLS.bwrap, '--args', String(FD.args), '--', ...commandArgv(plan, argv),
-  ];
+  ]);
+}
+
+/**
+ * knet's own internet programs (Pebble): the pod's cgroup, then `ip netns exec` (the pod's
+ * /etc/netns files) with the pod's hostname, as root on the host; never a cluster pod's command.
+ */
+export function hostLaunchArgv(cgroupProcs: readonly string[], netnsArgv: readonly string[]): string[] {
+  const script = ['n=$1; shift', 'while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done', 'exec "$@"'].join('\n');
+  return [TOOLS.sh, '-c', script, 'knet-host', String(cgroupProcs.length), ...cgroupProcs, ...netnsArgv];
 }
 
 /** What bwrap execs: the container's argv, through setpriv when it runs as another user. */

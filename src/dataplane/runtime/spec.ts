@@ -59,6 +59,11 @@ export interface CommandSpec {
   readonly mounts?: readonly MountSpec[];
   /** A configuration error (a missing ConfigMap key...): the container is not started and says why. */
   readonly error?: string;
+  /**
+   * Runs on the host in the pod's network namespace, not in a sandbox: only for knet's own
+   * internet side (pods `knet_internet/...`, which no manifest can name: Pebble), never a cluster pod.
+   */
+  readonly unsandboxed?: boolean;
 }
 
 export interface MountSpec {
@@ -243,6 +248,10 @@ function parsePod(raw: unknown, where: string): PodSpec {
     }
     if (co.mounts !== undefined) extra.mounts = arr(co.mounts, `${w}.mounts`).map((m, j) => parseMount(m, `${w}.mounts[${j}]`));
     if (co.error !== undefined) extra.error = str(co.error, `${w}.error`);
+    if (co.unsandboxed !== undefined) {
+      if (co.unsandboxed !== true || !ref.startsWith('knet_internet/')) throw new SpecError(`${w}.unsandboxed: only knet's internet pods (knet_internet/...) run outside a sandbox`);
+      extra.unsandboxed = true;
+    }
     return { container, argv, ...(env ? { env } : {}), ...extra };
   });
   const healthy = o.healthy === undefined ? true : o.healthy;
