@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { CONTROLLER_MANIFESTS } from '../dataplane/ingress/ingress-lab.js';
 import { hierarchies } from '../dataplane/runtime/cgroup.js';
 import { SANDBOX_ROOT } from '../dataplane/runtime/sandbox.js';
 
@@ -117,7 +118,22 @@ spec:
   - name: evil
     image: busybox
     command: [sh, -c, 'echo owned > /tmp/${marker}; touch /usr/${marker}; cat /run/knet-*/pids; exec sleep 600']
-`;
+---
+apiVersion: networking.k8s.io/v1
+kind: IngressClass
+metadata: {name: nginx}
+spec: {controller: k8s.io/ingress-nginx}
+---
+apiVersion: networking.k8s.io/v1
+kind: Ingress
+metadata: {name: web}
+spec:
+  ingressClassName: nginx
+  rules:
+  - host: web.example
+    http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: py, port: {number: 80}}}}]}
+---
+${CONTROLLER_MANIFESTS.join('---\n')}`;
 
 describe.skipIf(reason !== '')(`pods that run programs, sandboxed${reason ? ` (skipped: ${reason})` : ''}`, () => {
   it('nginx, http.server and an sh loop answer through their Services with their ConfigMap files and env; the host is untouched; down leaves nothing', () => {
@@ -142,6 +158,10 @@ describe.skipIf(reason !== '')(`pods that run programs, sandboxed${reason ? ` (s
         if (!page.includes('s3cret')) spawnSync('sleep', ['0.2']);
       }
       expect(page).toBe('hi s3cret loop\n');
+      // The ingress controller's nginx runs sandboxed too, and routes from the internet.
+      const lb = JSON.parse(knet(['get', 'svc', 'ingress-nginx-controller', '-n', 'ingress-nginx', '-o', 'json']).out) as { status: { loadBalancer: { ingress: { ip: string }[] } } };
+      const vip = lb.status.loadBalancer.ingress[0]!.ip;
+      expect(knet(['exec', 'internet', '--', 'curl', '-s', '-m', '5', '-H', 'Host: web.example', `http://${vip}/index.html`]).out).toBe('hello from a configmap\n');
       // The exec probe ran in the server container (which sees the shared file): Ready.
       expect(knet(['get', 'pods']).out).toMatch(/\bloop\s+2\/2\s+Running/);
       // The hostile pod wrote nothing of the host's and read no knet file.
