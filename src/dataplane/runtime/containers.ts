@@ -7,7 +7,7 @@
 // recorded in /run/knet-<cluster>/pids so that teardown kills them even if the runtime is gone;
 // bwrap dies with the runtime (--die-with-parent), and with it every process of its PID namespace.
 import { spawn, type ChildProcess } from 'node:child_process';
-import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, fchmodSync, mkdirSync, openSync, readFileSync, readlinkSync, writeFileSync, writeSync } from 'node:fs';
 import { constants } from 'node:os';
 import { dirname } from 'node:path';
 import type { Readable, Writable } from 'node:stream';
@@ -65,6 +65,8 @@ export class Container {
   /** Host pid of the sandbox's first process (its PID namespace's init), once bwrap reported it. */
   private sandboxPid: number | null = null;
   private plan: SandboxPlan | null = null;
+  /** When the command itself started (the sandbox set up, its program exec'd): what probes wait on. */
+  private runningSince: number | null = null;
 
   constructor(
     readonly spec: CommandSpec,
@@ -75,7 +77,7 @@ export class Container {
 
   /** How long the current process has run (0 when none runs). */
   runningForMs(): number {
-    return this.child ? Date.now() - this.startedAt : 0;
+    return this.child && this.runningSince !== null ? Date.now() - this.runningSince : 0;
   }
 
   /** Same command, environment, user, mounts...: a SPEC reload leaves the container alone. */
@@ -125,8 +127,12 @@ export class Container {
       closeSync(out);
     }
     this.track(child);
-    void ready.then((pid) => {
-      if (this.child === child) this.sandboxPid = pid;
+    this.runningSince = null;
+    void ready.then(async (pid) => {
+      if (this.child !== child) return;
+      this.sandboxPid = pid;
+      if (pid !== null) await commandStarted(pid);
+      if (this.child === child) this.runningSince = Date.now();
     });
   }
 
@@ -166,6 +172,7 @@ export class Container {
       closeSync(out);
     }
     this.track(child);
+    this.runningSince = Date.now();
   }
 
   private say(line: string): void {
@@ -295,6 +302,22 @@ export function spawnSandbox(plan: SandboxPlan, argv: readonly string[], out: nu
     child.on('close', () => fail('the launch exited before its sandbox was ready'));
   });
   return { child, ready };
+}
+
+/** Until the sandbox's init has a child that is the command (no longer bwrap or setpriv); at most 2 s. */
+async function commandStarted(init: number): Promise<void> {
+  const deadline = Date.now() + 2000;
+  while (Date.now() < deadline) {
+    for (const c of childrenOf(init)) {
+      try {
+        const exe = readlinkSync(`/proc/${c}/exe`);
+        if (!exe.endsWith('/bwrap') && !exe.endsWith('/setpriv')) return;
+      } catch {
+        // exited or exec'ing
+      }
+    }
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 function killPid(pid: number, sig: NodeJS.Signals): void {
