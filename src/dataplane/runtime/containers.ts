@@ -253,7 +253,7 @@ function killGroup(pid: number, sig: NodeJS.Signals): void {
  * 0..65535 -> host uidBase..) and lets it go. `ready` resolves to that pid (the sandbox's
  * init), or null if the sandbox never came up (then the launch is killed and `say` says why).
  */
-export function spawnSandbox(plan: SandboxPlan, argv: readonly string[], out: number | 'pipe', say: (line: string) => void): { child: ChildProcess; ready: Promise<number | null> } {
+export function spawnSandbox(plan: SandboxPlan, argv: readonly string[], out: number | 'pipe' | 'ignore', say: (line: string) => void): { child: ChildProcess; ready: Promise<number | null> } {
   const [cmd, ...args] = launchArgv(plan, argv);
   const child = spawn(cmd!, args, {
     detached: true, // setsid: its own session and process group

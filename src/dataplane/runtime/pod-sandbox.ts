@@ -15,6 +15,7 @@ import type { CommandSpec, PodSpec, VolumeSpec } from './spec.js';
 export interface HostLayout {
   readonly system: readonly EtcEntry[];
   readonly etc: readonly EtcEntry[];
+  readonly etcHidden: readonly { readonly name: string; readonly dir: boolean }[];
   readonly varDirs: readonly string[];
 }
 
@@ -48,7 +49,15 @@ export function hostLayout(): HostLayout {
       }
     }
   }
-  layout = { system, etc, varDirs };
+  const etcHidden = [...HIDDEN_ETC, ...safeList('/etc').filter((n) => n.startsWith('knet'))].flatMap((name) => {
+    try {
+      const st = lstatSync(`/etc/${name}`);
+      return [{ name, dir: st.isDirectory(), link: st.isSymbolicLink() }];
+    } catch {
+      return [];
+    }
+  });
+  layout = { system, etc, etcHidden, varDirs };
   return layout;
 }
 
@@ -186,7 +195,7 @@ export function containerPlan(ctx: PlanContext, cmd: CommandSpec): { kind: 'ok';
       capabilities: effectiveCapabilities(cmd.capabilities?.add ?? [], cmd.capabilities?.drop ?? []),
       workingDir: cmd.workingDir ?? '/',
       env: { PATH: CONTAINER_PATH, HOSTNAME: pod.hostname, HOME: uid === 0 ? '/root' : '/', ...cmd.env },
-      system: host.system, etc: host.etc, varDirs: host.varDirs,
+      system: host.system, etc: host.etc, etcHidden: host.etcHidden, varDirs: host.varDirs,
       hosts: existsSync(`${etcNetns}/hosts`) ? `${etcNetns}/hosts` : null,
       resolv: existsSync(`${etcNetns}/resolv.conf`) ? `${etcNetns}/resolv.conf` : null,
       hostnameFile: `${podDir(pod.netns)}/hostname`,

@@ -9,9 +9,12 @@ import { run } from '../run.js';
 import { ETC_NETNS, runDir } from '../run-state.js';
 import { listNetns, teardownCluster } from '../teardown.js';
 import { hierarchies } from './cgroup.js';
+import { spawnSandbox } from './containers.js';
+import { containerPlan, preparePodDir, removePodDir } from './pod-sandbox.js';
 import { controlRequest } from './control.js';
 import type { RuntimeStatus } from './runtime.js';
 import { SANDBOX_ROOT, uidBaseFor } from './sandbox.js';
+import { parseSpec } from './spec.js';
 import { buildRuntime, curl, hex, startRuntime, stopProcess, until, type RuntimeProc } from './test-support.js';
 
 function skipReason(): string {
@@ -57,7 +60,8 @@ const ESCAPES = (cluster: string, hostMarker: string): string => [
   `echo x > /tmp/${hostMarker} && echo "tmp private-write"`,
   `ls /run/knet-${cluster} >/dev/null 2>&1 && echo "run-knet visible" || echo "run-knet hidden"`,
   `ls /run/netns >/dev/null 2>&1 && echo "netns visible" || echo "netns hidden"`,
-  `ls /etc/netns >/dev/null 2>&1 && echo "etc-netns visible" || echo "etc-netns hidden"`,
+  `ls /etc/netns 2>/dev/null | grep -q knet && echo "etc-netns visible" || echo "etc-netns hidden"`,
+  `cat /etc/shadow 2>/dev/null | grep -q root && echo "shadow visible" || echo "shadow hidden"`,
   `ls /root/.bashrc /var/lib/knet >/dev/null 2>&1 && echo "root visible" || echo "root hidden"`,
   `echo "processes $(ls /proc | grep -c '^[0-9]')"`,
   `kill -0 1 2>/dev/null; echo "uid $(id -u)"`,
@@ -148,7 +152,7 @@ describe.skipIf(reason !== '')(`sandboxed containers${reason ? ` (skipped: ${rea
       // What the hostile command saw.
       const esc = await until('the escape attempts', () => (log('escape').includes('done') ? log('escape') : undefined));
       for (const line of ['usr refused', 'etc refused', 'tmp private-write', 'run-knet hidden', 'netns hidden', 'etc-netns hidden', 'root hidden',
-        'netadmin refused', 'raw refused', 'mount refused', 'hostname web', 'uid 0', 'greeting hello token from-secret cfg_mode 0400',
+        'shadow hidden', 'netadmin refused', 'raw refused', 'mount refused', 'hostname web', 'uid 0', 'greeting hello token from-secret cfg_mode 0400',
         'path /usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin']) {
         expect(esc, line).toContain(line);
       }
@@ -230,5 +234,36 @@ describe.skipIf(reason !== '')(`sandboxed containers${reason ? ` (skipped: ${rea
     }
     // Teardown leaves no cgroup of the cluster.
     for (const h of hierarchies()) expect(existsSync(`${h.root}/knet-${cluster}`)).toBe(false);
+  });
+
+  it('what a sandbox costs: /bin/true from spawn to exit, and to its user namespace being mapped (median of 7)', async () => {
+    const cluster = `sb${hex(3)}`;
+    clusters.push(cluster);
+    const ns = `knet-${cluster}-pod-${hex(4)}`;
+    const pod = parseSpec(JSON.stringify({ node: 'n', logDir: `${runDir(cluster)}/logs`, pods: [{ ref: 'default/t', netns: ns, commands: [{ container: 'c', argv: ['true'] }] }] })).pods[0]!;
+    const uidBase = uidBaseFor(cluster, 'default/t');
+    try {
+      await run('ip', ['netns', 'add', ns]);
+      preparePodDir(pod, uidBase);
+      const mapped: number[] = [];
+      const total: number[] = [];
+      for (let i = 0; i < 7; i++) {
+        const decided = containerPlan({ pod, uidBase, cgroupProcs: [] }, pod.commands[0]!);
+        if (decided.kind !== 'ok') throw new Error(decided.reason);
+        const t0 = performance.now();
+        const { child, ready } = spawnSandbox(decided.plan, ['/bin/true'], 'ignore', () => undefined);
+        const exited = new Promise<number | null>((r) => child.on('close', (code) => r(code)));
+        expect(await ready).toBeGreaterThan(0);
+        mapped.push(performance.now() - t0);
+        expect(await exited).toBe(0);
+        total.push(performance.now() - t0);
+      }
+      const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+      console.log(`sandbox: /bin/true ${median(total).toFixed(0)} ms from spawn to exit (user namespace mapped after ${median(mapped).toFixed(0)} ms), median of 7`);
+      expect(median(total)).toBeLessThan(2000);
+    } finally {
+      removePodDir(ns);
+      await teardownCluster(cluster, { graceMs: 200 });
+    }
   });
 });

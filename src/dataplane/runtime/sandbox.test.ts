@@ -9,6 +9,7 @@ const plan = (over: Partial<SandboxPlan> = {}): SandboxPlan => ({
   capabilities: effectiveCapabilities([], []), workingDir: '/', env: { PATH: '/usr/bin', A: 'x' },
   system: [{ name: 'bin', kind: 'symlink', target: 'usr/bin' }, { name: 'lib', kind: 'bind' }],
   etc: [{ name: 'passwd', kind: 'bind' }, { name: 'mtab', kind: 'symlink', target: '../proc/self/mounts' }],
+  etcHidden: [{ name: 'netns', dir: true }, { name: 'shadow', dir: false }, { name: 'hosts', dir: false }, { name: 'hostname', dir: false }, { name: 'resolv.conf', dir: false }],
   varDirs: ['log', 'log/nginx'], hosts: '/etc/netns/knet-c-pod-0a1b2c3d/hosts', resolv: null, hostnameFile: '/run/knet-sandbox.d/x/hostname',
   mounts: [], cgroupProcs: ['/sys/fs/cgroup/unified/knet-c/default_web/cgroup.procs'],
   ...over,
@@ -36,9 +37,15 @@ describe('bwrapArgs', () => {
     expect(a).not.toContain('--unshare-net'); // the pod's network namespace, entered by nsenter
   });
 
-  it('system directories read-only, /etc a tmpfs of read-only entries, never the host root, /run, /var/lib/knet', () => {
+  it('no mount under /etc: the host\'s /etc read-only, hidden directories under a tmpfs, hidden files under /dev/null, the pod\'s files over the host\'s', () => {
     const a = bwrapArgs(plan());
-    expect(after(a, '--ro-bind')).toEqual(['/usr', '/lib', '/etc/passwd', '/etc/netns/knet-c-pod-0a1b2c3d/hosts', '/run/knet-sandbox.d/x/hostname']);
+    expect(a.join(' ')).toContain('--ro-bind /etc /etc --tmpfs /etc/netns --ro-bind /dev/null /etc/shadow --ro-bind /etc/netns/knet-c-pod-0a1b2c3d/hosts /etc/hosts --ro-bind /dev/null /etc/resolv.conf --ro-bind /run/knet-sandbox.d/x/hostname /etc/hostname');
+    expect(after(a, '--remount-ro')).toEqual([]);
+  });
+
+  it('a mount under /etc: /etc a tmpfs of read-only entries (hidden ones never bound), never the host root, /run, /var/lib/knet', () => {
+    const a = bwrapArgs(plan({ mounts: [{ source: '/s/app', target: '/etc/app', readOnly: true }] }));
+    expect(after(a, '--ro-bind')).toEqual(['/usr', '/lib', '/etc/passwd', '/etc/netns/knet-c-pod-0a1b2c3d/hosts', '/run/knet-sandbox.d/x/hostname', '/s/app']);
     expect(after(a, '--bind')).toEqual([]);
     expect(after(a, '--tmpfs')).toEqual(['/etc', '/tmp', '/run']);
     expect(after(a, '--remount-ro')).toEqual(['/etc']);
