@@ -12,7 +12,7 @@ const CLI = fileURLToPath(new URL('./main.js', import.meta.url));
 
 /** Host programs the data plane and the tour use, with the Debian package that has each. */
 export const HOST_TOOLS: readonly (readonly [string, string])[] = [
-  ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['nft', 'nftables'], ['curl', 'curl'], ['dig', 'dnsutils'], ['ping', 'iputils-ping'], ['nginx', 'nginx'], ['pebble', 'pebble'], ['openssl', 'openssl'],
+  ['ip', 'iproute2'], ['nsenter', 'util-linux'], ['nft', 'nftables'], ['curl', 'curl'], ['dig', 'dnsutils'], ['ping', 'iputils-ping'], ['nginx', 'nginx'], ['pebble', 'pebble'], ['openssl', 'openssl'], ['bwrap', 'bubblewrap'],
 ];
 
 export function missingTools(): string[] {

@@ -64,8 +64,9 @@ export async function runUp(io: Io, o: UpOptions): Promise<number> {
 
 async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord | null): Promise<number> {
   const t0 = performance.now();
-  const missing = ['ip', 'nsenter', 'nft'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
-  if (missing.length > 0) throw new CliError(`error: knet up needs ${missing.join(', ')} on PATH\n  hint: apt-get install iproute2 util-linux nftables`);
+  // bwrap and setpriv: every container runs in a sandbox (dataplane/runtime/sandbox.ts).
+  const missing = ['ip', 'nsenter', 'nft', 'bwrap', 'setpriv'].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0);
+  if (missing.length > 0) throw new CliError(`error: knet up needs ${missing.join(', ')} on PATH\n  hint: apt-get install iproute2 util-linux nftables bubblewrap`);
   const overrides: Overrides = {
     ...(o.nodes !== undefined ? { nodes: parseNodes(o.nodes) } : {}),
     ...(o.cni !== undefined ? { cni: o.cni } : {}),

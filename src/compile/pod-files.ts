@@ -21,8 +21,19 @@ export function podHostsFile(pod: Pod, clusterDomain: string): string {
     'fe00::1\tip6-allnodes',
     'fe00::2\tip6-allrouters',
     ...pod.status.podIPs.map((ip) => `${ip}\t${names}`),
+    ...hostAliasLines(pod),
     '',
   ].join('\n');
+}
+
+/**
+ * kubelet's hostsEntriesFromHostAliases: a blank line, a comment, then `ip<TAB>name<TAB>name`
+ * per alias. An alias with whitespace in a field is left out (it would add lines of its own).
+ */
+function hostAliasLines(pod: Pod): string[] {
+  const aliases = (pod.spec.run?.hostAliases ?? []).filter((a) => a.ip && !/\s/.test(a.ip) && a.hostnames.length > 0 && a.hostnames.every((h) => h && !/\s/.test(h)));
+  if (aliases.length === 0) return [];
+  return ['', '# Entries added by HostAliases.', ...aliases.map((a) => `${a.ip}\t${a.hostnames.join('\t')}`)];
 }
 
 /** A node's own /etc/hosts: what hostNetwork pods and `knet exec node/NAME` see. */

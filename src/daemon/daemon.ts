@@ -567,9 +567,13 @@ export function internetDir(cluster: string): string {
   return join(runDir(cluster), 'internet');
 }
 
-/** Pebble as a command of the internet runtime (restarted with back-off, logged like a container). */
+/**
+ * Pebble as a command of the internet runtime (restarted with back-off, logged like a
+ * container, in a cgroup). It is knet's own internet, not a cluster pod: it runs on the host
+ * in the internet's namespace, outside a sandbox (its files are root's, under /run/knet-<c>).
+ */
 function pebblePod(netns: string, setup: PebbleSetup): RuntimePodSpec {
-  return { ref: 'knet_internet/acme', netns, hostname: 'acme', servers: [], commands: [{ container: 'pebble', argv: [...setup.argv] }], healthy: true };
+  return { ref: 'knet_internet/acme', netns, hostname: 'acme', servers: [], commands: [{ container: 'pebble', argv: [...setup.argv], unsandboxed: true }], healthy: true };
 }
 
 function planFor(cluster: Cluster, name: string): TopologyPlan {

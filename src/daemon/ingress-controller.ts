@@ -19,18 +19,32 @@ import type { Container } from '../model/types.js';
 import { applyNginxBundle, nginxArgv } from '../dataplane/ingress/nginx.js';
 import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
 import { runDir } from '../dataplane/run-state.js';
+import { ingressPrefixDir, uidBaseFor } from '../dataplane/runtime/sandbox.js';
+import type { CommandSpec, VolumeSpec } from '../dataplane/runtime/spec.js';
 import { writeFileAtomic } from './atomic-file.js';
 import type { ConfigInputs } from '../dataplane/ingress/admission.js';
 import type { IngressGuard } from './ingress-admission.js';
 
-/** Where a controller pod's nginx lives: configuration, PEM files, pid file, temp paths. */
+/**
+ * Where a controller pod's nginx lives: configuration, PEM files, pid file, temp paths. Under
+ * /run/knet-sandbox.d (not /run/knet-<c>, which the pod's uids cannot reach), owned by the
+ * pod's container root, mounted into its sandbox at the same path.
+ */
 export function ingressDir(cluster: string, pod: string): string {
-  return join(runDir(cluster), 'ingress', pod.replace('/', '_'));
+  return ingressPrefixDir(cluster, pod);
 }
 
-/** The runtime command of an ingress-nginx controller container: nginx on its prefix; null for any other container. */
-export function ingressControllerCommand(cluster: string, pod: string, c: Container): { container: string; argv: string[] } | null {
-  return isControllerContainer(c) ? { container: c.name, argv: nginxArgv(ingressDir(cluster, pod)) } : null;
+/** The volume that brings the prefix into the controller's sandbox. */
+const PREFIX_VOLUME = 'knet-nginx-prefix';
+
+/** The runtime command of an ingress-nginx controller container (nginx on its prefix, mounted); null for any other container. */
+export function ingressControllerCommand(cluster: string, pod: string, c: Container): { command: CommandSpec; volume: VolumeSpec } | null {
+  if (!isControllerContainer(c)) return null;
+  const dir = ingressDir(cluster, pod);
+  return {
+    command: { container: c.name, argv: nginxArgv(dir), mounts: [{ volume: PREFIX_VOLUME, path: dir }] },
+    volume: { name: PREFIX_VOLUME, kind: 'host', path: dir },
+  };
 }
 
 /** ingress-nginx makes its self-signed default certificate at start; knet once per cluster. */
@@ -57,7 +71,10 @@ export async function syncIngressControllers(cluster: Cluster, plan: TopologyPla
     // With a guard, Ingresses that make nginx refuse the configuration are left out (and say so).
     const bundle = guard ? await guard.configure(cluster, inputs, log)
       : compileIngressNginx({ table: routeTableOf(cluster), secrets: cluster.secrets, ...inputs });
-    const results = await Promise.all(places.map(async (p) => ({ pod: p.pod, result: await applyNginxBundle(ingressDir(name, p.pod), bundle, p.netns) })));
+    const results = await Promise.all(places.map(async (p) => {
+      const uid = uidBaseFor(name, p.pod);
+      return { pod: p.pod, result: await applyNginxBundle(ingressDir(name, p.pod), bundle, p.netns, { uid, gid: uid }) };
+    }));
     const changed = results.filter((r) => r.result.kind !== 'unchanged');
     for (const r of changed) {
       if (r.result.kind === 'refused') log(`ingress: nginx refused the new configuration for ${r.pod}; the previous one keeps serving: ${r.result.error}`);

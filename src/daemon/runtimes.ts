@@ -14,7 +14,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { runtimeSpecPath, runtimesPath, podLogDir, daemonLogPath } from './paths.js';
 import { runDir } from '../dataplane/run-state.js';
 import type { Readiness } from '../dataplane/runtime/runtime.js';
-import type { ProbeSpec } from '../dataplane/runtime/spec.js';
+import type { CommandSpec, ProbeSpec, VolumeSpec } from '../dataplane/runtime/spec.js';
 
 export interface RuntimePodSpec {
   readonly ref: string;
@@ -22,11 +22,17 @@ export interface RuntimePodSpec {
   readonly hostname: string;
   /** `kind` absent: the netexec responder; `dns`/`internet-dns` log to the container `log`. */
   readonly servers: readonly { readonly protocol: 'TCP' | 'UDP'; readonly port: number; readonly kind?: 'dns' | 'internet-dns'; readonly log?: string; readonly container?: string }[];
-  readonly commands: readonly { readonly container: string; readonly argv: readonly string[] }[];
+  /** Containers with a command, each run in its sandbox with what its spec gives it (daemon/container-run.ts). */
+  readonly commands: readonly CommandSpec[];
   readonly healthy: boolean;
   readonly probes?: readonly ProbeSpec[];
   /** The node's namespace, where httpGet and tcpSocket probes start. */
   readonly probeFrom?: string | null;
+  readonly volumes?: readonly VolumeSpec[];
+  readonly limits?: { readonly memoryBytes: number | null; readonly cpuMilli: number | null };
+  readonly fsGroup?: number | null;
+  /** Host uid of the pod's container root (dataplane/runtime/sandbox.ts uidBaseFor). */
+  readonly uidBase?: number;
 }
 
 export interface RuntimeFailure {

@@ -6,10 +6,13 @@ import type { TopologyPlan } from '../compile/topology-plan.js';
 import { fabricNetns, inetNetns } from '../compile/topology-names.js';
 import type { Container, Pod, Probe } from '../model/types.js';
 import type { ProbeKind } from '../dataplane/runtime/probe-state.js';
-import type { ProbeSpec } from '../dataplane/runtime/spec.js';
+import { fileURLToPath } from 'node:url';
+import { ABSOLUTE_CLEAN, type MountSpec, type ProbeSpec, type VolumeSpec } from '../dataplane/runtime/spec.js';
 import type { ProbeTarget } from './probe.js';
 import type { RuntimePodSpec } from './runtimes.js';
 import { ingressControllerCommand } from './ingress-controller.js';
+import { commandSpec, lookupOf, podRunSpec } from './container-run.js';
+import { uidBaseFor } from '../dataplane/runtime/sandbox.js';
 
 /** The hostname the kubelet gives a pod: spec.hostname, else its name, at most 63 characters. */
 export function podHostname(pod: Pod): string {
@@ -35,10 +38,13 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
   const pods = new Map(cluster.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
   const nodeNetns = new Map(plan.namespaces.filter((n) => n.role === 'node').map((n) => [n.owner, n.name]));
   const out = new Map<string, RuntimePodSpec[]>();
+  const lookup = lookupOf(cluster);
   for (const place of plan.pods) {
     const pod = pods.get(place.pod);
     if (!pod) continue;
     const dns = isClusterDnsPod(pod);
+    const run = podRunSpec(pod, place, runningContainers(pod), lookup);
+    const volumes: VolumeSpec[] = [...run.volumes];
     const servers: RuntimePodSpec['servers'][number][] = [];
     const commands: RuntimePodSpec['commands'][number][] = [];
     const probes: ProbeSpec[] = [];
@@ -52,11 +58,15 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
       // ingress-nginx's controller runs real nginx on the configuration ingress-controller.ts writes.
       const nginx = ingressControllerCommand(plan.cluster, place.pod, c);
       if (nginx) {
-        commands.push(nginx);
+        commands.push(nginx.command);
+        volumes.push(nginx.volume);
         continue;
       }
       if (c.command.length > 0) {
-        commands.push({ container: c.name, argv: [...c.command, ...c.args] });
+        const cmd = commandSpec(pod, c, place, lookup, run.errors);
+        const own = knetProgramMounts(cmd.argv, volumes.length);
+        volumes.push(...own.volumes);
+        commands.push(own.mounts.length > 0 ? { ...cmd, mounts: [...(cmd.mounts ?? []), ...own.mounts] } : cmd);
         continue;
       }
       for (const p of c.ports) if (p.protocol === 'TCP' || p.protocol === 'UDP') serve(p.protocol, p.containerPort, c.name);
@@ -68,10 +78,33 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
     list.push({
       ref: place.pod, netns: place.netns, hostname: podHostname(pod), servers, commands, healthy: pod.status.ready !== false && pod.meta.annotations[UNHEALTHY_ANNOTATION] !== 'true',
       probes, probeFrom: probes.some((p) => p.check.kind !== 'exec') ? nodeNetns.get(place.node) ?? null : null,
+      volumes, limits: run.limits, fsGroup: run.fsGroup, uidBase: uidBaseFor(plan.cluster, place.pod),
     });
     out.set(place.node, list);
   }
   return out;
+}
+
+/** knet's compiled code (dist/): its programs (the ACME solver) run in pods knet makes. */
+const KNET_DIST = fileURLToPath(new URL('..', import.meta.url));
+
+/**
+ * knet's own programs in a command (the acmesolver pods' `node .../solver-main.js`): the
+ * sandbox sees the host's /usr, not knet's files, so each such file (and node, when it is
+ * not under /usr) is mounted read-only at its own path. Only those files: never the
+ * checkout, its state or its other files.
+ */
+function knetProgramMounts(argv: readonly string[], taken: number): { volumes: VolumeSpec[]; mounts: MountSpec[] } {
+  const volumes: VolumeSpec[] = [];
+  const mounts: MountSpec[] = [];
+  const files = argv.filter((a) => (a.startsWith(KNET_DIST) && a.endsWith('.js')) || (a === process.execPath && !a.startsWith('/usr/')));
+  for (const path of [...new Set(files)]) {
+    if (!ABSOLUTE_CLEAN.test(path)) continue;
+    const name = `knet-program-${taken + volumes.length}`;
+    volumes.push({ name, kind: 'host', path });
+    mounts.push({ volume: name, path, readOnly: true });
+  }
+  return { volumes, mounts };
 }
 
 /** A pod annotated so starts with its built-in responder's health checks answering 503. */

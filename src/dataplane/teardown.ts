@@ -7,6 +7,8 @@ import { rm } from 'node:fs/promises';
 import { checkClusterName, clusterNetnsPattern } from '../compile/topology-names.js';
 import { run, netnsPath } from './run.js';
 import { ETC_NETNS, processStartTime, recordedPids, runDir } from './run-state.js';
+import { removeClusterCgroups } from './runtime/cgroup.js';
+import { SANDBOX_ROOT } from './runtime/sandbox.js';
 
 export interface TeardownReport {
   readonly killed: readonly number[];
@@ -26,6 +28,8 @@ export async function teardownCluster(cluster: string, options: { graceMs?: numb
   checkClusterName(cluster);
   const pattern = clusterNetnsPattern(cluster);
   const killed = await killRecorded(cluster, options.graceMs ?? 1000);
+  // Every process of every pod, whoever started it, is in the pods' cgroups: killed, then the cgroups go.
+  const inCgroups = await removeClusterCgroups(cluster);
 
   const names = (await listNetns()).filter((n) => pattern.test(n));
   const strays = straysIn(names);
@@ -42,8 +46,11 @@ export async function teardownCluster(cluster: string, options: { graceMs?: numb
   // All at once: each removal waits on the disk's journal; overlapped, 1,000 directories
   // took 0.3 s instead of 1.7 s (measured).
   const files = existsSync(ETC_NETNS) ? readdirSync(ETC_NETNS).filter((e) => pattern.test(e)).map((e) => `${ETC_NETNS}/${e}`) : [];
+  if (existsSync(SANDBOX_ROOT)) {
+    files.push(...readdirSync(SANDBOX_ROOT).filter((e) => pattern.test(e) || e === `knet-${cluster}-ingress`).map((e) => `${SANDBOX_ROOT}/${e}`));
+  }
   await Promise.all([...files, runDir(cluster)].map((path) => rm(path, { recursive: true, force: true })));
-  return { killed, namespaces: names, files, strays };
+  return { killed: [...new Set([...killed, ...inCgroups])], namespaces: names, files, strays };
 }
 
 /** SIGTERM, then SIGKILL after the grace period, to the recorded pids still alive and ours. */

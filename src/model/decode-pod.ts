@@ -11,6 +11,7 @@ import type {
   Container, ContainerPort, DnsConfig, DnsPolicy, Pod, PodPhase, PodSpec, PodTemplate, Probe, ProbeHandler,
   Workload, WorkloadKind,
 } from './types.js';
+import { decodeContainerRun, decodePodRun } from './decode-pod-run.js';
 
 const DNS_POLICIES: readonly DnsPolicy[] = ['ClusterFirst', 'ClusterFirstWithHostNet', 'Default', 'None'];
 
@@ -113,6 +114,7 @@ export function decodePodSpec(d: Decoder, path: FieldPath): PodSpec {
     hostNetwork, hostname, subdomain, dnsPolicy, dnsConfig,
     setHostnameAsFQDN: d.bool([...path, 'setHostnameAsFQDN']) ?? false,
     tolerations,
+    run: decodePodRun(d, path),
   };
 }
 
@@ -170,6 +172,7 @@ function decodeContainer(d: Decoder, path: FieldPath, portNames: Map<string, Fie
     livenessProbe: decodeProbe(d, [...path, 'livenessProbe']),
     startupProbe: decodeProbe(d, [...path, 'startupProbe']),
     restartPolicy: d.str([...path, 'restartPolicy']),
+    run: decodeContainerRun(d, path),
   };
 }
 

@@ -137,6 +137,99 @@ export interface Container {
   readonly livenessProbe: Probe | null;
   readonly startupProbe: Probe | null;
   readonly restartPolicy: string; // init containers: 'Always' makes a sidecar
+  /** What the container runtime gives the process: env, mounts, user, limits (decode-pod-run.ts). */
+  readonly run?: ContainerRun;
+}
+
+// ---------------------------------------------------------------- what a container runs with
+
+/** Where an env var's value comes from (valueFrom), or its literal value. */
+export type EnvSource =
+  | { readonly kind: 'value'; readonly value: string }
+  | { readonly kind: 'configMapKey' | 'secretKey'; readonly name: string; readonly key: string; readonly optional: boolean }
+  | { readonly kind: 'field'; readonly fieldPath: string }
+  | { readonly kind: 'resource'; readonly resource: string; readonly divisor: string; readonly container: string };
+
+export interface EnvVar {
+  readonly name: string;
+  readonly from: EnvSource;
+}
+
+export interface EnvFromSource {
+  readonly kind: 'configMap' | 'secret';
+  readonly name: string;
+  readonly prefix: string;
+  readonly optional: boolean;
+}
+
+export interface VolumeMount {
+  readonly name: string;
+  readonly mountPath: string;
+  readonly readOnly: boolean;
+  readonly subPath: string;
+}
+
+export interface ContainerSecurity {
+  readonly runAsUser: number | null;
+  readonly runAsGroup: number | null;
+  readonly runAsNonRoot: boolean | null;
+  readonly capabilitiesAdd: readonly string[];
+  readonly capabilitiesDrop: readonly string[];
+}
+
+export interface ContainerRun {
+  readonly env: readonly EnvVar[];
+  readonly envFrom: readonly EnvFromSource[];
+  readonly workingDir: string;
+  readonly volumeMounts: readonly VolumeMount[];
+  readonly securityContext: ContainerSecurity;
+  /** resources.limits: memory in bytes, cpu in millicores; null when unset. */
+  readonly limits: { readonly memoryBytes: number | null; readonly cpuMilli: number | null };
+}
+
+export interface KeyToPath {
+  readonly key: string;
+  readonly path: string;
+  readonly mode: number | null;
+}
+
+export interface DownwardFile {
+  readonly path: string;
+  readonly fieldPath: string;
+  /** resourceFieldRef: `limits.memory` and the like, with its container. */
+  readonly resource: { readonly resource: string; readonly container: string; readonly divisor: string } | null;
+  readonly mode: number | null;
+}
+
+export type ProjectedSource =
+  | { readonly kind: 'configMap' | 'secret'; readonly name: string; readonly items: readonly KeyToPath[] | null; readonly optional: boolean }
+  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardFile[] }
+  | { readonly kind: 'other'; readonly type: string };
+
+export type VolumeSource =
+  | { readonly kind: 'emptyDir' }
+  | { readonly kind: 'configMap' | 'secret'; readonly name: string; readonly items: readonly KeyToPath[] | null; readonly defaultMode: number | null; readonly optional: boolean }
+  | { readonly kind: 'downwardAPI'; readonly items: readonly DownwardFile[]; readonly defaultMode: number | null }
+  | { readonly kind: 'projected'; readonly sources: readonly ProjectedSource[]; readonly defaultMode: number | null }
+  /** hostPath, persistentVolumeClaim...: an empty directory in knet (never the host's files). */
+  | { readonly kind: 'other'; readonly type: string };
+
+export interface Volume {
+  readonly name: string;
+  readonly source: VolumeSource;
+}
+
+export interface PodRun {
+  readonly volumes: readonly Volume[];
+  readonly securityContext: {
+    readonly runAsUser: number | null;
+    readonly runAsGroup: number | null;
+    readonly runAsNonRoot: boolean | null;
+    readonly fsGroup: number | null;
+    readonly supplementalGroups: readonly number[];
+  };
+  readonly hostAliases: readonly { readonly ip: string; readonly hostnames: readonly string[] }[];
+  readonly serviceAccountName: string;
 }
 
 export type DnsPolicy = 'ClusterFirst' | 'ClusterFirstWithHostNet' | 'Default' | 'None';
@@ -159,6 +252,8 @@ export interface PodSpec {
   readonly dnsConfig: DnsConfig | null;
   readonly setHostnameAsFQDN: boolean;
   readonly tolerations: readonly { readonly key: string; readonly operator: string; readonly value: string; readonly effect: string }[];
+  /** Volumes, the pod's securityContext, hostAliases (decode-pod-run.ts). */
+  readonly run?: PodRun;
 }
 
 export interface PodTemplate {

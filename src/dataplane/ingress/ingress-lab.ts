@@ -25,6 +25,7 @@ import type { RunResult } from '../run.js';
 import { runDir } from '../run-state.js';
 import { NetnsSwitch } from '../runtime/netns.js';
 import { Runtime } from '../runtime/runtime.js';
+import { ingressPrefixDir, uidBaseFor } from '../runtime/sandbox.js';
 import { parseSpec } from '../runtime/spec.js';
 import { teardownCluster } from '../teardown.js';
 import { applyNginxBundle, nginxArgv, nginxMaster, nginxWorkers, type NginxApply } from './nginx.js';
@@ -99,7 +100,7 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
     for (const place of plan.pods) {
       const pod = pods.get(place.pod)!;
       if (isController.has(place.pod)) {
-        controllers.push({ ref: place.pod, netns: place.netns, ip: place.ips[0]!, dir: join(runDir(name), 'ingress', place.pod.replace('/', '_')) });
+        controllers.push({ ref: place.pod, netns: place.netns, ip: place.ips[0]!, dir: ingressPrefixDir(name, place.pod) });
         continue;
       }
       const ports = new Set(pod.spec.containers.flatMap((c) => c.ports.filter((p) => p.protocol === 'TCP').map((p) => p.containerPort)));
@@ -121,12 +122,18 @@ export async function startIngressLab(cluster: Cluster, options: IngressLabOptio
       }
     }
     for (const c of controllers) {
-      const r = await applyNginxBundle(c.dir, bundle, c.netns);
+      const uid = uidBaseFor(name, c.ref);
+      const r = await applyNginxBundle(c.dir, bundle, c.netns, { uid, gid: uid });
       if (r.kind === 'refused') throw new Error(`nginx refused the first configuration of ${c.ref}: ${r.error}`);
     }
     const spec = parseSpec(JSON.stringify({
       node: 'all', cluster: name, logDir: `${runDir(name)}/logs`, backoff: { initialMs: 200, maxMs: 1000, resetAfterMs: 10_000 },
-      pods: controllers.map((c) => ({ ref: c.ref, netns: c.netns, commands: [{ container: 'controller', argv: nginxArgv(c.dir) }] })),
+      // As the daemon runs it (daemon/ingress-controller.ts): nginx in its sandbox, its prefix mounted.
+      pods: controllers.map((c) => ({
+        ref: c.ref, netns: c.netns, uidBase: uidBaseFor(name, c.ref),
+        volumes: [{ name: 'prefix', kind: 'host', path: c.dir }],
+        commands: [{ container: 'controller', argv: nginxArgv(c.dir), mounts: [{ volume: 'prefix', path: c.dir }] }],
+      })),
     }));
     await runtime.reconcile(spec);
     for (const c of controllers) {

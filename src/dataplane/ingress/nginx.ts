@@ -6,7 +6,7 @@
 // the requests they have). A configuration nginx refuses is never put in place: the old one
 // keeps serving, and the caller gets nginx's own words.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chown, mkdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { NginxBundle } from '../../compile/ingress-nginx/compile.js';
 import { spawn } from 'node:child_process';
@@ -50,21 +50,31 @@ export function testNginxConf(dir: string, conf: string, netns: string | null): 
   });
 }
 
-/** The running master of the nginx whose prefix is `dir` (its pid file, checked against /proc), if any. */
+/**
+ * The running master of the nginx whose prefix is `dir`, if any: the pid file when it names
+ * it; else (nginx in a sandbox writes the pid of its own PID namespace) the process whose
+ * title says it is that prefix's master.
+ */
 export function nginxMaster(dir: string): number | null {
-  let pid: number;
+  const isMaster = (pid: number): boolean => {
+    try {
+      const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+      return cmdline.startsWith('nginx: master process') && cmdline.includes(`${dir}/`);
+    } catch {
+      return false;
+    }
+  };
+  let recorded = 0;
   try {
-    pid = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8').trim());
+    recorded = Number(readFileSync(join(dir, 'nginx.pid'), 'utf8').trim());
   } catch {
-    return null;
+    return null; // no pid file: no master has started on this prefix
   }
-  if (!Number.isInteger(pid) || pid <= 0) return null;
-  try {
-    const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
-    return cmdline.startsWith('nginx: master process') && cmdline.includes(`${dir}/`) ? pid : null;
-  } catch {
-    return null;
+  if (Number.isInteger(recorded) && recorded > 0 && isMaster(recorded)) return recorded;
+  for (const entry of readdirSync('/proc')) {
+    if (/^\d+$/.test(entry) && isMaster(Number(entry))) return Number(entry);
   }
+  return null;
 }
 
 /** The master's worker processes. */
@@ -81,7 +91,7 @@ export function nginxWorkers(master: number): number[] {
  * configuration is tested first and refused if nginx says no; a running nginx is reloaded
  * (SIGHUP) and this resolves once a worker of the new generation is up.
  */
-export async function applyNginxBundle(dir: string, bundle: NginxBundle, netns: string | null): Promise<NginxApply> {
+export async function applyNginxBundle(dir: string, bundle: NginxBundle, netns: string | null, owner?: { uid: number; gid: number }): Promise<NginxApply> {
   const confPath = join(dir, NGINX_CONF);
   const current = await readFile(confPath, 'utf8').catch(() => null);
   const certsPresent = bundle.certificates.every((c) => existsSync(join(dir, c.path)));
@@ -99,6 +109,11 @@ export async function applyNginxBundle(dir: string, bundle: NginxBundle, netns: 
     return { kind: 'refused', error: why.replaceAll(`${dir}/`, '') };
   }
   await rename(join(dir, NEXT_CONF), confPath);
+  // The sandboxed nginx runs as the pod's own host uid: the files must be its (without an
+  // owner given, the prefix directory's owner, set by the first apply).
+  const st = await stat(dir);
+  const to = owner ?? (st.uid !== 0 ? { uid: st.uid, gid: st.gid } : null);
+  if (to) await chownTree(dir, to);
   const master = nginxMaster(dir);
   let result: NginxApply = { kind: 'written' };
   if (master !== null) {
@@ -115,6 +130,15 @@ export async function applyNginxBundle(dir: string, bundle: NginxBundle, netns: 
   }
   await pruneCertificates(dir, bundle);
   return result;
+}
+
+async function chownTree(dir: string, owner: { uid: number; gid: number }): Promise<void> {
+  await chown(dir, owner.uid, owner.gid);
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    if (e.isDirectory()) await chownTree(path, owner);
+    else await chown(path, owner.uid, owner.gid).catch(() => undefined); // a temp file nginx removed meanwhile
+  }
 }
 
 function shuttingDown(pid: number): boolean {

@@ -47,6 +47,11 @@ describe('SPEC', () => {
       servers: [{ protocol: 'TCP', port: 8080, kind: 'netexec', log: null, container: '' }, { protocol: 'UDP', port: 53, kind: 'netexec', log: null, container: '' }],
       probes: [],
       probeFrom: null,
+      // no volumes, no limits; the pod's uid range and fsGroup chosen by the runtime
+      volumes: [],
+      limits: { memoryBytes: null, cpuMilli: null },
+      uidBase: null,
+      fsGroup: null,
     });
     expect(s.dns).toBeNull();
     expect(s.backoff).toEqual({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 });
@@ -67,6 +72,13 @@ describe('SPEC', () => {
     ['a DNS server without DNS data', { pods: [{ ref: 'a/b', netns: 'knet-x', servers: [{ protocol: 'UDP', port: 53, kind: 'dns' }] }] }, /"dns": \{"data"/],
     ['DNS data at a relative path', { dns: { data: 'dns.json', version: 'v1' } }, /absolute/],
     ['an unknown probe', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'sideness', check: { kind: 'exec', argv: ['true'] } }] }] }, /startup, readiness, liveness/],
+    ['a mount of a volume the pod lacks', { pods: [{ ref: 'a/b', netns: 'knet-x', commands: [{ container: 'c', argv: ['x'], mounts: [{ volume: 'v', path: '/v' }] }] }] }, /no such volume/],
+    ['a mount path with ..', { pods: [{ ref: 'a/b', netns: 'knet-x', volumes: [{ name: 'v', kind: 'emptyDir' }], commands: [{ container: 'c', argv: ['x'], mounts: [{ volume: 'v', path: '/a/../etc' }] }] }] }, /without '.' or '..'/],
+    ['a subPath leaving the volume', { pods: [{ ref: 'a/b', netns: 'knet-x', volumes: [{ name: 'v', kind: 'emptyDir' }], commands: [{ container: 'c', argv: ['x'], mounts: [{ volume: 'v', path: '/v', subPath: '../../etc' }] }] }] }, /relative, without '\.\.'/],
+    ['a volume file outside its volume', { pods: [{ ref: 'a/b', netns: 'knet-x', volumes: [{ name: 'v', kind: 'files', files: [{ path: '../x', data: '' }] }] }] }, /relative, without '\.\.'/],
+    ['a uid outside the pod\'s 65536', { pods: [{ ref: 'a/b', netns: 'knet-x', commands: [{ container: 'c', argv: ['x'], user: { uid: 70000 } }] }] }, /user\.uid must be an integer in 0\.\.65535/],
+    ['a cluster pod outside a sandbox', { pods: [{ ref: 'a/b', netns: 'knet-x', commands: [{ container: 'c', argv: ['x'], unsandboxed: true }] }] }, /only knet's internet pods/],
+    ['a capability that is not a name', { pods: [{ ref: 'a/b', netns: 'knet-x', commands: [{ container: 'c', argv: ['x'], capabilities: { add: ['NET ADMIN; x'] } }] }] }, /capability name/],
     ['an httpGet probe without probeFrom', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'readiness', check: { kind: 'http', host: '10.0.0.1', port: 80 } }] }] }, /probeFrom/],
     ['a probe check of no known kind', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'liveness', check: { kind: 'grpc' } }] }] }, /http, tcp or exec/],
   ])('refuses %s', (_what, patch, message) => {

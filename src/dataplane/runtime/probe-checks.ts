@@ -1,12 +1,15 @@
 // One probe check, as the kubelet makes it: httpGet and tcpSocket connect from the node's
-// namespace (the kubelet lives on the node) to the pod's address; exec runs the command in
-// the pod's namespace. Every check ends within its timeout, with an outcome and the words
+// namespace (the kubelet lives on the node) to the pod's address; exec runs the command
+// inside the container's sandbox (its namespaces, user, capabilities and environment, as
+// `runc exec` does), or in a fresh sandbox like it for a container knet serves itself. Every check ends within its timeout, with an outcome and the words
 // the kubelet would put in its event ("HTTP probe failed with statuscode: 503").
 import { spawn } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
-import { netnsExecArgv } from '../exec.js';
+import type { ChildProcess } from 'node:child_process';
+import { spawnSandbox } from './containers.js';
 import type { NetnsSwitch } from './netns.js';
+import { execArgv, type SandboxPlan } from './sandbox.js';
 import { httpProbePasses } from './probe-state.js';
 import type { ProbeCheck } from './spec.js';
 
@@ -21,19 +24,26 @@ export interface CheckContext {
   readonly from: string;
   /** Where exec runs: the pod's namespace. */
   readonly podNetns: string;
+  /** The container an exec probe enters: running (its sandbox's init pid), or a fresh sandbox, or none. */
+  readonly execTarget?: (container: string) => ExecTarget;
 }
+
+export type ExecTarget =
+  | { readonly kind: 'running'; readonly pid: number; readonly plan: SandboxPlan }
+  | { readonly kind: 'fresh'; readonly plan: SandboxPlan }
+  | { readonly kind: 'none'; readonly reason: string };
 
 /** The User-Agent the kubelet's HTTP prober sends (kube-probe/<major>.<minor>). */
 export const PROBE_USER_AGENT = 'kube-probe/1.31';
 
-export function runCheck(check: ProbeCheck, ctx: CheckContext, timeoutMs: number): Promise<CheckOutcome> {
+export function runCheck(check: ProbeCheck, ctx: CheckContext, timeoutMs: number, container = ''): Promise<CheckOutcome> {
   switch (check.kind) {
     case 'http':
       return httpCheck(check, ctx, timeoutMs);
     case 'tcp':
       return tcpCheck(check, ctx, timeoutMs);
     case 'exec':
-      return execCheck(check.argv, ctx.podNetns, timeoutMs);
+      return execCheck(check.argv, ctx.execTarget?.(container) ?? { kind: 'none', reason: 'no sandbox for this container' }, timeoutMs);
   }
 }
 
@@ -120,10 +130,16 @@ function httpCheck(check: Extract<ProbeCheck, { kind: 'http' }>, ctx: CheckConte
   });
 }
 
-function execCheck(argv: readonly string[], netns: string, timeoutMs: number): Promise<CheckOutcome> {
+function execCheck(argv: readonly string[], target: ExecTarget, timeoutMs: number): Promise<CheckOutcome> {
+  if (target.kind === 'none') return Promise.resolve({ ok: false, message: `cannot exec in container: ${target.reason}` });
   return new Promise((resolve) => {
-    const [cmd, ...args] = netnsExecArgv(netns, argv);
-    const child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+    let child: ChildProcess;
+    if (target.kind === 'running') {
+      const [cmd, ...args] = execArgv(target.pid, target.plan, argv);
+      child = spawn(cmd!, args, { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: {} });
+    } else {
+      child = spawnSandbox(target.plan, argv, 'pipe', (line) => keep(Buffer.from(`${line}\n`))).child;
+    }
     let output = '';
     const keep = (d: Buffer): void => {
       if (output.length < 1024) output += d.toString('utf8');

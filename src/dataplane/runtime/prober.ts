@@ -66,7 +66,7 @@ export class PodProber {
     private readonly probes: readonly ProbeSpec[],
     private readonly ctx: CheckContext,
     private readonly hooks: ProbeHooks,
-    private readonly check: (p: ProbeSpec, ctx: CheckContext) => Promise<CheckOutcome> = (p, c) => runCheck(p.check, c, p.timeoutMs),
+    private readonly check: (p: ProbeSpec, ctx: CheckContext) => Promise<CheckOutcome> = (p, c) => runCheck(p.check, c, p.timeoutMs, p.container),
   ) {
     for (const p of probes) {
       let c = this.containers.get(p.container);

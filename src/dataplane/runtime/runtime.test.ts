@@ -16,6 +16,7 @@ import { run } from '../run.js';
 import { ETC_NETNS, processStartTime, recordPid } from '../run-state.js';
 import { listNetns, teardownCluster } from '../teardown.js';
 import { controlRequest } from './control.js';
+import { buildRuntime, curl, hex, mainJs, startRuntime, stopProcess, until, type RuntimeProc } from './test-support.js';
 import { NetnsSwitch } from './netns.js';
 import type { RuntimeStatus } from './runtime.js';
 
@@ -28,81 +29,6 @@ function skipReason(): string {
   return '';
 }
 const reason = skipReason();
-
-const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../../..');
-const buildDir = join(repo, 'node_modules/.cache/knet-runtime-test');
-const mainJs = join(buildDir, 'dataplane/runtime/main.js');
-
-/** Compiles main.ts and what it imports (tsc, a few seconds), so the runtime runs as plain node. */
-async function buildRuntime(): Promise<void> {
-  await run(join(repo, 'node_modules/.bin/tsc'), [
-    '--outDir', buildDir, '--rootDir', join(repo, 'src'), '--module', 'NodeNext', '--moduleResolution', 'NodeNext',
-    '--target', 'ES2022', '--strict', '--skipLibCheck', '--types', 'node', join(repo, 'src/dataplane/runtime/main.ts'),
-  ]);
-  // node_modules/ ends the search for a package scope: say that these files are ESM.
-  writeFileSync(join(buildDir, 'package.json'), '{"type":"module"}\n');
-}
-
-const hex = (n: number): string => randomBytes(n).toString('hex');
-
-interface RuntimeProc {
-  readonly child: ChildProcess;
-  readonly pid: number;
-  readonly lines: Record<string, unknown>[];
-  waitLine(pred: (l: Record<string, unknown>) => boolean, ms?: number): Promise<Record<string, unknown>>;
-  stderr(): string;
-}
-
-function startRuntime(specPath: string): RuntimeProc {
-  const child = spawn(process.execPath, [mainJs, specPath], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const lines: Record<string, unknown>[] = [];
-  let out = '';
-  let err = '';
-  const waiters: (() => void)[] = [];
-  child.stdout!.setEncoding('utf8').on('data', (d: string) => {
-    out += d;
-    let nl: number;
-    while ((nl = out.indexOf('\n')) >= 0) {
-      lines.push(JSON.parse(out.slice(0, nl)) as Record<string, unknown>);
-      out = out.slice(nl + 1);
-    }
-    for (const w of waiters.splice(0)) w();
-  });
-  child.stderr!.setEncoding('utf8').on('data', (d: string) => { err += d; });
-  const waitLine = (pred: (l: Record<string, unknown>) => boolean, ms = 20_000): Promise<Record<string, unknown>> =>
-    new Promise((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`runtime: no such line in ${ms} ms; got ${JSON.stringify(lines)}; stderr: ${err}`)), ms);
-      const check = (): void => {
-        const hit = lines.find(pred);
-        if (hit) {
-          clearTimeout(timer);
-          resolvePromise(hit);
-        } else if (child.exitCode !== null) {
-          clearTimeout(timer);
-          reject(new Error(`runtime exited ${child.exitCode}: ${err}`));
-        } else waiters.push(check);
-      };
-      child.on('exit', () => { for (const w of waiters.splice(0)) w(); });
-      check();
-    });
-  return { child, pid: child.pid!, lines, waitLine, stderr: () => err };
-}
-
-/** SIGTERM, then SIGKILL: only the process this test started, by its pid. */
-async function stopProcess(child: ChildProcess | undefined, graceMs = 3000): Promise<void> {
-  if (!child || child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  child.kill('SIGTERM');
-  const t = setTimeout(() => child.kill('SIGKILL'), graceMs);
-  await exited;
-  clearTimeout(t);
-}
-
-async function curl(netns: string, url: string): Promise<{ code: number; body: string }> {
-  const r = await captureInNetns(netns, ['curl', '-s', '-m', '8', '-w', '\n%{http_code}', url]);
-  const i = r.stdout.lastIndexOf('\n');
-  return { body: r.stdout.slice(0, i), code: Number(r.stdout.slice(i + 1)) };
-}
 
 const UDP_CLIENT = `const d = require('dgram'); const [ip, port, msg] = process.argv.slice(1);
 const s = d.createSocket('udp4'); const t = setTimeout(() => { console.log('TIMEOUT'); process.exit(1); }, 3000);
@@ -148,15 +74,6 @@ function waitForOutput(child: ChildProcess, text: string, ms = 10_000): Promise<
   });
 }
 
-async function until<T>(what: string, fn: () => Promise<T | undefined> | T | undefined, ms = 10_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 function netnsInode(netns: string): string {
   return `net:[${statSync(`/run/netns/${netns}`).ino}]`;
@@ -259,7 +176,12 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
       recordPid(cluster, aServers.pid!, A);
       await waitForOutput(aServers, 'ready');
 
-      const probeCmd = { container: 'probe', argv: ['sh', '-c', `ip -4 -o addr show eth0 > ${outFile}; hostname >> ${outFile}; echo started; exec sleep 600`] };
+      // The container writes into its emptyDir volume (the host's paths are not its to write).
+      const probeCmd = {
+        container: 'probe', mounts: [{ volume: 'out', path: '/out' }],
+        argv: ['sh', '-c', `ip -4 -o addr show eth0 > /out/container-out.txt; hostname >> /out/container-out.txt; echo host > ${outFile} || echo refused; echo started; exec sleep 600`],
+      };
+      const volumeOut = `/run/knet-sandbox.d/${B}/volumes/out/container-out.txt`;
       const crashCmd = { container: 'crash', argv: ['sh', '-c', 'echo crashing; exit 3'] };
       const pod = (extra: { servers?: unknown[]; commands?: unknown[] } = {}): Record<string, unknown> => ({
         ref: 'default/b',
@@ -267,6 +189,7 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
         hostname: 'pod-b',
         servers: extra.servers ?? [{ protocol: 'TCP', port: 8080 }, { protocol: 'UDP', port: 8081 }],
         commands: extra.commands ?? [probeCmd, crashCmd],
+        volumes: [{ name: 'out', kind: 'emptyDir' }],
       });
       const spec = (pods: unknown[]): string =>
         JSON.stringify({ node: 'node-1', logDir, backoff: { initialMs: 200, maxMs: 400 }, stopGraceMs: 1000, dialTimeoutMs: 2000, pods });
@@ -316,12 +239,15 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
 
       // Containers: the command ran inside b, with b's hostname; its log exists.
       const probeOut = await until('container output', () => {
-        const t = existsSync(outFile) ? readFileSync(outFile, 'utf8') : '';
+        const t = existsSync(volumeOut) ? readFileSync(volumeOut, 'utf8') : '';
         return t.includes('pod-b') ? t : undefined;
       });
       expect(probeOut).toContain('inet 10.250.0.2/24');
       const log = `${logDir}/default_b_probe.log`;
       expect(await until('probe log', () => (existsSync(log) && readFileSync(log, 'utf8').includes('started') ? true : undefined))).toBe(true);
+      // ... and could not write the host's file system.
+      expect(readFileSync(log, 'utf8')).toContain('refused');
+      expect(existsSync(outFile)).toBe(false);
       const status1 = (await controlRequest(sock, { op: 'status' })).status as RuntimeStatus;
       const probe = status1.pods['default/b']!.containers.find((c) => c.name === 'probe')!;
       expect(probe.state).toBe('running');
@@ -395,7 +321,6 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
     const dir = `/run/knet-${cluster}`;
     const logDir = `${dir}/logs`;
     const specPath = `${dir}/spec.json`;
-    const flag = `${dir}/ready-flag`;
     let rt: RuntimeProc | undefined;
     let watch: net.Socket | undefined;
     try {
@@ -416,12 +341,13 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
           { container: 'web', probe: 'liveness', check: { kind: 'tcp', host: '10.250.0.2', port: 8080 }, ...timing, failureThreshold: 3 },
         ],
       };
-      // An exec readiness probe (a file's presence) behind a startup probe on a closed port 9999 -> never started.
+      // An exec readiness probe (curl of the pod's own /healthz, run in a sandbox of the pod's)
+      // behind a startup probe on a closed port 9999 -> never started.
       const gated = {
         ref: 'default/gated', netns: B, hostname: 'gated', probeFrom: A,
         servers: [{ protocol: 'TCP', port: 8081, container: 'app' }],
         probes: [
-          { container: 'app', probe: 'readiness', check: { kind: 'exec', argv: ['test', '-e', flag] }, ...timing },
+          { container: 'app', probe: 'readiness', check: { kind: 'exec', argv: ['curl', '-sf', '-o', '/dev/null', 'http://127.0.0.1:8081/healthz'] }, ...timing, timeoutMs: 2000 },
           { container: 'app', probe: 'startup', check: { kind: 'tcp', host: '10.250.0.2', port: 9999 }, ...timing, failureThreshold: 1000 },
         ],
       };
@@ -475,18 +401,17 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
       expect((await curl(A, 'http://10.250.0.2:8080/healthz')).code).toBe(200);
 
       // Startup gates readiness: the exec readiness probe would pass, but startup never succeeded.
-      writeFileSync(flag, '');
       await new Promise((r) => setTimeout(r, 400));
       expect(readyOf('default/gated')).toBe(false);
       const g = ((await controlRequest(sock, { op: 'status' })).status as RuntimeStatus).pods['default/gated']!;
       expect(g.probes[0]).toMatchObject({ name: 'app', started: false, ready: false });
-      // Startup now passes (port 8081 is the pod's own): the exec probe decides, flag present -> ready.
+      // Startup now passes (port 8081 is the pod's own): the exec probe decides, /healthz 200 -> ready.
       const opened = { ...gated, probes: [gated.probes[0], { ...gated.probes[1], check: { kind: 'tcp', host: '10.250.0.2', port: 8081 } }] };
       writeFileSync(specPath, spec([hung, opened]));
       process.kill(rt.pid, 'SIGHUP');
       await until('gated ready', () => (readyOf('default/gated') === true ? true : undefined), 5000);
-      rmSync(flag);
-      await until('gated unready without the file', () => (readyOf('default/gated') === false ? true : undefined), 5000);
+      expect((await controlRequest(sock, { op: 'set-healthy', pod: 'default/gated', healthy: false })).ok).toBe(true);
+      await until('gated unready when curl fails', () => (readyOf('default/gated') === false ? true : undefined), 5000);
       console.log(`probes: unready ${unreadyMs} ms after /healthz turned 503 (period 100 ms, failureThreshold 2)`);
     } finally {
       watch?.destroy();

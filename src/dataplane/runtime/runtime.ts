@@ -9,7 +9,11 @@ import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import { DnsDataSource } from '../dns/data-source.js';
 import { openDnsPodServer } from '../dns/pod-server.js';
+import { PodCgroup } from './cgroup.js';
 import { Container, type ContainerStatus } from './containers.js';
+import type { ExecTarget } from './probe-checks.js';
+import { containerPlan, preparePodDir, removePodDir } from './pod-sandbox.js';
+import { uidBaseFor } from './sandbox.js';
 import { NetnsSwitch, SyscallError, type Protocol } from './netns.js';
 import { openPodServer, type PodContext, type PodServer } from './netexec.js';
 import { perPodLimit, processFdLimit } from './conn-limit.js';
@@ -84,7 +88,15 @@ interface RunningPod {
   /** Restarts of built-in containers (their servers reopened) by failed probes. */
   readonly builtinRestarts: Map<string, number>;
   readonly events: string[];
+  /** The pod's cgroup (null without a cluster name, as in some tests). */
+  readonly cgroup: PodCgroup;
+  uidBase: number;
+  spec: PodSpec;
+  /** The pod has had processes (commands, exec probes): its cgroup and directory exist. */
+  launched: boolean;
 }
+
+const launches = (p: PodSpec): boolean => p.commands.length > 0 || p.probes.some((pr) => pr.check.kind === 'exec');
 
 const EVENTS_KEPT = 20;
 
@@ -143,12 +155,31 @@ export class Runtime {
 
   private async applyPod(spec: RuntimeSpec, p: PodSpec): Promise<void> {
     let pod = this.pods.get(p.ref);
+    const uidBase = p.uidBase ?? uidBaseFor(spec.cluster ?? 'none', p.ref);
     if (!pod) {
       pod = {
         ctx: { ref: p.ref, netns: p.netns, hostname: p.hostname, healthy: p.healthy }, specHealthy: p.healthy,
         servers: new Map(), containers: new Map(), prober: null, builtinRestarts: new Map(), events: [],
+        cgroup: new PodCgroup(spec.cluster ?? 'none', p.ref.replace('/', '_')), uidBase, spec: p, launched: false,
       };
       this.pods.set(p.ref, pod);
+    }
+    if (launches(p) && !pod.launched) {
+      pod.launched = true;
+      // A runtime that crashed left this pod's processes behind (in its cgroup): they go
+      // before anything starts again, so nothing runs twice.
+      const leftovers = await pod.cgroup.killAll();
+      if (leftovers.length > 0) this.event(pod, `Killed ${leftovers.length} process(es) a previous runtime left in the pod's cgroup`);
+    }
+    pod.spec = p;
+    pod.uidBase = uidBase;
+    if (pod.launched) {
+      for (const problem of pod.cgroup.create(p.limits)) this.event(pod, `cgroup: ${problem}`);
+      try {
+        preparePodDir(p, uidBase);
+      } catch (e) {
+        this.event(pod, `cannot prepare the pod's volumes: ${(e as Error).message}`);
+      }
     }
     pod.ctx.hostname = p.hostname;
     pod.ctx.probePaths = new Set(p.probes.flatMap((pr) => (pr.check.kind === 'http' ? [pr.check.path.split('?')[0]!] : [])));
@@ -193,7 +224,10 @@ export class Runtime {
     await Promise.all(work);
     for (const c of p.commands) {
       if (pod.containers.has(c.container)) continue;
+      const running = pod;
       const container = new Container(c, {
+        sandbox: () => containerPlan({ pod: running.spec, uidBase: running.uidBase, cgroupProcs: running.cgroup.procsFiles() }, c),
+        cgroupProcs: () => running.cgroup.procsFiles(),
         ref: p.ref,
         netns: p.netns,
         hostname: p.hostname,
@@ -220,7 +254,17 @@ export class Runtime {
 
   private makeProber(pod: RunningPod, p: PodSpec): PodProber {
     const running = pod;
-    return new PodProber(p.probes, { sockets: this.sockets, from: p.probeFrom ?? p.netns, podNetns: p.netns }, {
+    const execTarget = (container: string): ExecTarget => {
+      const c = running.containers.get(container);
+      if (c) {
+        const t = c.execTarget();
+        return t ? { kind: 'running', ...t } : { kind: 'none', reason: `container ${container} is not running` };
+      }
+      // A container knet serves itself: a fresh sandbox of the pod's, as root.
+      const plan = containerPlan({ pod: running.spec, uidBase: running.uidBase, cgroupProcs: running.cgroup.procsFiles() }, { container, argv: ['true'] });
+      return plan.kind === 'ok' ? { kind: 'fresh', plan: plan.plan } : { kind: 'none', reason: plan.reason };
+    };
+    return new PodProber(p.probes, { sockets: this.sockets, from: p.probeFrom ?? p.netns, podNetns: p.netns, execTarget }, {
       running: (container) => {
         const c = running.containers.get(container);
         return c ? c.status().state === 'running' : true;
@@ -231,11 +275,13 @@ export class Runtime {
         this.writeStatusSoon();
         this.readinessChanged();
       },
-      event: (line) => {
-        running.events.push(`${new Date().toISOString()} ${line}`);
-        if (running.events.length > EVENTS_KEPT) running.events.splice(0, running.events.length - EVENTS_KEPT);
-      },
+      event: (line) => this.event(running, line),
     });
+  }
+
+  private event(pod: RunningPod, line: string): void {
+    pod.events.push(`${new Date().toISOString()} ${line}`);
+    if (pod.events.length > EVENTS_KEPT) pod.events.splice(0, pod.events.length - EVENTS_KEPT);
   }
 
   /**
@@ -477,10 +523,14 @@ export class Runtime {
   }
 }
 
+/** Closes the pod's servers, stops its containers, kills whatever is left in its cgroup, removes its files. */
 async function stopPod(pod: RunningPod): Promise<void> {
   pod.prober?.stop();
   await Promise.all([
     ...[...pod.servers.values()].map((s) => s.server?.close()),
     ...[...pod.containers.values()].map((c) => c.stop()),
   ]);
+  if (!pod.launched) return;
+  await pod.cgroup.remove();
+  removePodDir(pod.ctx.netns);
 }

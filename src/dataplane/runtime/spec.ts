@@ -45,9 +45,47 @@ export interface DnsDataSpec {
 export interface CommandSpec {
   readonly container: string;
   readonly argv: readonly string[];
-  /** Added to the container's environment (PATH and HOSTNAME are always set). */
+  /** The container's environment (PATH defaults to a container's, HOSTNAME is the pod's hostname). */
   readonly env?: Readonly<Record<string, string>>;
+  /** Where the command starts (default `/`); made when missing. */
+  readonly workingDir?: string;
+  /** The user inside the container (default root, 0:0) and its supplementary groups. */
+  readonly user?: { readonly uid: number; readonly gid: number; readonly groups?: readonly number[] };
+  /** securityContext.runAsNonRoot: a uid of 0 is refused at start. */
+  readonly runAsNonRoot?: boolean;
+  /** securityContext.capabilities: the runtime's default set, minus drop, plus add. */
+  readonly capabilities?: { readonly add?: readonly string[]; readonly drop?: readonly string[] };
+  /** The pod's volumes mounted into this container. */
+  readonly mounts?: readonly MountSpec[];
+  /** A configuration error (a missing ConfigMap key...): the container is not started and says why. */
+  readonly error?: string;
+  /**
+   * Runs on the host in the pod's network namespace, not in a sandbox: only for knet's own
+   * internet side (pods `knet_internet/...`, which no manifest can name: Pebble), never a cluster pod.
+   */
+  readonly unsandboxed?: boolean;
 }
+
+export interface MountSpec {
+  /** A volume of the pod. */
+  readonly volume: string;
+  /** Absolute path in the container. */
+  readonly path: string;
+  readonly readOnly?: boolean;
+  /** A path inside the volume mounted instead of its root. */
+  readonly subPath?: string;
+}
+
+/**
+ * A pod volume as the runtime makes it under /run/knet-sandbox.d/<netns>/volumes/<name>:
+ * an empty directory shared by the pod's containers, files written from the SPEC
+ * (configMap, secret, downwardAPI, projected: `data` base64), or a host directory knet
+ * itself owns (an ingress controller's nginx prefix; never from a user's manifest).
+ */
+export type VolumeSpec =
+  | { readonly name: string; readonly kind: 'emptyDir' }
+  | { readonly name: string; readonly kind: 'files'; readonly files: readonly { readonly path: string; readonly data: string; readonly mode: number }[] }
+  | { readonly name: string; readonly kind: 'host'; readonly path: string };
 
 export interface PodSpec {
   /** `namespace/name`. */
@@ -62,6 +100,13 @@ export interface PodSpec {
   readonly probes: readonly ProbeSpec[];
   /** Where httpGet and tcpSocket probes connect from (the node's namespace); null: no such probes. */
   readonly probeFrom: string | null;
+  readonly volumes: readonly VolumeSpec[];
+  /** resources.limits summed over the pod's containers (null: unlimited). */
+  readonly limits: { readonly memoryBytes: number | null; readonly cpuMilli: number | null };
+  /** Host uid of the containers' root (default: uidBaseFor(cluster, ref)). */
+  readonly uidBase: number | null;
+  /** securityContext.fsGroup: group of the volume files, added to every container's groups. */
+  readonly fsGroup: number | null;
 }
 
 export interface BackoffSpec {
@@ -175,7 +220,39 @@ function parsePod(raw: unknown, where: string): PodSpec {
       env = {};
       for (const [k, v] of Object.entries(obj(co.env, `${where}.commands[${i}].env`))) env[k] = str(v, `${where}.commands[${i}].env.${k}`, true);
     }
-    return env ? { container, argv, env } : { container, argv };
+    const w = `${where}.commands[${i}]`;
+    const extra: { -readonly [K in keyof CommandSpec]?: CommandSpec[K] } = {};
+    if (co.workingDir !== undefined) {
+      extra.workingDir = str(co.workingDir, `${w}.workingDir`);
+      if (!extra.workingDir.startsWith('/')) throw new SpecError(`${w}.workingDir "${extra.workingDir}" must be absolute`);
+    }
+    if (co.user !== undefined) {
+      const u = obj(co.user, `${w}.user`);
+      extra.user = {
+        uid: num(u.uid ?? 0, `${w}.user.uid`, 0, 65_535), gid: num(u.gid ?? 0, `${w}.user.gid`, 0, 65_535),
+        groups: arr(u.groups ?? [], `${w}.user.groups`).map((g, j) => num(g, `${w}.user.groups[${j}]`, 0, 65_535)),
+      };
+    }
+    if (co.runAsNonRoot !== undefined) {
+      if (typeof co.runAsNonRoot !== 'boolean') throw new SpecError(`${w}.runAsNonRoot must be true or false`);
+      extra.runAsNonRoot = co.runAsNonRoot;
+    }
+    if (co.capabilities !== undefined) {
+      const c = obj(co.capabilities, `${w}.capabilities`);
+      const names = (v: unknown, f: string): string[] => arr(v ?? [], f).map((x, j) => {
+        const n = str(x, `${f}[${j}]`);
+        if (!/^[A-Za-z_]+$/.test(n)) throw new SpecError(`${f}[${j}] "${n}": a capability name such as NET_ADMIN`);
+        return n;
+      });
+      extra.capabilities = { add: names(c.add, `${w}.capabilities.add`), drop: names(c.drop, `${w}.capabilities.drop`) };
+    }
+    if (co.mounts !== undefined) extra.mounts = arr(co.mounts, `${w}.mounts`).map((m, j) => parseMount(m, `${w}.mounts[${j}]`));
+    if (co.error !== undefined) extra.error = str(co.error, `${w}.error`);
+    if (co.unsandboxed !== undefined) {
+      if (co.unsandboxed !== true || !ref.startsWith('knet_internet/')) throw new SpecError(`${w}.unsandboxed: only knet's internet pods (knet_internet/...) run outside a sandbox`);
+      extra.unsandboxed = true;
+    }
+    return { container, argv, ...(env ? { env } : {}), ...extra };
   });
   const healthy = o.healthy === undefined ? true : o.healthy;
   if (typeof healthy !== 'boolean') throw new SpecError(`${where}.healthy must be true or false`);
@@ -183,7 +260,68 @@ function parsePod(raw: unknown, where: string): PodSpec {
   const probeFrom = o.probeFrom === undefined || o.probeFrom === null ? null : str(o.probeFrom, `${where}.probeFrom`);
   if (probeFrom !== null && !/^knet-[A-Za-z0-9_.-]+$/.test(probeFrom)) throw new SpecError(`${where}.probeFrom "${probeFrom}" must be a knet-... namespace name`);
   if (probeFrom === null && probes.some((p) => p.check.kind !== 'exec')) throw new SpecError(`${where}: httpGet and tcpSocket probes need "probeFrom" (the node's namespace)`);
-  return { ref, netns, hostname, servers, commands, healthy, probes, probeFrom };
+  const volumes = arr(o.volumes ?? [], `${where}.volumes`).map((v, i) => parseVolume(v, `${where}.volumes[${i}]`));
+  const vnames = new Set<string>();
+  for (const v of volumes) {
+    if (vnames.has(v.name)) throw new SpecError(`${where}.volumes: "${v.name}" appears twice`);
+    vnames.add(v.name);
+  }
+  for (const [i, c] of commands.entries()) {
+    for (const [j, m] of (c.mounts ?? []).entries()) {
+      if (!vnames.has(m.volume)) throw new SpecError(`${where}.commands[${i}].mounts[${j}].volume "${m.volume}": no such volume in ${where}.volumes`);
+    }
+  }
+  const l = o.limits === undefined || o.limits === null ? {} : obj(o.limits, `${where}.limits`);
+  const limits = {
+    memoryBytes: l.memoryBytes === undefined || l.memoryBytes === null ? null : num(l.memoryBytes, `${where}.limits.memoryBytes`, 4096),
+    cpuMilli: l.cpuMilli === undefined || l.cpuMilli === null ? null : num(l.cpuMilli, `${where}.limits.cpuMilli`, 1),
+  };
+  const uidBase = o.uidBase === undefined || o.uidBase === null ? null : num(o.uidBase, `${where}.uidBase`, 65_536, 2 ** 32 - 65_537);
+  const fsGroup = o.fsGroup === undefined || o.fsGroup === null ? null : num(o.fsGroup, `${where}.fsGroup`, 0, 65_535);
+  return { ref, netns, hostname, servers, commands, healthy, probes, probeFrom, volumes, limits, uidBase, fsGroup };
+}
+
+/** An absolute path without '.' or '..' segments (a mount target, a host volume). */
+export const ABSOLUTE_CLEAN = /^\/(?!.*(?:^|\/)\.\.?(?:\/|$))[^\0]*$/;
+/** A relative path without '..' (a subPath, a file in a volume). */
+export const RELATIVE_CLEAN = /^(?!\/)(?!.*(?:^|\/)\.\.(?:\/|$))[^\0]+$/;
+
+function parseMount(raw: unknown, where: string): MountSpec {
+  const o = obj(raw, where);
+  const path = str(o.path, `${where}.path`);
+  if (!ABSOLUTE_CLEAN.test(path)) throw new SpecError(`${where}.path "${path}" must be absolute, without '.' or '..'`);
+  const readOnly = o.readOnly === undefined ? false : o.readOnly;
+  if (typeof readOnly !== 'boolean') throw new SpecError(`${where}.readOnly must be true or false`);
+  const subPath = o.subPath === undefined || o.subPath === '' ? undefined : str(o.subPath, `${where}.subPath`);
+  if (subPath !== undefined && !RELATIVE_CLEAN.test(subPath)) throw new SpecError(`${where}.subPath "${subPath}" must be relative, without '..'`);
+  return { volume: str(o.volume, `${where}.volume`), path, readOnly, ...(subPath ? { subPath } : {}) };
+}
+
+function parseVolume(raw: unknown, where: string): VolumeSpec {
+  const o = obj(raw, where);
+  const name = str(o.name, `${where}.name`);
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/.test(name)) throw new SpecError(`${where}.name "${name}": a DNS label`);
+  switch (o.kind) {
+    case 'emptyDir':
+      return { name, kind: 'emptyDir' };
+    case 'files':
+      return {
+        name, kind: 'files',
+        files: arr(o.files ?? [], `${where}.files`).map((f, i) => {
+          const fo = obj(f, `${where}.files[${i}]`);
+          const path = str(fo.path, `${where}.files[${i}].path`);
+          if (!RELATIVE_CLEAN.test(path)) throw new SpecError(`${where}.files[${i}].path "${path}" must be relative, without '..'`);
+          return { path, data: str(fo.data ?? '', `${where}.files[${i}].data`, true), mode: num(fo.mode ?? 0o644, `${where}.files[${i}].mode`, 0, 0o777) };
+        }),
+      };
+    case 'host': {
+      const path = str(o.path, `${where}.path`);
+      if (!ABSOLUTE_CLEAN.test(path)) throw new SpecError(`${where}.path "${path}" must be absolute`);
+      return { name, kind: 'host', path };
+    }
+    default:
+      throw new SpecError(`${where}.kind ${JSON.stringify(o.kind)}: emptyDir, files or host`);
+  }
 }
 
 const PROBE_KINDS: readonly ProbeKind[] = ['startup', 'readiness', 'liveness'];
