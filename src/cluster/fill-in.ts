@@ -34,7 +34,7 @@ export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } 
   const merged = mergeInventories(input, defaults);
 
   const namespaces = withImplicitNamespaces(merged, issues);
-  const expansion = expandWorkloads(merged.workloads, merged.pods, nodes);
+  const expansion = expandWorkloads(merged.workloads, merged.pods, nodes, new Set(input.replacedPods ?? []));
   const allPods = [...merged.pods, ...expansion.pods];
   const nodeNames = schedulePods(allPods, nodes, issues);
   const pods = assignPodIPs(config, allPods, nodeNames, nodes, issues);

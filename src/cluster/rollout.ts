@@ -42,7 +42,8 @@ export function podsToRetire(before: Cluster, after: Cluster): Pod[] {
   const stay = new Set(after.pods.map(refOf));
   const deployments = new Map(after.workloads.filter((w) => w.kind === 'Deployment').map((w) => [refOf(w), w]));
   return before.pods.filter((p) => {
-    if (stay.has(refOf(p)) || p.status.podIPs.length === 0 || p.status.phase !== 'Running') return false;
+    // A terminating pod is already on its way out (cluster/termination.ts).
+    if (stay.has(refOf(p)) || p.status.podIPs.length === 0 || p.status.phase !== 'Running' || p.meta.deletionTimestamp !== '') return false;
     const d = deploymentOf(p, before.workloads);
     const now = d ? deployments.get(d) : undefined;
     return now !== undefined && !strategyOf(now).recreate && after.pods.some((q) => deploymentOf(q, after.workloads) === d);
@@ -66,6 +67,8 @@ export function rolloutStep(cluster: Cluster, retiring: ReadonlySet<string>): Ro
   // Only ReplicaSet-owned pods can belong to a Deployment: one lookup of the sets, not one per pod.
   const sets = cluster.workloads.filter((w) => w.kind === 'ReplicaSet');
   for (const p of cluster.pods) {
+    // Terminating pods count neither as old nor as new: the controller has let them go.
+    if (p.meta.deletionTimestamp !== '') continue;
     const d = deploymentOf(p, sets);
     if (!d) continue;
     const g = byDeployment.get(d) ?? { old: [], fresh: [] };

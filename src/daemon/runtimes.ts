@@ -14,7 +14,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { runtimeSpecPath, runtimesPath, podLogDir, daemonLogPath } from './paths.js';
 import { runDir } from '../dataplane/run-state.js';
 import type { Readiness } from '../dataplane/runtime/runtime.js';
-import type { ProbeSpec } from '../dataplane/runtime/spec.js';
+import type { PreStopHook, ProbeSpec, TerminatingSpec } from '../dataplane/runtime/spec.js';
 
 export interface RuntimePodSpec {
   readonly ref: string;
@@ -25,8 +25,11 @@ export interface RuntimePodSpec {
   readonly commands: readonly { readonly container: string; readonly argv: readonly string[] }[];
   readonly healthy: boolean;
   readonly probes?: readonly ProbeSpec[];
-  /** The node's namespace, where httpGet and tcpSocket probes start. */
+  /** The node's namespace, where httpGet and tcpSocket probes (and httpGet preStop hooks) start. */
   readonly probeFrom?: string | null;
+  readonly preStop?: readonly { readonly container: string; readonly hook: PreStopHook }[];
+  /** The pod is deleted: its containers stop (dataplane/runtime/lifecycle.ts). */
+  readonly terminating?: TerminatingSpec | null;
 }
 
 export interface RuntimeFailure {
