@@ -17,6 +17,7 @@ import { netpol } from './suites/netpol.js';
 import { policy } from './suites/policy.js';
 import { probes } from './suites/probes.js';
 import { certsLive } from './suites/certs-live.js';
+import { termination } from './suites/termination.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -31,6 +32,7 @@ const SUITES: readonly BenchSuite[] = [
   netpol,
   certs,
   ingress,
+  termination,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -432,7 +432,9 @@ export class Daemon {
       // The runtimes let go of the namespaces about to go or be made again (their sockets
       // would keep the old ones alive, and a pod's servers must open in its new namespace).
       const going = new Set([...diff.remove, ...diff.create]);
-      const keep = new Map([...wanted].map(([node, pods]) => [node, pods.filter((p) => !going.has(p.netns))]));
+      // Pods deleted by this change are not told to stop yet: that happens below, together
+      // with kube-proxy dropping their endpoints (a runtime never brings back a stopping pod).
+      const keep = new Map([...wanted].map(([node, pods]) => [node, pods.filter((p) => !going.has(p.netns)).map((p) => (p.terminating ? { ...p, terminating: null } : p))]));
       await this.runtimes.sync(keep);
     }
     if (diff.remove.length > 0 && !diff.rebuild) {
@@ -454,7 +456,12 @@ export class Daemon {
     // Pods just deleted: their runtimes start stopping them while kube-proxy drops their
     // endpoints, not after (the kubelet and kube-proxy do not wait for each other).
     const early = stopping && !network.rebuilt ? this.runtimes.sync(wanted) : null;
-    const observed = this.observed;
+    // Pods whose namespaces were just made join the rules once their runtime reports them
+    // Ready (syncEndpoints, below), not before their servers listen: as a kubelet reports a
+    // pod Ready only after its containers started.
+    const made = new Set(network.rebuilt ? plan.pods.map((p) => p.netns) : diff.create);
+    const notYet = plan.pods.filter((p) => made.has(p.netns)).map((p): [string, ReportedPod] => [p.pod, { ready: false, restarts: 0 }]);
+    const observed = notYet.length > 0 ? withReadiness(this.cluster, new Map([...this.reported, ...notYet])) : this.observed;
     const proxy = await this.kubeProxy.sync(observed, plan);
     this.rememberSynced(observed);
     await syncIngressControllers(observed, plan, this.name, this.log);

@@ -134,7 +134,8 @@ export class Runtime {
     this.readinessChanged();
     await Promise.all(work);
     work.length = 0;
-    for (const p of spec.pods) work.push(p.terminating ? this.terminate(p) : this.applyPod(spec, p));
+    // A pod that started stopping never comes back, whatever a later SPEC says.
+    for (const p of spec.pods) work.push(p.terminating || this.pods.get(p.ref)?.termination ? this.terminate(p) : this.applyPod(spec, p));
     await Promise.all(work);
     this.generation++;
     this.writeStatusSoon(0);
