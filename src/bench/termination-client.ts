@@ -42,10 +42,28 @@ function one(host: string, port: number, path: string): Promise<{ kind: 'ok'; bo
       const m = /^HTTP\/1\.\d (\d{3})/.exec(data);
       if (!m) return done({ kind: data === '' ? 'reset' : 'error' });
       const status = Number(m[1]);
-      done(status >= 200 && status < 300 ? { kind: 'ok', body: data.slice(data.indexOf('\r\n\r\n') + 4).trim() } : { kind: 'non2xx' });
+      done(status >= 200 && status < 300 ? { kind: 'ok', body: bodyOf(data) } : { kind: 'non2xx' });
     });
     sock.on('error', (e: NodeJS.ErrnoException) => done({ kind: e.code === 'ECONNREFUSED' ? 'refused' : e.code === 'ECONNRESET' || e.code === 'EPIPE' ? 'reset' : e.code === 'ETIMEDOUT' ? 'timeout' : 'error' }));
   });
+}
+
+/** The body of an HTTP/1.1 answer, chunked or not. */
+function bodyOf(answer: string): string {
+  const at = answer.indexOf('\r\n\r\n');
+  let body = answer.slice(at + 4);
+  if (/\r\ntransfer-encoding:\s*chunked/i.test(answer.slice(0, at))) {
+    let out = '';
+    for (;;) {
+      const eol = body.indexOf('\r\n');
+      const size = parseInt(body.slice(0, eol), 16);
+      if (!(size > 0)) break;
+      out += body.slice(eol + 2, eol + 2 + size);
+      body = body.slice(eol + 2 + size + 2);
+    }
+    return out.trim();
+  }
+  return body.trim();
 }
 
 export async function runLoad(url: string, rate: number, seconds: number): Promise<LoadReport> {
