@@ -43,7 +43,7 @@ import { loadState, saveState, type ClusterState, type ObjectId, type StoredObje
 import { applyObjects, canonical, deleteObjects, type StoreOutcome } from './store-ops.js';
 import { probeTargets, runtimePods } from './workloads-view.js';
 import { syncIngressControllers } from './ingress-controller.js';
-import { deleteReplicaSetPods, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating } from './termination.js';
+import { deleteReplicaSetPods, endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating } from './termination.js';
 
 /** A step of bringing the cluster to its state, as `knet up` prints it. */
 export interface Progress {
@@ -109,6 +109,8 @@ export class Daemon {
   private readinessQueued = false;
   /** Terminating pods queued to leave. */
   private readonly finishing = new Set<string>();
+  /** KNET_ENDPOINT_LAG_MS: kube-proxy drops a deleted pod's endpoint this long after its runtime starts stopping it. */
+  private readonly endpointLagMs: number;
   /** Pebble on the internet side (null when Debian's pebble is not installed). */
   private pebble: PebbleSetup | null = null;
   private certManager: CertManagerController | null = null;
@@ -120,6 +122,10 @@ export class Daemon {
     this.plan = planFor(cluster, name);
     this.runtimes = new RuntimeSupervisor(name, log, () => setTimeout(() => this.kick(), 1000).unref(), (node, r) => this.onReadiness(node, r));
     this.flows = new FlowRecorder(name, log);
+    const lag = endpointLag(process.env);
+    this.endpointLagMs = 'ms' in lag ? lag.ms : 0;
+    if ('error' in lag) log(lag.error);
+    else if (lag.ms > 0) log(`kube-proxy drops a deleted pod's endpoint ${lag.ms} ms after its runtime starts stopping it (KNET_ENDPOINT_LAG_MS)`);
   }
 
   /** Loads the stored state; the caller then runs `bringUp`. */
@@ -456,6 +462,7 @@ export class Daemon {
     // Pods just deleted: their runtimes start stopping them while kube-proxy drops their
     // endpoints, not after (the kubelet and kube-proxy do not wait for each other).
     const early = stopping && !network.rebuilt ? this.runtimes.sync(wanted) : null;
+    if (early && this.endpointLagMs > 0) await new Promise((r) => setTimeout(r, this.endpointLagMs));
     // Pods whose namespaces were just made join the rules once their runtime reports them
     // Ready (syncEndpoints, below), not before their servers listen: as a kubelet reports a
     // pod Ready only after its containers started.

@@ -88,3 +88,19 @@ export function deleteReplicaSetPods(state: ClusterState, observed: Cluster, ids
   const kept = (state.replaced ?? []).filter((r) => live.has(r) || observed.workloads.some((w) => w.kind === 'ReplicaSet' && r.startsWith(`${w.meta.namespace}/${w.meta.name}-`)));
   return { state: { ...state, generation: state.generation + 1, replaced: [...new Set([...kept, ...replaced])] }, rest, results };
 }
+
+/** The variable that models how far a real cluster's rule update lags behind its kubelet. */
+export const ENDPOINT_LAG_VARIABLE = 'KNET_ENDPOINT_LAG_MS';
+
+/**
+ * How long kube-proxy's removal of a deleted pod's endpoint waits after its runtime is told
+ * to stop: 0 (knet's own speed) unless the daemon was started with KNET_ENDPOINT_LAG_MS=N
+ * (0..10000), a model of the API server's watch and kube-proxy's sync period on a real
+ * cluster. Anything else is refused with the reason.
+ */
+export function endpointLag(env: Readonly<Record<string, string | undefined>>): { ms: number } | { error: string } {
+  const v = env[ENDPOINT_LAG_VARIABLE];
+  if (v === undefined || v === '') return { ms: 0 };
+  if (!/^\d+$/.test(v) || Number(v) > 10_000) return { error: `${ENDPOINT_LAG_VARIABLE}=${JSON.stringify(v)}: milliseconds from 0 to 10000; using 0` };
+  return { ms: Number(v) };
+}

@@ -3,7 +3,10 @@
 // Service's ClusterIP for a bounded time (termination-client.ts) while (a) the Deployment
 // scales 3 -> 1, (b) it rolls out a new template, (c) `knet delete pod` deletes one replica;
 // once with no preStop hook and once with `preStop: {sleep: {seconds: 3}}`. Each case reports
-// requests sent and lost (refused, reset, timeout, other errors, non-2xx). Root only.
+// requests sent and lost (refused, reset, timeout, other errors, non-2xx). Then both again
+// with KNET_ENDPOINT_LAG_MS=1000: kube-proxy drops the endpoint 1 s after the runtime starts
+// stopping the pod, a model of a real cluster's watch and sync delays (knet's own rule update
+// is as fast as the runtime's SIGTERM). Root only.
 import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -55,9 +58,11 @@ interface PodItem {
   readonly status: { readonly conditions?: readonly { type: string; status: string }[] };
 }
 
-function knet(ctx: BenchContext, name: string, argv: readonly string[]): string {
+const LAG_MS = 1_000;
+
+function knet(ctx: BenchContext, name: string, argv: readonly string[], lagMs = 0): string {
   const r = spawnSync(process.execPath, [join(ctx.repoRoot, 'dist/cli/main.js'), ...argv], {
-    cwd: ctx.repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, KNET_CLUSTER: name, NO_COLOR: '1' },
+    cwd: ctx.repoRoot, encoding: 'utf8', timeout: 120_000, env: { ...process.env, KNET_CLUSTER: name, NO_COLOR: '1', KNET_ENDPOINT_LAG_MS: String(lagMs) },
   });
   if (r.status !== 0) throw new Error(`knet ${argv.join(' ')}: exit ${r.status}\n${(r.stderr ?? '').slice(-1500)}`);
   return r.stdout;
@@ -104,7 +109,7 @@ export const termination: BenchSuite = {
       ctx.log(`skipped: ${why}`);
       return results;
     }
-    for (const preStop of [false, true]) {
+    for (const [preStop, lag] of [[false, 0], [true, 0], [false, LAG_MS], [true, LAG_MS]] as const) {
       const name = `tb${randomBytes(2).toString('hex')}`;
       const dir = mkdtempSync(join(tmpdir(), 'knet-bench-'));
       const file = (replicas: number, version: string): string => {
@@ -113,11 +118,12 @@ export const termination: BenchSuite = {
         return f;
       };
       try {
-        knet(ctx, name, ['up', '-f', file(3, '1')]);
+        knet(ctx, name, ['up', '-f', file(3, '1')], lag);
         const ip = (JSON.parse(knet(ctx, name, ['get', 'svc', 'web', '-o', 'json'])) as { spec: { clusterIP: string } }).spec.clusterIP;
         const url = `http://${ip}/hostname`;
         const measure = async (what: Case, action: () => void): Promise<void> => {
-          ctx.log(`${preStop ? 'preStop sleep 3 s' : 'no preStop'}: ${what}`);
+          const variant = `${preStop ? 'preStop sleep 3 s' : 'no preStop'}${lag ? `, rules ${lag / 1000} s behind` : ''}`;
+          ctx.log(`${variant}: ${what}`);
           const load = startLoad(ctx.repoRoot, name, url, RATE, SECONDS);
           await new Promise((r) => setTimeout(r, LEAD_MS));
           action();
@@ -125,7 +131,7 @@ export const termination: BenchSuite = {
           const lost = r.sent - r.ok;
           const kinds = Object.entries(r.lost).filter(([, n]) => n > 0).map(([k, n]) => `${n} ${k}`).join(', ');
           const res: BenchResult = {
-            figure: `${what}, ${preStop ? 'preStop sleep 3 s' : 'no preStop'}: requests lost of ${r.sent} (${RATE}/s)`,
+            figure: `${what}, ${variant}: lost of ${r.sent} (${RATE}/s)`,
             value: lost, unit: 'requests',
             ...(preStop ? { target: '= 0', ok: lost === 0 } : {}),
             note: `${r.ok} answered${kinds ? `; ${kinds}` : ''}${r.lostAt.length ? `; lost at ${r.lostAt[0]}-${r.lostAt.at(-1)} ms (action at ${LEAD_MS} ms)` : ''}`,
