@@ -64,11 +64,12 @@ async function stopContainer(c: StoppingContainer, options: StopOptions): Promis
   if (timer) clearTimeout(timer);
 }
 
-/** The hook's own outcome; the sleep action always passes. */
+/** The hook's own outcome; a sleep passes unless the grace period cuts it off. */
 function runHook(hook: PreStopHook, ctx: CheckContext, timeoutMs: number): Promise<CheckOutcome> {
   switch (hook.kind) {
     case 'sleep':
-      return new Promise((resolve) => setTimeout(() => resolve({ ok: true, message: '' }), Math.min(hook.ms, timeoutMs)));
+      return new Promise((resolve) => setTimeout(() => resolve(hook.ms <= timeoutMs ? { ok: true, message: '' }
+        : { ok: false, message: `sleep of ${hook.ms} ms cut off by the grace period (${timeoutMs} ms)` }), Math.min(hook.ms, timeoutMs)));
     case 'exec':
       return runCheck({ kind: 'exec', argv: hook.argv }, ctx, timeoutMs);
     case 'http':
