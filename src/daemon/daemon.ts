@@ -69,6 +69,8 @@ export interface PodHealth {
   readonly restarts: number;
   readonly probes: RuntimePodStatus['probes'];
   readonly events: readonly string[];
+  /** A deleted pod: its containers are stopping (preStop, SIGTERM), or all gone. */
+  readonly termination?: 'stopping' | 'terminated';
 }
 
 export interface ChangeResult {
@@ -333,7 +335,7 @@ export class Daemon {
     const st = await this.runtimes.control(place.node, { op: 'status' });
     const pod = (st['status'] as RuntimeStatus | undefined)?.pods[ref];
     if (!pod) return null;
-    return { pod: ref, node: place.node, healthy: pod.healthy, ready: pod.ready, restarts: pod.restarts, probes: pod.probes, events: pod.events };
+    return { pod: ref, node: place.node, healthy: pod.healthy, ready: pod.ready, restarts: pod.restarts, probes: pod.probes, events: pod.events, ...(pod.termination ? { termination: pod.termination } : {}) };
   }
 
   onChange(fn: () => void): () => void {
