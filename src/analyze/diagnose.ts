@@ -10,6 +10,7 @@ import { ingressFindings, tlsFindings } from './diagnose-ingress.js';
 import { podNetworkFindings } from './diagnose-network.js';
 import { policyFindings } from './diagnose-policy.js';
 import { serviceFindings } from './diagnose-service.js';
+import { terminationFindings } from './diagnose-termination.js';
 import { buildTraceContext, type TraceContext } from './trace-context.js';
 import { acmeProbe } from './trace.js';
 
@@ -39,6 +40,7 @@ export function diagnoseCluster(cluster: Cluster, loaded: readonly Issue[], ctx:
     ...ctx.dns.issues.map((i) => ({ ...i, layer: 'dns' })),
     ...resolvConfFindings(ctx),
     ...serviceFindings(ctx),
+    ...terminationFindings(ctx),
     ...policyFindings(ctx),
     ...ingressFindings(ctx),
     ...tlsFindings(ctx, (host) => acmeProbe(ctx, host)),

@@ -18,6 +18,7 @@ import { policy } from './suites/policy.js';
 import { probes } from './suites/probes.js';
 import { certsLive } from './suites/certs-live.js';
 import { admission } from './suites/admission.js';
+import { termination } from './suites/termination.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -33,6 +34,7 @@ const SUITES: readonly BenchSuite[] = [
   certs,
   ingress,
   admission,
+  termination,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -42,6 +42,7 @@ export function renderHealth(h: PodHealth, changed?: string): string {
   lines.push(`Pod:       ${h.pod} (node ${h.node})`);
   lines.push(`Ready:     ${h.ready ? 'True' : 'False'}`);
   lines.push(`Restarts:  ${h.restarts}`);
+  if (h.termination) lines.push(`Stopping:  ${h.termination === 'stopping' ? 'deleted; its containers are stopping (preStop hook, SIGTERM, SIGKILL after the grace period)' : 'deleted; every container has stopped'}`);
   lines.push(`Server:    ${h.healthy ? 'healthy' : 'unhealthy (health checks answer 503)'}`);
   if (h.probes.length === 0) lines.push('Probes:    none (Ready while its containers run)');
   for (const c of h.probes) {
@@ -52,6 +53,6 @@ export function renderHealth(h: PodHealth, changed?: string): string {
     lines.push('Events:');
     for (const e of h.events.slice(-8)) lines.push(`  ${e}`);
   }
-  if (!changed && h.healthy && !h.ready) lines.push(`hint: the probes fail although the server is healthy: check their port and path (knet get pod ... -o yaml)`);
+  if (!changed && h.healthy && !h.ready && !h.termination) lines.push(`hint: the probes fail although the server is healthy: check their port and path (knet get pod ... -o yaml)`);
   return `${lines.join('\n')}\n`;
 }

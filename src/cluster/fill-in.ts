@@ -17,6 +17,7 @@ import { withPublishedHosts } from './published-hosts.js';
 import { schedulePods } from './schedule.js';
 import { allocateServices } from './services.js';
 import { expandWorkloads, generatedMeta } from './workloads.js';
+import { RETIRING_ANNOTATION } from './rollout.js';
 import { loadInventory } from '../model/load.js';
 
 /** A cluster with everything filled in, and its indexes. */
@@ -29,13 +30,15 @@ export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } 
   const config = input.config;
   checkSubnets(input, issues);
 
-  const nodes = fillNodes(config, input.nodes, issues, input.pods);
+  // Pods on their way out (a running cluster's retiring and terminating pods, which state
+  // their node) do not say which nodes there are; the others do when nothing else does.
+  const nodes = fillNodes(config, input.nodes, issues, input.pods.filter((p) => p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]));
   const apiServerIP = nodes[0]?.internalIPs[0] ?? '172.18.0.2';
   const defaults = defaultObjects(input, apiServerIP);
   const merged = mergeInventories(input, defaults);
 
   const namespaces = withImplicitNamespaces(merged, issues);
-  const expansion = expandWorkloads(merged.workloads, merged.pods, nodes);
+  const expansion = expandWorkloads(merged.workloads, merged.pods, nodes, new Set(input.replacedPods ?? []));
   const allPods = [...merged.pods, ...expansion.pods];
   const nodeNames = schedulePods(allPods, nodes, issues);
   const pods = assignPodIPs(config, allPods, nodeNames, nodes, issues);

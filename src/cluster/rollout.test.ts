@@ -41,6 +41,12 @@ describe('rolling update gated on readiness', () => {
     expect(podsToRetire(cluster('1', recreate), cluster('2', recreate))).toHaveLength(0);
   });
 
+  it('a scale-down retires nothing: the ReplicaSet deletes the pods it no longer wants', () => {
+    const four = cluster('1');
+    const two = { ...four, pods: four.pods.filter((p) => p.meta.labels['app'] !== 'web' || four.pods.filter((q) => q.meta.labels['app'] === 'web').indexOf(p) < 2) };
+    expect(podsToRetire(four, two)).toEqual([]);
+  });
+
   it('no new pod Ready: old pods go only down to replicas - maxUnavailable (25% of 4 = 1)', () => {
     const { c, retiring } = rolling([true, true, true, true], [false, false, false, false]);
     const step = rolloutStep(c, retiring);

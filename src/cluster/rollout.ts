@@ -41,11 +41,17 @@ function strategyOf(d: Workload): { recreate: boolean; maxUnavailable: number } 
 export function podsToRetire(before: Cluster, after: Cluster): Pod[] {
   const stay = new Set(after.pods.map(refOf));
   const deployments = new Map(after.workloads.filter((w) => w.kind === 'Deployment').map((w) => [refOf(w), w]));
+  const setOf = (p: Pod): string => p.meta.ownerReferences.find((o) => o.kind === 'ReplicaSet')?.name ?? '';
   return before.pods.filter((p) => {
-    if (stay.has(refOf(p)) || p.status.podIPs.length === 0 || p.status.phase !== 'Running') return false;
+    // A terminating pod is already on its way out (cluster/termination.ts).
+    if (stay.has(refOf(p)) || p.status.podIPs.length === 0 || p.status.phase !== 'Running' || p.meta.deletionTimestamp !== '') return false;
     const d = deploymentOf(p, before.workloads);
     const now = d ? deployments.get(d) : undefined;
-    return now !== undefined && !strategyOf(now).recreate && after.pods.some((q) => deploymentOf(q, after.workloads) === d);
+    if (now === undefined || strategyOf(now).recreate) return false;
+    // Only pods of an old ReplicaSet retire: a pod of the current one that goes (a scale-down,
+    // a deleted pod) is simply deleted, as the ReplicaSet controller deletes it.
+    const current = after.pods.filter((q) => deploymentOf(q, after.workloads) === d);
+    return current.length > 0 && !current.some((q) => setOf(q) === setOf(p));
   });
 }
 
@@ -66,6 +72,8 @@ export function rolloutStep(cluster: Cluster, retiring: ReadonlySet<string>): Ro
   // Only ReplicaSet-owned pods can belong to a Deployment: one lookup of the sets, not one per pod.
   const sets = cluster.workloads.filter((w) => w.kind === 'ReplicaSet');
   for (const p of cluster.pods) {
+    // Terminating pods count neither as old nor as new: the controller has let them go.
+    if (p.meta.deletionTimestamp !== '') continue;
     const d = deploymentOf(p, sets);
     if (!d) continue;
     const g = byDeployment.get(d) ?? { old: [], fresh: [] };

@@ -14,7 +14,13 @@ export interface Expansion {
  * Expands the workloads that have no pods of their own in the input (a dump already
  * lists the pods its controllers made; those are kept as they are).
  */
-export function expandWorkloads(workloads: readonly Workload[], givenPods: readonly Pod[], nodes: readonly Node[]): Expansion {
+export function expandWorkloads(workloads: readonly Workload[], givenPods: readonly Pod[], nodes: readonly Node[], replaced: ReadonlySet<string> = new Set()): Expansion {
+  // A replaced (deleted) pod's name is not given again: the next suffix of the same seed is.
+  const replicaName = (ns: string, rs: string, i: number): string => {
+    let name = `${rs}-${randomSuffix(`${ns}/${rs}/${i}`)}`;
+    for (let n = 1; replaced.has(`${ns}/${name}`); n++) name = `${rs}-${randomSuffix(`${ns}/${rs}/${i}/${n}`)}`;
+    return name;
+  };
   const owned = new Set<string>(); // `Kind|ns|name` of every controller that owns a given pod or RS
   const byKey = new Map(workloads.map((w) => [`${w.kind}|${w.meta.namespace}|${w.meta.name}`, w]));
   const markOwners = (ns: string, refs: readonly OwnerRef[]) => {
@@ -51,13 +57,13 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
         };
         replicaSets.push(rs);
         for (let i = 0; i < w.replicas; i++) {
-          pods.push(podFrom(rs, `${rsName}-${randomSuffix(`${w.meta.namespace}/${rsName}/${i}`)}`, rsLabels, w));
+          pods.push(podFrom(rs, replicaName(w.meta.namespace, rsName, i), rsLabels, w));
         }
         break;
       }
       case 'ReplicaSet':
         for (let i = 0; i < w.replicas; i++) {
-          pods.push(podFrom(w, `${w.meta.name}-${randomSuffix(`${w.meta.namespace}/${w.meta.name}/${i}`)}`, w.template.labels, w));
+          pods.push(podFrom(w, replicaName(w.meta.namespace, w.meta.name, i), w.template.labels, w));
         }
         break;
       case 'StatefulSet': {

@@ -165,12 +165,13 @@ describe.skipIf(reason !== '')('knet up / apply / delete / exec / down (root)', 
     expect(knet(['apply', '-f', join(dir, 'extra.yaml')], env).out.trim()).toBe('deployment.apps/aaa-extra unchanged');
   });
 
-  it('delete removes the pods and their namespaces', () => {
+  it('delete removes the pods and their namespaces', async () => {
     const r = knet(['delete', 'deploy', 'aaa-extra'], env);
     expect(r.code).toBe(0);
     expect(r.out.trim()).toBe('deployment.apps "aaa-extra" deleted');
-    expect(Object.keys(podIPs(knet(['get', 'pods', '-A', '-o', 'json'], env).out)).filter((k) => k.includes('aaa-extra'))).toEqual([]);
-    expect(netns(name).filter((n) => n.includes('-pod-'))).toHaveLength(5);
+    // Its pods terminate first (Terminating until their runtime has stopped them), then go.
+    await waitFor(() => Object.keys(podIPs(knet(['get', 'pods', '-A', '-o', 'json'], env).out)).filter((k) => k.includes('aaa-extra')).length === 0);
+    await waitFor(() => netns(name).filter((n) => n.includes('-pod-')).length === 5);
     expect(knet(['delete', 'deploy', 'aaa-extra'], env).err).toContain('deployments.apps "aaa-extra" not found');
   });
 
@@ -210,8 +211,11 @@ describe.skipIf(reason !== '')('knet up / apply / delete / exec / down (root)', 
       await waitFor(() => events.length >= 6);
       expect(events.slice(3).map((e) => e.type)).toEqual(['ADDED', 'ADDED', 'ADDED']);
       expect(knet(['delete', '-f', join(dir, 'extra.yaml')], env).code).toBe(0);
-      await waitFor(() => events.length >= 9);
-      expect(events.slice(6).map((e) => e.type)).toEqual(['DELETED', 'DELETED', 'DELETED']);
+      // Each pod is MODIFIED when it turns Terminating (deletionTimestamp), DELETED once gone.
+      await waitFor(() => events.filter((e) => e.type === 'DELETED').length >= 3);
+      const after = events.slice(6);
+      expect(after.filter((e) => e.type === 'DELETED')).toHaveLength(3);
+      expect(after.filter((e) => e.type === 'MODIFIED').every((e) => (e.object.metadata as { deletionTimestamp?: string }).deletionTimestamp)).toBe(true);
     } finally {
       req.destroy();
     }

@@ -44,6 +44,7 @@ import { applyObjects, canonical, deleteObjects, type StoreOutcome } from './sto
 import { probeTargets, runtimePods } from './workloads-view.js';
 import { configInputs, syncIngressControllers } from './ingress-controller.js';
 import { IngressGuard } from './ingress-admission.js';
+import { deleteReplicaSetPods, endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating } from './termination.js';
 
 /** A step of bringing the cluster to its state, as `knet up` prints it. */
 export interface Progress {
@@ -69,6 +70,8 @@ export interface PodHealth {
   readonly restarts: number;
   readonly probes: RuntimePodStatus['probes'];
   readonly events: readonly string[];
+  /** A deleted pod: its containers are stopping (preStop, SIGTERM), or all gone. */
+  readonly termination?: 'stopping' | 'terminated';
 }
 
 export interface ChangeResult {
@@ -116,6 +119,10 @@ export class Daemon {
   /** The Ready of every pod as the data plane was last synced with it. */
   private syncedReady = new Map<string, boolean | null>();
   private readinessQueued = false;
+  /** Terminating pods queued to leave. */
+  private readonly finishing = new Set<string>();
+  /** KNET_ENDPOINT_LAG_MS: kube-proxy drops a deleted pod's endpoint this long after its runtime starts stopping it. */
+  private readonly endpointLagMs: number;
   /** Pebble on the internet side (null when Debian's pebble is not installed). */
   private pebble: PebbleSetup | null = null;
   private certManager: CertManagerController | null = null;
@@ -129,6 +136,10 @@ export class Daemon {
     this.plan = planFor(cluster, name);
     this.runtimes = new RuntimeSupervisor(name, log, () => setTimeout(() => this.kick(), 1000).unref(), (node, r) => this.onReadiness(node, r));
     this.flows = new FlowRecorder(name, log);
+    const lag = endpointLag(process.env);
+    this.endpointLagMs = 'ms' in lag ? lag.ms : 0;
+    if ('error' in lag) log(lag.error);
+    else if (lag.ms > 0) log(`kube-proxy drops a deleted pod's endpoint ${lag.ms} ms after its runtime starts stopping it (KNET_ENDPOINT_LAG_MS)`);
   }
 
   /** Loads the stored state; the caller then runs `bringUp`. */
@@ -185,7 +196,12 @@ export class Daemon {
   }
 
   delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
-    return this.change(() => {}, async () => deleteObjects(this.state, this.cluster, ids));
+    return this.change(() => {}, async () => {
+      // A Deployment's pods are not stored: deleting one makes its ReplicaSet replace it.
+      const owned = deleteReplicaSetPods(this.state, this.observed, ids);
+      const outcome = deleteObjects(owned.state, this.cluster, owned.rest);
+      return owned.results.length === 0 ? outcome : { ...outcome, results: [...owned.results, ...outcome.results] };
+    });
   }
 
   /** A change in the queue; refused when `knet down` came first (asked for before, or run before it). */
@@ -286,6 +302,8 @@ export class Daemon {
     for (const ref of this.reportedBy.get(node) ?? []) if (!(ref in readiness)) this.reported.delete(ref);
     this.reportedBy.set(node, Object.keys(readiness));
     for (const [ref, r] of Object.entries(readiness)) this.reported.set(ref, { ready: r.ready, restarts: r.restarts });
+    const terminated = Object.entries(readiness).filter(([, r]) => r.terminated === true).map(([ref]) => ref);
+    if (terminated.length > 0) this.finishTermination(terminated, 'its containers are gone');
     this.reportVersion++;
     for (const fn of this.listeners) fn();
     const moved = this.observed.pods.some((p) => this.syncedReady.get(`${p.meta.namespace}/${p.meta.name}`) !== p.status.ready);
@@ -318,7 +336,7 @@ export class Daemon {
   private async waitForReadiness(ms: number, only?: ReadonlySet<string>): Promise<{ total: number; unready: string[]; ms: number }> {
     const t = performance.now();
     const gated = (): { total: number; unready: string[] } => {
-      const pods = this.observed.pods.filter((p) => p.status.phase === 'Running' && !p.spec.hostNetwork && hasReadinessGate(p)
+      const pods = this.observed.pods.filter((p) => p.status.phase === 'Running' && !p.spec.hostNetwork && hasReadinessGate(p) && !p.meta.deletionTimestamp
         && (!only || only.has(`${p.meta.namespace}/${p.meta.name}`)));
       return { total: pods.length, unready: pods.filter((p) => p.status.ready !== true).map((p) => `${p.meta.namespace}/${p.meta.name}`) };
     };
@@ -355,7 +373,7 @@ export class Daemon {
     const seen = this.observed.pods.find((p) => `${p.meta.namespace}/${p.meta.name}` === ref);
     return {
       pod: ref, node: place.node, healthy: pod.healthy, ready: seen?.status.ready === true, restarts: seen?.status.restarts ?? 0,
-      probes: pod.probes, events: pod.events,
+      probes: pod.probes, events: pod.events, ...(pod.termination ? { termination: pod.termination } : {}),
     };
   }
 
@@ -386,15 +404,37 @@ export class Daemon {
     return result;
   }
 
-  /** Makes a new state the daemon's: stored first, then the data plane brought to it. */
-  private async adoptState(state: ClusterState, cluster: Cluster, progress: (p: Progress) => void = () => {}): Promise<ReconcileReport> {
+  /**
+   * Makes a new state the daemon's: stored first, then the data plane brought to it. Pods it
+   * removes terminate first (daemon/termination.ts): their endpoints turn terminating while
+   * their runtimes stop them, at the same time, as the endpoint controllers and the kubelet do.
+   */
+  private async adoptState(next: ClusterState, nextCluster: Cluster, progress: (p: Progress) => void = () => {}): Promise<ReconcileReport> {
+    const { state, cluster, going } = withTerminating(this.state, this.observed, next, nextCluster, Date.now());
+    if (going.length > 0) this.log(`terminating: ${going.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ')}`);
     await saveState(state);
     this.state = state;
     this.cluster = cluster;
     this.plan = planFor(cluster, this.name);
     for (const fn of this.listeners) fn();
     const before = new Set(await clusterNamespaces(this.name));
-    return this.reconcile(before, progress);
+    return this.reconcile(before, progress, going.length > 0);
+  }
+
+  /** Terminating pods whose containers are gone (or whose node never said so in time) leave. */
+  private finishTermination(refs: readonly string[], why: string): void {
+    const fresh = refs.filter((r) => !this.finishing.has(r));
+    if (fresh.length === 0) return;
+    for (const r of fresh) this.finishing.add(r);
+    this.serial(async () => {
+      const now = terminatingRefs(this.state);
+      const done = new Set(fresh.filter((r) => now.has(r)));
+      for (const r of fresh) this.finishing.delete(r);
+      if (done.size === 0 || this.closed) return;
+      this.log(`terminated: ${[...done].join(', ')} (${why})`);
+      const state = withoutTerminated(this.state, done);
+      await this.adoptState(state, desiredFromState(state).cluster);
+    }).catch((e: unknown) => this.log(`termination failed: ${(e as Error).message}`));
   }
 
   /** Retires the old pods the pods' Ready now allows (cluster/rollout.ts); called in the queue. */
@@ -414,16 +454,16 @@ export class Daemon {
    * Namespaces, then runtimes, then probes. `probeOnly`: namespaces that existed before (their
    * pods were answering); null probes every pod.
    */
-  private async reconcile(existedBefore: ReadonlySet<string> | null, progress: (p: Progress) => void): Promise<ReconcileReport> {
+  private async reconcile(existedBefore: ReadonlySet<string> | null, progress: (p: Progress) => void, stopping = false): Promise<ReconcileReport> {
     // Until a reconcile finishes, the periodic check tries again (a failed command, a runtime
     // that would not start): the stored state is what the data plane must reach.
     this.dirty = true;
-    const report = await this.reconcileOnce(existedBefore, progress);
+    const report = await this.reconcileOnce(existedBefore, progress, stopping);
     this.dirty = false;
     return report;
   }
 
-  private async reconcileOnce(existedBefore: ReadonlySet<string> | null, progress: (p: Progress) => void): Promise<ReconcileReport> {
+  private async reconcileOnce(existedBefore: ReadonlySet<string> | null, progress: (p: Progress) => void, stopping = false): Promise<ReconcileReport> {
     const start = performance.now();
     const plan = this.plan;
     let t = performance.now();
@@ -439,7 +479,9 @@ export class Daemon {
       // The runtimes let go of the namespaces about to go or be made again (their sockets
       // would keep the old ones alive, and a pod's servers must open in its new namespace).
       const going = new Set([...diff.remove, ...diff.create]);
-      const keep = new Map([...wanted].map(([node, pods]) => [node, pods.filter((p) => !going.has(p.netns))]));
+      // Pods deleted by this change are not told to stop yet: that happens below, together
+      // with kube-proxy dropping their endpoints (a runtime never brings back a stopping pod).
+      const keep = new Map([...wanted].map(([node, pods]) => [node, pods.filter((p) => !going.has(p.netns)).map((p) => (p.terminating ? { ...p, terminating: null } : p))]));
       await this.runtimes.sync(keep);
     }
     if (diff.remove.length > 0 && !diff.rebuild) {
@@ -458,7 +500,16 @@ export class Daemon {
 
     t = performance.now();
     if (network.rebuilt) this.kubeProxy.reset();
-    const observed = this.observed;
+    // Pods just deleted: their runtimes start stopping them while kube-proxy drops their
+    // endpoints, not after (the kubelet and kube-proxy do not wait for each other).
+    const early = stopping && !network.rebuilt ? this.runtimes.sync(wanted) : null;
+    if (early && this.endpointLagMs > 0) await new Promise((r) => setTimeout(r, this.endpointLagMs));
+    // Pods whose namespaces were just made join the rules once their runtime reports them
+    // Ready (syncEndpoints, below), not before their servers listen: as a kubelet reports a
+    // pod Ready only after its containers started.
+    const made = new Set(network.rebuilt ? plan.pods.map((p) => p.netns) : diff.create);
+    const notYet = plan.pods.filter((p) => made.has(p.netns)).map((p): [string, ReportedPod] => [p.pod, { ready: false, restarts: 0 }]);
+    const observed = notYet.length > 0 ? withReadiness(this.cluster, new Map([...this.reported, ...notYet])) : this.observed;
     const proxy = await this.kubeProxy.sync(observed, plan);
     this.rememberSynced(observed);
     await syncIngressControllers(observed, plan, this.name, this.log, this.ingressGuard);
@@ -475,7 +526,7 @@ export class Daemon {
 
     t = performance.now();
     await this.writeDnsData(); // a rebuild starts from an empty /run/knet-<name>
-    const runtimeFailures = await this.runtimes.sync(wanted, diff.rebuild !== null);
+    const runtimeFailures = early ? await early : await this.runtimes.sync(wanted, diff.rebuild !== null);
     const nodeRuntimes = [...wanted].filter(([node]) => node !== INTERNET_RUNTIME);
     const servers = nodeRuntimes.flatMap(([, pods]) => pods).reduce((n, p) => n + p.servers.length, 0);
     progress({ step: 'pods', ok: runtimeFailures.length === 0, ms: performance.now() - t,
@@ -529,6 +580,8 @@ export class Daemon {
       if (this.closed) return;
       const dead = this.runtimes.dead();
       for (const node of dead) this.runtimes.forget(node);
+      const overdue = overdueTerminating(this.cluster, Date.now());
+      if (overdue.length > 0) this.finishTermination(overdue, 'its node did not report it gone in time');
       const have = new Set(await clusterNamespaces(this.name));
       const want = this.plan.namespaces.map((n) => n.name);
       const drift = want.some((n) => !have.has(n)) || have.size !== want.length;

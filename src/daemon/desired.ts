@@ -22,17 +22,20 @@ export interface DesiredInput {
   readonly objects: readonly RawObject[];
   readonly overrides: Overrides;
   readonly assignments: Assignments;
+  /** Deleted pods a ReplicaSet replaced (their names are not given again). */
+  readonly replacedPods?: readonly string[];
 }
 
 export const FLAGS_FILE = '<knet up flags>';
 
-export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments' | 'retiring'>): { cluster: Cluster; issues: Issue[] } {
-  const objects = [...state.objects, ...(state.retiring ?? [])].map(toRawObject);
-  return desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments });
+export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments' | 'retiring' | 'terminating' | 'replaced'>): { cluster: Cluster; issues: Issue[] } {
+  const objects = [...state.objects, ...(state.retiring ?? []), ...(state.terminating ?? [])].map(toRawObject);
+  return desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
 }
 
 export function desiredCluster(input: DesiredInput): { cluster: Cluster; issues: Issue[] } {
-  const decoded = decodeObjects(withOverrides(input.objects, input.overrides));
+  const decoded0 = decodeObjects(withOverrides(input.objects, input.overrides));
+  const decoded = input.replacedPods?.length ? { ...decoded0, inventory: { ...decoded0.inventory, replacedPods: input.replacedPods } } : decoded0;
   const first = fillIn(decoded.inventory);
   const a = input.assignments;
   if (Object.keys(a.pods).length === 0 && Object.keys(a.services).length === 0) {

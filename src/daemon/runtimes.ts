@@ -14,7 +14,7 @@ import { writeFileAtomic } from './atomic-file.js';
 import { runtimeSpecPath, runtimesPath, podLogDir, daemonLogPath } from './paths.js';
 import { runDir } from '../dataplane/run-state.js';
 import type { Readiness } from '../dataplane/runtime/runtime.js';
-import type { CommandSpec, ProbeSpec, VolumeSpec } from '../dataplane/runtime/spec.js';
+import type { CommandSpec, PreStopHook, ProbeSpec, TerminatingSpec, VolumeSpec } from '../dataplane/runtime/spec.js';
 
 export interface RuntimePodSpec {
   readonly ref: string;
@@ -26,13 +26,16 @@ export interface RuntimePodSpec {
   readonly commands: readonly CommandSpec[];
   readonly healthy: boolean;
   readonly probes?: readonly ProbeSpec[];
-  /** The node's namespace, where httpGet and tcpSocket probes start. */
+  /** The node's namespace, where httpGet and tcpSocket probes (and httpGet preStop hooks) start. */
   readonly probeFrom?: string | null;
   readonly volumes?: readonly VolumeSpec[];
   readonly limits?: { readonly memoryBytes: number | null; readonly cpuMilli: number | null };
   readonly fsGroup?: number | null;
   /** Host uid of the pod's container root (dataplane/runtime/sandbox.ts uidBaseFor). */
   readonly uidBase?: number;
+  readonly preStop?: readonly { readonly container: string; readonly hook: PreStopHook }[];
+  /** The pod is deleted: its containers stop (dataplane/runtime/lifecycle.ts). */
+  readonly terminating?: TerminatingSpec | null;
 }
 
 export interface RuntimeFailure {

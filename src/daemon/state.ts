@@ -54,6 +54,13 @@ export interface ClusterState {
    * run (wire form); they go as the new pods become Ready (cluster/rollout.ts).
    */
   readonly retiring?: readonly StoredObject[];
+  /**
+   * Deleted pods still stopping (`Terminating`): their wire form with deletionTimestamp; they
+   * go when their node reports their containers gone (cluster/termination.ts).
+   */
+  readonly terminating?: readonly StoredObject[];
+  /** Deleted pods (`ns/name`) of ReplicaSets that made a replacement: their names are not given again. */
+  readonly replaced?: readonly string[];
 }
 
 export function emptyState(name: string, overrides: Overrides = {}): ClusterState {

@@ -7,7 +7,8 @@ import { fabricNetns, inetNetns } from '../compile/topology-names.js';
 import type { Container, Pod, Probe } from '../model/types.js';
 import type { ProbeKind } from '../dataplane/runtime/probe-state.js';
 import { fileURLToPath } from 'node:url';
-import { ABSOLUTE_CLEAN, type MountSpec, type ProbeSpec, type VolumeSpec } from '../dataplane/runtime/spec.js';
+import { ABSOLUTE_CLEAN, type MountSpec, type PreStopHook, type ProbeSpec, type VolumeSpec } from '../dataplane/runtime/spec.js';
+import { gracePeriodOf } from '../cluster/termination.js';
 import type { ProbeTarget } from './probe.js';
 import type { RuntimePodSpec } from './runtimes.js';
 import { ingressControllerCommand } from './ingress-controller.js';
@@ -74,11 +75,15 @@ export function runtimePods(cluster: Cluster, plan: TopologyPlan): Map<string, R
       // 8080 and /ready on 8181 without declaring them.
       for (const pr of own) if (pr.check.kind !== 'exec' && pr.check.host === place.ips[0]) serve('TCP', pr.check.port, c.name);
     }
+    const preStop = preStopHooks(runningContainers(pod), place.ips[0] ?? '');
+    const fromNode = probes.some((p) => p.check.kind !== 'exec') || preStop.some((h) => h.hook.kind === 'http');
     const list = out.get(place.node) ?? [];
     list.push({
       ref: place.pod, netns: place.netns, hostname: podHostname(pod), servers, commands, healthy: pod.status.ready !== false && pod.meta.annotations[UNHEALTHY_ANNOTATION] !== 'true',
-      probes, probeFrom: probes.some((p) => p.check.kind !== 'exec') ? nodeNetns.get(place.node) ?? null : null,
+      probes, probeFrom: fromNode ? nodeNetns.get(place.node) ?? null : null,
       volumes, limits: run.limits, fsGroup: run.fsGroup, uidBase: uidBaseFor(plan.cluster, place.pod),
+      ...(preStop.length > 0 ? { preStop } : {}),
+      ...(pod.meta.deletionTimestamp ? { terminating: { gracePeriodMs: gracePeriodOf(pod) * 1000 } } : {}),
     });
     out.set(place.node, list);
   }
@@ -105,6 +110,28 @@ function knetProgramMounts(argv: readonly string[], taken: number): { volumes: V
     mounts.push({ volume: name, path, readOnly: true });
   }
   return { volumes, mounts };
+}
+
+/**
+ * The containers' preStop hooks as the kubelet resolves them: a named port to the container's
+ * port number, an empty host to the pod's IP, seconds to milliseconds. A hook whose named port
+ * the container does not declare is left out (the API server refuses such a pod).
+ */
+function preStopHooks(containers: readonly Container[], podIP: string): { container: string; hook: PreStopHook }[] {
+  const out: { container: string; hook: PreStopHook }[] = [];
+  for (const c of containers) {
+    const h = c.preStop;
+    if (!h) continue;
+    if (h.kind === 'sleep') out.push({ container: c.name, hook: { kind: 'sleep', ms: h.seconds * 1000 } });
+    else if (h.kind === 'exec') {
+      if (h.command.length > 0) out.push({ container: c.name, hook: { kind: 'exec', argv: [...h.command] } });
+    } else {
+      const port = typeof h.port === 'number' ? h.port : c.ports.find((p) => p.name === h.port && p.protocol === 'TCP')?.containerPort;
+      const host = h.host || podIP;
+      if (port && host) out.push({ container: c.name, hook: { kind: 'http', scheme: h.scheme, host, port, path: h.path || '/' } });
+    }
+  }
+  return out;
 }
 
 /** A pod annotated so starts with its built-in responder's health checks answering 503. */
@@ -163,7 +190,7 @@ export function probeTargets(cluster: Cluster, plan: TopologyPlan, only?: Readon
     const pod = pods.get(place.pod);
     const netns = nodeNetns.get(place.node);
     const ip = place.ips[0];
-    if (!pod || !netns || !ip) continue;
+    if (!pod || !netns || !ip || pod.meta.deletionTimestamp) continue; // a terminating pod is meant to stop answering
     const seen = new Set<number>();
     for (const c of runningContainers(pod)) {
       for (const p of c.ports) {

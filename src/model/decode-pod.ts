@@ -1,6 +1,7 @@
 // Pods, pod templates and workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job),
 // validated as the API server validates their ports, probes and DNS settings.
 import { decodeIP, decodeMeta, decodeProtocol, decodeSelector } from './decode-common.js';
+import { checkSleepFitsGrace, decodeGracePeriod, decodePreStop } from './decode-lifecycle.js';
 import { formatPath, type Decoder } from './decoder.js';
 import type { IP } from './ip.js';
 import { MATCH_ALL, matchesSelector } from './labels.js';
@@ -107,6 +108,8 @@ export function decodePodSpec(d: Decoder, path: FieldPath): PodSpec {
       value: d.str([...p, 'value']), effect: d.str([...p, 'effect']),
     });
   }
+  const terminationGracePeriodSeconds = decodeGracePeriod(d, [...path, 'terminationGracePeriodSeconds']);
+  checkSleepFitsGrace(d, [...path, 'containers'], containers, terminationGracePeriodSeconds);
   return {
     containers, initContainers,
     nodeName: d.str([...path, 'nodeName']),
@@ -115,6 +118,7 @@ export function decodePodSpec(d: Decoder, path: FieldPath): PodSpec {
     setHostnameAsFQDN: d.bool([...path, 'setHostnameAsFQDN']) ?? false,
     tolerations,
     run: decodePodRun(d, path),
+    terminationGracePeriodSeconds,
   };
 }
 
@@ -173,6 +177,7 @@ function decodeContainer(d: Decoder, path: FieldPath, portNames: Map<string, Fie
     startupProbe: decodeProbe(d, [...path, 'startupProbe']),
     restartPolicy: d.str([...path, 'restartPolicy']),
     run: decodeContainerRun(d, path),
+    preStop: decodePreStop(d, [...path, 'lifecycle', 'preStop']),
   };
 }
 

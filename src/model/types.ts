@@ -127,6 +127,12 @@ export interface Probe {
   readonly failureThreshold: number;
 }
 
+/** A lifecycle hook's action (preStop): the probe handlers' exec and httpGet, and `sleep`. */
+export type LifecycleHandler =
+  | { readonly kind: 'exec'; readonly command: readonly string[] }
+  | { readonly kind: 'httpGet'; readonly path: string; readonly port: number | string; readonly scheme: 'HTTP' | 'HTTPS'; readonly host: string }
+  | { readonly kind: 'sleep'; readonly seconds: number };
+
 export interface Container {
   readonly name: string;
   readonly image: string;
@@ -137,6 +143,8 @@ export interface Container {
   readonly livenessProbe: Probe | null;
   readonly startupProbe: Probe | null;
   readonly restartPolicy: string; // init containers: 'Always' makes a sidecar
+  /** lifecycle.preStop: run before the container is sent SIGTERM; null when none. */
+  readonly preStop: LifecycleHandler | null;
   /** What the container runtime gives the process: env, mounts, user, limits (decode-pod-run.ts). */
   readonly run?: ContainerRun;
 }
@@ -254,6 +262,8 @@ export interface PodSpec {
   readonly tolerations: readonly { readonly key: string; readonly operator: string; readonly value: string; readonly effect: string }[];
   /** Volumes, the pod's securityContext, hostAliases (decode-pod-run.ts). */
   readonly run?: PodRun;
+  /** From SIGTERM (or the preStop hook) to SIGKILL; the API server's default is 30. */
+  readonly terminationGracePeriodSeconds: number;
 }
 
 export interface PodTemplate {
@@ -519,4 +529,9 @@ export interface Inventory {
   readonly issuers: readonly Issuer[];
   readonly certificates: readonly Certificate[];
   readonly others: readonly OtherObject[];
+  /**
+   * A running cluster's deleted pods (`ns/name`) that a ReplicaSet replaced: it names their
+   * replacements anew, as its random suffixes would, never after them.
+   */
+  readonly replacedPods?: readonly string[];
 }

@@ -216,6 +216,26 @@ export class Container {
     clearTimeout(killer);
   }
 
+  /**
+   * SIGTERM for good (no restart after it exits); resolves when it has exited. The pod's
+   * stop sequence (lifecycle.ts) decides when SIGKILL follows (`forceKill`).
+   */
+  terminate(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = null;
+    this.nextStart = null;
+    const child = this.child;
+    if (!child || child.pid === undefined) return Promise.resolve();
+    killGroup(child.pid, 'SIGTERM');
+    return this.exited;
+  }
+
+  /** SIGKILL to its process group. */
+  forceKill(): void {
+    if (this.child?.pid !== undefined) killGroup(this.child.pid, 'SIGKILL');
+  }
+
   /** Stops for good: SIGTERM to its process group, SIGKILL after the grace period. */
   async stop(): Promise<void> {
     this.stopped = true;

@@ -52,6 +52,9 @@ describe('SPEC', () => {
       limits: { memoryBytes: null, cpuMilli: null },
       uidBase: null,
       fsGroup: null,
+      // running, no preStop hooks
+      preStop: [],
+      terminating: null,
     });
     expect(s.dns).toBeNull();
     expect(s.backoff).toEqual({ initialMs: 10_000, maxMs: 300_000, resetAfterMs: 600_000 });
@@ -81,6 +84,9 @@ describe('SPEC', () => {
     ['a capability that is not a name', { pods: [{ ref: 'a/b', netns: 'knet-x', commands: [{ container: 'c', argv: ['x'], capabilities: { add: ['NET ADMIN; x'] } }] }] }, /capability name/],
     ['an httpGet probe without probeFrom', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'readiness', check: { kind: 'http', host: '10.0.0.1', port: 80 } }] }] }, /probeFrom/],
     ['a probe check of no known kind', { pods: [{ ref: 'a/b', netns: 'knet-x', probes: [{ container: 'c', probe: 'liveness', check: { kind: 'grpc' } }] }] }, /http, tcp or exec/],
+    ['a preStop hook of no known kind', { pods: [{ ref: 'a/b', netns: 'knet-x', preStop: [{ container: 'c', hook: { kind: 'tcp' } }] }] }, /sleep, exec or http/],
+    ['an httpGet preStop hook without probeFrom', { pods: [{ ref: 'a/b', netns: 'knet-x', preStop: [{ container: 'c', hook: { kind: 'http', host: '10.0.0.1', port: 80 } }] }] }, /preStop hooks need "probeFrom"/],
+    ['a negative grace period', { pods: [{ ref: 'a/b', netns: 'knet-x', terminating: { gracePeriodMs: -1 } }] }, /gracePeriodMs/],
   ])('refuses %s', (_what, patch, message) => {
     expect(() => parseSpec(JSON.stringify({ ...base, ...patch }))).toThrow(SpecError);
     expect(() => parseSpec(JSON.stringify({ ...base, ...patch }))).toThrow(message);

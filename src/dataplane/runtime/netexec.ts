@@ -314,6 +314,12 @@ export interface PodServer {
   readonly protocol: Protocol;
   readonly port: number;
   close(): Promise<void>;
+  /**
+   * A graceful stop (what the built-in server does on SIGTERM): no new connections, requests
+   * in flight answered, keep-alive connections closed after their answer; resolves when the
+   * last connection is gone. Absent: close() is the stop.
+   */
+  drain?(): Promise<void>;
 }
 
 /**
@@ -323,7 +329,13 @@ export interface PodServer {
 export async function openPodServer(pod: PodContext, protocol: Protocol, port: number, options: NetexecOptions): Promise<PodServer> {
   const { fd, family } = options.sockets.serverSocket(pod.netns, protocol, port);
   if (protocol === 'TCP') {
-    const server = http.createServer(netexecHandler(pod, options));
+    const handler = netexecHandler(pod, options);
+    let draining = false;
+    // Draining: every answer says `Connection: close`, so keep-alive clients go elsewhere.
+    const server = http.createServer((req, res) => {
+      if (draining) res.shouldKeepAlive = false;
+      handler(req, res);
+    });
     server.keepAliveTimeout = 5000;
     if (options.connectionsPerPod !== undefined) limitConnections(server, budgetOf(pod, pod.ref, options.connectionsPerPod));
     await new Promise<void>((resolve, reject) => {
@@ -341,6 +353,12 @@ export async function openPodServer(pod: PodContext, protocol: Protocol, port: n
         new Promise<void>((resolve) => {
           server.close(() => resolve());
           server.closeAllConnections();
+        }),
+      drain: () =>
+        new Promise<void>((resolve) => {
+          draining = true;
+          server.close(() => resolve());
+          server.closeIdleConnections();
         }),
     };
   }

@@ -14,6 +14,7 @@ import { Container, type ContainerStatus } from './containers.js';
 import type { ExecTarget } from './probe-checks.js';
 import { containerPlan, preparePodDir, removePodDir } from './pod-sandbox.js';
 import { uidBaseFor } from './sandbox.js';
+import { stopContainers, type StoppingContainer } from './lifecycle.js';
 import { NetnsSwitch, SyscallError, type Protocol } from './netns.js';
 import { openPodServer, type PodContext, type PodServer } from './netexec.js';
 import { perPodLimit, processFdLimit } from './conn-limit.js';
@@ -46,10 +47,12 @@ export interface PodStatus {
   readonly probes: readonly ContainerProbeStatus[];
   /** The latest probe events, newest last ("Readiness probe failed: ..."). */
   readonly events: readonly string[];
+  /** A deleted pod: its containers are stopping, or all gone. */
+  readonly termination?: 'stopping' | 'terminated';
 }
 
-/** What the daemon watches: per pod, Ready and the restart count. */
-export type Readiness = Record<string, { readonly ready: boolean; readonly restarts: number }>;
+/** What the daemon watches: per pod, Ready and the restart count; `terminated` once a deleted pod's containers are all gone. */
+export type Readiness = Record<string, { readonly ready: boolean; readonly restarts: number; readonly terminated?: boolean }>;
 
 export interface RuntimeStatus {
   readonly node: string;
@@ -94,6 +97,8 @@ interface RunningPod {
   spec: PodSpec;
   /** The pod has had processes (commands, exec probes): its cgroup and directory exist. */
   launched: boolean;
+  /** Deleted: 'stopping' while its containers stop (lifecycle.ts), then 'terminated'. */
+  termination: 'stopping' | 'terminated' | null;
 }
 
 const launches = (p: PodSpec): boolean => p.commands.length > 0 || p.probes.some((pr) => pr.check.kind === 'exec');
@@ -145,7 +150,8 @@ export class Runtime {
     this.readinessChanged();
     await Promise.all(work);
     work.length = 0;
-    for (const p of spec.pods) work.push(this.applyPod(spec, p));
+    // A pod that started stopping never comes back, whatever a later SPEC says.
+    for (const p of spec.pods) work.push(p.terminating || this.pods.get(p.ref)?.termination ? this.terminate(spec, p) : this.applyPod(spec, p));
     await Promise.all(work);
     this.generation++;
     this.writeStatusSoon(0);
@@ -159,7 +165,7 @@ export class Runtime {
     if (!pod) {
       pod = {
         ctx: { ref: p.ref, netns: p.netns, hostname: p.hostname, healthy: p.healthy }, specHealthy: p.healthy,
-        servers: new Map(), containers: new Map(), prober: null, builtinRestarts: new Map(), events: [],
+        servers: new Map(), containers: new Map(), prober: null, builtinRestarts: new Map(), events: [], termination: null,
         cgroup: new PodCgroup(spec.cluster ?? 'none', p.ref.replace('/', '_')), uidBase, spec: p, launched: false,
       };
       this.pods.set(p.ref, pod);
@@ -252,9 +258,9 @@ export class Runtime {
     }
   }
 
-  private makeProber(pod: RunningPod, p: PodSpec): PodProber {
-    const running = pod;
-    const execTarget = (container: string): ExecTarget => {
+  /** Where an exec (probe or preStop hook) runs: inside the container's sandbox. */
+  private execTargetOf(running: RunningPod): (container: string) => ExecTarget {
+    return (container: string): ExecTarget => {
       const c = running.containers.get(container);
       if (c) {
         const t = c.execTarget();
@@ -264,13 +270,20 @@ export class Runtime {
       const plan = containerPlan({ pod: running.spec, uidBase: running.uidBase, cgroupProcs: running.cgroup.procsFiles() }, { container, argv: ['true'] });
       return plan.kind === 'ok' ? { kind: 'fresh', plan: plan.plan } : { kind: 'none', reason: plan.reason };
     };
+  }
+
+  private makeProber(pod: RunningPod, p: PodSpec): PodProber {
+    const running = pod;
+    const execTarget = this.execTargetOf(pod);
     return new PodProber(p.probes, { sockets: this.sockets, from: p.probeFrom ?? p.netns, podNetns: p.netns, execTarget }, {
       running: (container) => {
         const c = running.containers.get(container);
         return c ? c.status().state === 'running' : true;
       },
       runningForMs: (container) => running.containers.get(container)?.runningForMs() ?? Infinity,
-      restart: (container) => this.restartContainer(running, container),
+      // A terminating pod's probes keep running (its readiness is its endpoint's `serving`), but a
+      // failed liveness probe no longer restarts anything: the pod is being stopped.
+      restart: (container) => (running.termination ? Promise.resolve() : this.restartContainer(running, container)),
       changed: () => {
         this.writeStatusSoon();
         this.readinessChanged();
@@ -282,6 +295,63 @@ export class Runtime {
   private event(pod: RunningPod, line: string): void {
     pod.events.push(`${new Date().toISOString()} ${line}`);
     if (pod.events.length > EVENTS_KEPT) pod.events.splice(0, pod.events.length - EVENTS_KEPT);
+  }
+
+  /**
+   * A deleted pod (its SPEC says `terminating`): every container stops as the kubelet stops it
+   * (lifecycle.ts), in the background; the pod is reported `terminated` when all are gone and
+   * stays so until the SPEC drops it. A pod this runtime never ran is terminated at once.
+   */
+  private async terminate(spec: RuntimeSpec, p: PodSpec): Promise<void> {
+    const known = this.pods.get(p.ref);
+    if (known?.termination) return;
+    if (!known) {
+      this.pods.set(p.ref, {
+        ctx: { ref: p.ref, netns: p.netns, hostname: p.hostname, healthy: p.healthy }, specHealthy: p.healthy, servers: new Map(),
+        containers: new Map(), prober: null, builtinRestarts: new Map(), events: [], termination: 'terminated',
+        cgroup: new PodCgroup(spec.cluster ?? 'none', p.ref.replace('/', '_')), uidBase: p.uidBase ?? uidBaseFor(spec.cluster ?? 'none', p.ref), spec: p, launched: false,
+      });
+      return;
+    }
+    const pod = known;
+    pod.termination = 'stopping';
+    const hooks = new Map(p.preStop.map((h) => [h.container, h.hook]));
+    const names = new Set([...pod.containers.keys(), ...[...pod.servers.values()].map((s) => s.container), ...hooks.keys()]);
+    const containers = [...names].map((name): StoppingContainer => {
+      const command = pod.containers.get(name);
+      const slots = [...pod.servers.values()].filter((s) => s.container === name);
+      return {
+        name, preStop: hooks.get(name) ?? null,
+        term: command ? () => command.terminate() : () => Promise.all(slots.map(async (slot) => {
+          const server = slot.server;
+          slot.server = null;
+          slot.error = 'terminated';
+          await (server?.drain ? server.drain() : server?.close());
+        })).then(() => undefined),
+        kill: command ? () => command.forceKill() : () => undefined,
+      };
+    });
+    void stopContainers(containers, {
+      gracePeriodMs: p.terminating!.gracePeriodMs,
+      hooks: { sockets: this.sockets, from: p.probeFrom ?? p.netns, podNetns: p.netns, execTarget: this.execTargetOf(pod) },
+      event: (line) => this.event(pod, line),
+      terminated: () => {
+        this.writeStatusSoon();
+        this.readinessChanged();
+      },
+    }).then(async () => {
+      pod.prober?.stop();
+      // What a kill leaves (the built-in server's last connections) goes with the pod.
+      await Promise.all([...pod.servers.values()].map(async (slot) => {
+        const server = slot.server;
+        slot.server = null;
+        await server?.close();
+      }));
+      pod.termination = 'terminated';
+      this.event(pod, 'Killing: every container stopped');
+      this.writeStatusSoon();
+      this.readinessChanged();
+    });
   }
 
   /**
@@ -322,8 +392,12 @@ export class Runtime {
 
   /** Per pod, Ready and restarts: what `watch` sends. */
   readiness(): Readiness {
-    const out: Record<string, { ready: boolean; restarts: number }> = {};
-    for (const [ref, pod] of this.pods) out[ref] = { ready: this.podReady(pod), restarts: this.podRestarts(pod) };
+    const out: Record<string, Readiness[string]> = {};
+    for (const [ref, pod] of this.pods) {
+      out[ref] = pod.termination === 'terminated'
+        ? { ready: false, restarts: this.podRestarts(pod), terminated: true }
+        : { ready: this.podReady(pod), restarts: this.podRestarts(pod) };
+    }
     return out;
   }
 
@@ -370,6 +444,7 @@ export class Runtime {
   failures(): Failure[] {
     const out: Failure[] = [];
     for (const [ref, pod] of this.pods) {
+      if (pod.termination) continue; // a deleted pod's servers are meant to be closed
       for (const s of pod.servers.values()) if (s.error !== null) out.push({ pod: ref, protocol: s.protocol, port: s.port, error: s.error });
     }
     return out;
@@ -391,7 +466,7 @@ export class Runtime {
       const servers = [...pod.servers.values()].map((s): ServerStatus => {
         const kind = s.kind === 'netexec' ? {} : { kind: s.kind };
         if (s.server) return { protocol: s.protocol, port: s.port, ...kind, state: 'listening' };
-        ready = false;
+        if (!pod.termination) ready = false;
         return { protocol: s.protocol, port: s.port, ...kind, state: 'error', error: s.error ?? 'not open' };
       });
       pods[ref] = {
@@ -404,6 +479,7 @@ export class Runtime {
         restarts: this.podRestarts(pod),
         probes: pod.prober?.status() ?? [],
         events: [...pod.events],
+        ...(pod.termination ? { termination: pod.termination } : {}),
       };
     }
     return { node: this.spec?.node ?? '', pid: process.pid, generation: this.generation, ready, pods };

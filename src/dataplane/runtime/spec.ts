@@ -87,6 +87,17 @@ export type VolumeSpec =
   | { readonly name: string; readonly kind: 'files'; readonly files: readonly { readonly path: string; readonly data: string; readonly mode: number }[] }
   | { readonly name: string; readonly kind: 'host'; readonly path: string };
 
+/** A container's preStop hook, resolved (named ports to numbers, the host to the pod's address). */
+export type PreStopHook =
+  | { readonly kind: 'exec'; readonly argv: readonly string[] }
+  | { readonly kind: 'http'; readonly scheme: 'HTTP' | 'HTTPS'; readonly host: string; readonly port: number; readonly path: string }
+  | { readonly kind: 'sleep'; readonly ms: number };
+
+/** The pod is being deleted: its containers stop (preStop, SIGTERM, SIGKILL after the grace period). */
+export interface TerminatingSpec {
+  readonly gracePeriodMs: number;
+}
+
 export interface PodSpec {
   /** `namespace/name`. */
   readonly ref: string;
@@ -98,7 +109,7 @@ export interface PodSpec {
   /** /healthz answers 200 when true (the default), 503 when false. */
   readonly healthy: boolean;
   readonly probes: readonly ProbeSpec[];
-  /** Where httpGet and tcpSocket probes connect from (the node's namespace); null: no such probes. */
+  /** Where httpGet and tcpSocket probes (and httpGet preStop hooks) connect from (the node's namespace); null: none. */
   readonly probeFrom: string | null;
   readonly volumes: readonly VolumeSpec[];
   /** resources.limits summed over the pod's containers (null: unlimited). */
@@ -107,6 +118,10 @@ export interface PodSpec {
   readonly uidBase: number | null;
   /** securityContext.fsGroup: group of the volume files, added to every container's groups. */
   readonly fsGroup: number | null;
+  /** Per container, its preStop hook. */
+  readonly preStop: readonly { readonly container: string; readonly hook: PreStopHook }[];
+  /** Set once the pod is deleted; null while it runs. */
+  readonly terminating: TerminatingSpec | null;
 }
 
 export interface BackoffSpec {
@@ -278,7 +293,14 @@ function parsePod(raw: unknown, where: string): PodSpec {
   };
   const uidBase = o.uidBase === undefined || o.uidBase === null ? null : num(o.uidBase, `${where}.uidBase`, 65_536, 2 ** 32 - 65_537);
   const fsGroup = o.fsGroup === undefined || o.fsGroup === null ? null : num(o.fsGroup, `${where}.fsGroup`, 0, 65_535);
-  return { ref, netns, hostname, servers, commands, healthy, probes, probeFrom, volumes, limits, uidBase, fsGroup };
+  const preStop = arr(o.preStop ?? [], `${where}.preStop`).map((h, i) => parsePreStop(h, `${where}.preStop[${i}]`));
+  if (probeFrom === null && preStop.some((h) => h.hook.kind === 'http')) throw new SpecError(`${where}: httpGet preStop hooks need "probeFrom" (the node's namespace)`);
+  let terminating: TerminatingSpec | null = null;
+  if (o.terminating !== undefined && o.terminating !== null) {
+    const t = obj(o.terminating, `${where}.terminating`);
+    terminating = { gracePeriodMs: num(t.gracePeriodMs ?? 30_000, `${where}.terminating.gracePeriodMs`, 0) };
+  }
+  return { ref, netns, hostname, servers, commands, healthy, probes, probeFrom, volumes, limits, uidBase, fsGroup, preStop, terminating };
 }
 
 /** An absolute path without '.' or '..' segments (a mount target, a host volume). */
@@ -321,6 +343,29 @@ function parseVolume(raw: unknown, where: string): VolumeSpec {
     }
     default:
       throw new SpecError(`${where}.kind ${JSON.stringify(o.kind)}: emptyDir, files or host`);
+  }
+}
+
+function parsePreStop(raw: unknown, where: string): { container: string; hook: PreStopHook } {
+  const o = obj(raw, where);
+  const container = str(o.container, `${where}.container`);
+  const h = obj(o.hook, `${where}.hook`);
+  switch (h.kind) {
+    case 'sleep':
+      return { container, hook: { kind: 'sleep', ms: num(h.ms, `${where}.hook.ms`, 0) } };
+    case 'exec': {
+      const argv = arr(h.argv, `${where}.hook.argv`).map((a, j) => str(a, `${where}.hook.argv[${j}]`, true));
+      if (argv.length === 0) throw new SpecError(`${where}.hook.argv is empty`);
+      return { container, hook: { kind: 'exec', argv } };
+    }
+    case 'http': {
+      const scheme = h.scheme === undefined ? 'HTTP' : str(h.scheme, `${where}.hook.scheme`);
+      if (scheme !== 'HTTP' && scheme !== 'HTTPS') throw new SpecError(`${where}.hook.scheme "${scheme}": HTTP or HTTPS`);
+      const path = h.path === undefined ? '/' : str(h.path, `${where}.hook.path`);
+      return { container, hook: { kind: 'http', scheme, host: str(h.host, `${where}.hook.host`), port: num(h.port, `${where}.hook.port`, 1, 65535), path: path.startsWith('/') ? path : `/${path}` } };
+    }
+    default:
+      throw new SpecError(`${where}.hook.kind ${JSON.stringify(h.kind)}: sleep, exec or http`);
   }
 }
 

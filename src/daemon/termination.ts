@@ -1,0 +1,106 @@
+// Graceful deletion in the stored state (cluster/termination.ts says what it means): pods a
+// change removes are kept as `terminating` objects with a deletionTimestamp until their
+// node's runtime reports their containers gone; `knet delete pod` of a ReplicaSet's pod
+// deletes it the same way and the ReplicaSet makes a replacement under a new name.
+import type { Cluster } from '../cluster/fill-in.js';
+import { podsToTerminate, terminatingWire, terminationOverdue } from '../cluster/termination.js';
+import type { Pod } from '../model/types.js';
+import { assignmentsOf, desiredFromState } from './desired.js';
+import type { ClusterState, ObjectId, StoredObject } from './state.js';
+import type { ObjectResult } from './store-ops.js';
+
+const refOf = (p: { meta: { namespace: string; name: string } }): string => `${p.meta.namespace}/${p.meta.name}`;
+
+function storedRef(o: StoredObject): string {
+  const meta = (o.value['metadata'] ?? {}) as Record<string, unknown>;
+  return `${String(meta['namespace'] ?? 'default')}/${String(meta['name'] ?? '')}`;
+}
+
+export interface Settled {
+  readonly state: ClusterState;
+  readonly cluster: Cluster;
+  /** Pods this change starts terminating. */
+  readonly going: readonly Pod[];
+}
+
+/**
+ * The state a change leads to, with the pods it removes terminating instead of gone (`observed`
+ * is the cluster before it). Their addresses stay theirs: pods the change adds get theirs
+ * around them.
+ */
+export function withTerminating(prev: ClusterState, observed: Cluster, next: ClusterState, nextCluster: Cluster, nowMs: number): Settled {
+  // The store computes a change's cluster from the stored objects alone: the pods kept around
+  // them (retiring, terminating) and replaced names come in here.
+  const full = (next.terminating ?? []).length + (next.retiring ?? []).length + (next.replaced ?? []).length > 0 ? desiredFromState(next).cluster : nextCluster;
+  const going = podsToTerminate(observed, full);
+  if (going.length === 0 && (next.terminating ?? []).length === 0) return { state: next, cluster: full, going };
+  const kept = (next.terminating ?? []).filter((o) => !going.some((p) => refOf(p) === storedRef(o)));
+  const pods = Object.fromEntries(Object.entries(next.assignments.pods).filter(([ref]) => ref in prev.assignments.pods));
+  let state: ClusterState = {
+    ...next,
+    terminating: [...kept, ...going.map((p): StoredObject => ({ file: '<deleted>', line: 0, col: 0, value: terminatingWire(p, nowMs) }))],
+    assignments: { ...next.assignments, pods },
+  };
+  const cluster = desiredFromState(state).cluster;
+  state = { ...state, assignments: assignmentsOf(cluster) };
+  return { state, cluster, going };
+}
+
+/** The state without the terminating pods in `refs` (their containers are gone). */
+export function withoutTerminated(state: ClusterState, refs: ReadonlySet<string>): ClusterState {
+  const terminating = (state.terminating ?? []).filter((o) => !refs.has(storedRef(o)));
+  return { ...state, generation: state.generation + 1, terminating };
+}
+
+/** Terminating pods whose node has not reported them gone long after their deadline. */
+export function overdueTerminating(cluster: Cluster, nowMs: number): string[] {
+  return cluster.pods.filter((p) => p.meta.deletionTimestamp !== '' && terminationOverdue(p, nowMs)).map(refOf);
+}
+
+/** Refs of the state's terminating pods. */
+export function terminatingRefs(state: ClusterState): Set<string> {
+  return new Set((state.terminating ?? []).map(storedRef));
+}
+
+/**
+ * `delete pod` of pods a ReplicaSet (a Deployment's) made: they are not stored, so the store
+ * cannot delete them; they are marked replaced, so the ReplicaSet names a new pod in their
+ * place and they leave the cluster (and terminate) as any removed pod does.
+ */
+export function deleteReplicaSetPods(state: ClusterState, observed: Cluster, ids: readonly ObjectId[]): { state: ClusterState; rest: ObjectId[]; results: ObjectResult[] } {
+  const byRef = new Map(observed.pods.map((p) => [refOf(p), p]));
+  const rest: ObjectId[] = [];
+  const results: ObjectResult[] = [];
+  const replaced: string[] = [];
+  for (const id of ids) {
+    const pod = id.kind === 'Pod' ? byRef.get(`${id.namespace}/${id.name}`) : undefined;
+    const ownedByReplicaSet = pod && pod.raw === null && pod.meta.ownerReferences.some((o) => o.kind === 'ReplicaSet');
+    if (!pod || !ownedByReplicaSet) {
+      rest.push(id);
+      continue;
+    }
+    replaced.push(refOf(pod));
+    results.push({ id, apiVersion: 'v1', action: 'deleted' });
+  }
+  if (replaced.length === 0) return { state, rest, results };
+  // Names of ReplicaSets that are gone need not be remembered.
+  const live = new Set(observed.pods.map(refOf));
+  const kept = (state.replaced ?? []).filter((r) => live.has(r) || observed.workloads.some((w) => w.kind === 'ReplicaSet' && r.startsWith(`${w.meta.namespace}/${w.meta.name}-`)));
+  return { state: { ...state, generation: state.generation + 1, replaced: [...new Set([...kept, ...replaced])] }, rest, results };
+}
+
+/** The variable that models how far a real cluster's rule update lags behind its kubelet. */
+export const ENDPOINT_LAG_VARIABLE = 'KNET_ENDPOINT_LAG_MS';
+
+/**
+ * How long kube-proxy's removal of a deleted pod's endpoint waits after its runtime is told
+ * to stop: 0 (knet's own speed) unless the daemon was started with KNET_ENDPOINT_LAG_MS=N
+ * (0..10000), a model of the API server's watch and kube-proxy's sync period on a real
+ * cluster. Anything else is refused with the reason.
+ */
+export function endpointLag(env: Readonly<Record<string, string | undefined>>): { ms: number } | { error: string } {
+  const v = env[ENDPOINT_LAG_VARIABLE];
+  if (v === undefined || v === '') return { ms: 0 };
+  if (!/^\d+$/.test(v) || Number(v) > 10_000) return { error: `${ENDPOINT_LAG_VARIABLE}=${JSON.stringify(v)}: milliseconds from 0 to 10000; using 0` };
+  return { ms: Number(v) };
+}
