@@ -124,11 +124,30 @@ function lineCol(text: string, offset: number): { line: number; col: number } {
   return { line, col: offset - start + 1 };
 }
 
+/**
+ * kubectl reads YAML as YAML 1.1 does (sigs.k8s.io/yaml on go-yaml): a leading-zero integer is
+ * octal, so the Kubernetes docs' `defaultMode: 0400` is 256, where YAML 1.2's core schema
+ * would read 400. Everything else is the core schema.
+ */
+// Its own tag: js-yaml keeps one implicit type per tag, and the core int type would replace it.
+const YAML11_OCTAL = new jsyaml.Type('tag:knet.dev,2026:yaml11-octal-int', {
+  kind: 'scalar',
+  resolve: (data: unknown) => typeof data === 'string' && /^[-+]?0[0-7_]+$/.test(data),
+  construct: (data: string) => {
+    const digits = data.replace(/_/g, '');
+    const sign = digits.startsWith('-') ? -1 : 1;
+    return sign * parseInt(digits.replace(/^[-+]/, ''), 8);
+  },
+});
+const KUBECTL_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
+  implicit: [jsyaml.types.null, jsyaml.types.bool, YAML11_OCTAL, jsyaml.types.int, jsyaml.types.float],
+});
+
 function parseFast(file: string, text: string, locatable: boolean): ReadResult | { refused: { message: string; line: number; col: number } } {
   const values: unknown[] = [];
   try {
     // maxDepth is js-yaml's own guard (4.1.1+), missing from its types.
-    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: jsyaml.CORE_SCHEMA, filename: file, maxDepth: MAX_DEPTH } as jsyaml.LoadOptions);
+    jsyaml.loadAll(text, (doc) => values.push(doc), { schema: KUBECTL_SCHEMA, filename: file, maxDepth: MAX_DEPTH } as jsyaml.LoadOptions);
   } catch (err) {
     const e = err as { reason?: string; mark?: { line: number; column: number } };
     if (e.reason?.includes('maxDepth') && e.mark) {
