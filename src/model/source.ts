@@ -139,8 +139,10 @@ const YAML11_OCTAL = new jsyaml.Type('tag:knet.dev,2026:yaml11-octal-int', {
     return sign * parseInt(digits.replace(/^[-+]/, ''), 8);
   },
 });
+// js-yaml exports its scalar types as `types`, missing from @types/js-yaml.
+const yamlTypes = (jsyaml as unknown as { types: Record<'null' | 'bool' | 'int' | 'float', jsyaml.Type> }).types;
 const KUBECTL_SCHEMA = jsyaml.FAILSAFE_SCHEMA.extend({
-  implicit: [jsyaml.types.null, jsyaml.types.bool, YAML11_OCTAL, jsyaml.types.int, jsyaml.types.float],
+  implicit: [yamlTypes.null, yamlTypes.bool, YAML11_OCTAL, yamlTypes.int, yamlTypes.float],
 });
 
 function parseFast(file: string, text: string, locatable: boolean): ReadResult | { refused: { message: string; line: number; col: number } } {
