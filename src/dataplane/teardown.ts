@@ -3,7 +3,7 @@
 // by the pid records in /run/knet-<cluster>/. Idempotent: what is already gone is success.
 // Only recorded processes are killed, and only if they are still the process we started.
 import { existsSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { rm } from 'node:fs/promises';
+import { rm, rmdir } from 'node:fs/promises';
 import { checkClusterName, clusterNetnsPattern } from '../compile/topology-names.js';
 import { run, netnsPath } from './run.js';
 import { ETC_NETNS, processStartTime, recordedPids, runDir } from './run-state.js';
@@ -50,6 +50,10 @@ export async function teardownCluster(cluster: string, options: { graceMs?: numb
     files.push(...readdirSync(SANDBOX_ROOT).filter((e) => pattern.test(e) || e === `knet-${cluster}-ingress`).map((e) => `${SANDBOX_ROOT}/${e}`));
   }
   await Promise.all([...files, runDir(cluster)].map((path) => rm(path, { recursive: true, force: true })));
+  // The sandboxes' shared parent goes with the last cluster; another cluster's pods keep it.
+  await rmdir(SANDBOX_ROOT).catch((e: NodeJS.ErrnoException) => {
+    if (e.code !== 'ENOENT' && e.code !== 'ENOTEMPTY' && e.code !== 'EEXIST') throw e;
+  });
   return { killed: [...new Set([...killed, ...inCgroups])], namespaces: names, files, strays };
 }
 

@@ -83,10 +83,11 @@ function volumeDir(netns: string, volume: string): string {
  * container's root (group: fsGroup's host id when set), with the mode the SPEC gives.
  */
 export function preparePodDir(pod: PodSpec, uidBase: number): void {
-  mkdirSync(SANDBOX_ROOT, { recursive: true, mode: 0o711 });
-  chmodSync(SANDBOX_ROOT, 0o711);
+  // The pod's directory first: once it is in, another cluster's teardown (which removes the
+  // shared root only when empty) cannot take the root away before the chmod.
   const dir = podDir(pod.netns);
-  mkdirSync(`${dir}/volumes`, { recursive: true });
+  mkdirSync(`${dir}/volumes`, { recursive: true, mode: 0o711 });
+  chmodSync(SANDBOX_ROOT, 0o711);
   chownSync(dir, 0, uidBase);
   chmodSync(dir, 0o750);
   chownSync(`${dir}/volumes`, 0, uidBase);
