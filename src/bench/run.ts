@@ -19,6 +19,7 @@ import { probes } from './suites/probes.js';
 import { certsLive } from './suites/certs-live.js';
 import { admission } from './suites/admission.js';
 import { termination } from './suites/termination.js';
+import { supervisor } from './suites/supervisor.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -35,6 +36,7 @@ const SUITES: readonly BenchSuite[] = [
   ingress,
   admission,
   termination,
+  supervisor,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
