@@ -11,6 +11,7 @@ import type { FieldPath } from '../model/source.js';
 import type { Certificate, Ingress, IngressBackend } from '../model/types.js';
 import { isIngressControllerPod, type TraceContext } from './trace-context.js';
 import { explainNoEndpoints } from './trace-service.js';
+import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
 import { certificateCovers, certificateProblems, issuerOf, type AcmeProbe } from './trace-tls.js';
 
 export function ingressFindings(ctx: TraceContext): Issue[] {
@@ -108,6 +109,13 @@ function backendFindings(ctx: TraceContext, ing: Ingress, b: IngressBackend, pat
       `use a port the Service defines: ${svc.ports.map((p) => p.name ? `${p.name} (${p.port})` : String(p.port)).join(', ')}`)];
   }
   const why = explainNoEndpoints(ctx, svc);
+  const makers = svc.selector && ctx.cluster.podIndex.select(svc.meta.namespace, svc.selector).length === 0 ? unmodelledPodMakers(ctx.cluster, svc.meta.namespace) : [];
+  if (makers.length > 0) {
+    // The backend's pods may come from an object knet keeps but does not model: unknown, not 503.
+    return [issueAt(ing, [...path, 'service', 'name'], 'ingress-backend-unknown', 'info',
+      `Ingress ${ingRef} (${where}): its backend Service ${ref} selects no pod knet knows; ${namedMakers(makers)} may make them, which knet does not model: whether it answers or returns 503 is unknown`,
+      `nothing to do if those objects make pods the Service selects`)];
+  }
   return [issueAt(ing, [...path, 'service', 'name'], 'ingress-backend-no-endpoints', 'error',
     `Ingress ${ingRef} (${where}) returns 503: its backend Service ${ref} has no ready endpoint: ${why.reason}`, why.hint)];
 }

@@ -8,6 +8,7 @@ import type { Issue } from '../model/issue.js';
 import type { NetworkPolicy, Pod, PolicyPeer } from '../model/types.js';
 import { dnsConnection, dnsEgressHint } from './trace-dns.js';
 import { plural, podClient, podRef, type TraceContext } from './trace-context.js';
+import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
 
 export function policyFindings(ctx: TraceContext): Issue[] {
   const out: Issue[] = [];
@@ -28,10 +29,14 @@ export function policyFindings(ctx: TraceContext): Issue[] {
       // cert-manager's HTTP-01 solver pods exist only while a certificate is issued:
       // a policy made for them selecting nothing now is expected, not a mistake.
       const forSolvers = p.podSelector.requirements.some((r) => r.key === SOLVER_LABEL);
-      out.push(issueAt(p, ['spec', 'podSelector'], 'policy-selects-no-pods', forSolvers ? 'info' : 'warning',
+      // Pods an unmodelled object makes (a ReplicationController, an operator's custom resource): unknown.
+      const makers = unmodelledPodMakers(ctx.cluster, p.meta.namespace);
+      out.push(issueAt(p, ['spec', 'podSelector'], 'policy-selects-no-pods', forSolvers || makers.length > 0 ? 'info' : 'warning',
         forSolvers
           ? `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod now: it is for cert-manager's HTTP-01 solver pods, which exist only while a certificate is being issued`
-          : `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod (podSelector ${formatSelector(p.podSelector)} in namespace ${p.meta.namespace}): it does nothing`,
+          : makers.length > 0
+            ? `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod knet knows (podSelector ${formatSelector(p.podSelector)}); ${namedMakers(makers)} in namespace ${p.meta.namespace} may make them, which knet does not model: which pods it isolates is unknown`
+            : `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod (podSelector ${formatSelector(p.podSelector)} in namespace ${p.meta.namespace}): it does nothing`,
         forSolvers
           ? 'nothing to do; it lets the ingress controller reach the solver during issuance'
           : `compare the podSelector with the pods' labels: kubectl get pods -n ${p.meta.namespace} --show-labels`));
@@ -62,8 +67,11 @@ function peerFindings(ctx: TraceContext, p: NetworkPolicy): Issue[] {
     if (!peer.podSelector) return;
     const any = namespaces.some((ns) => ctx.cluster.podIndex.selectBy(ns, peer.podSelector!).length > 0);
     if (!any) {
-      out.push(issueAt(p, [...path, 'podSelector'], 'policy-peer-matches-nothing', 'warning',
-        `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: podSelector ${formatSelector(peer.podSelector)} matches no pod in ${namespaces.join(', ')}, so the rule allows nothing`,
+      const makers = namespaces.flatMap((ns) => unmodelledPodMakers(ctx.cluster, ns));
+      out.push(issueAt(p, [...path, 'podSelector'], 'policy-peer-matches-nothing', makers.length > 0 ? 'info' : 'warning',
+        makers.length > 0
+          ? `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: podSelector ${formatSelector(peer.podSelector)} matches no pod knet knows in ${namespaces.join(', ')}; ${namedMakers(makers)} may make them, which knet does not model: which pods the rule allows is unknown`
+          : `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: podSelector ${formatSelector(peer.podSelector)} matches no pod in ${namespaces.join(', ')}, so the rule allows nothing`,
         peer.namespaceSelector ? 'compare the selector with the pods\' labels' : `a podSelector alone selects pods of the policy's own namespace (${p.meta.namespace}); add a namespaceSelector for pods elsewhere`));
     }
   };

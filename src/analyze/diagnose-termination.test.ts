@@ -43,7 +43,7 @@ describe('diagnose: graceful termination', () => {
       if (c.want === null) expect(found).toEqual([]);
       else {
         expect(found).toHaveLength(1);
-        expect(found[0]).toMatchObject({ code: 'service-termination-drops', severity: 'warning', object: 'Deployment shop/web', file: 't.yaml' });
+        expect(found[0]).toMatchObject({ code: 'service-termination-drops', severity: 'info', object: 'Deployment shop/web', file: 't.yaml' });
         expect(`${found[0]!.message}\n${found[0]!.hint}`).toMatch(c.want);
         expect(found[0]!.hint).toMatch(/preStop: \{sleep: \{seconds: 5\}\}/);
       }

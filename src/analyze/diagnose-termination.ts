@@ -27,7 +27,7 @@ export function terminationFindings(ctx: TraceContext): Issue[] {
     const { c, i } = bare[0]!;
     const grace = d.template.spec.terminationGracePeriodSeconds;
     const behind = services.map((s) => `Service ${s.meta.namespace}/${s.meta.name}`).join(', ');
-    out.push(issueAt(d, ['spec', 'template', 'spec', 'containers', i, 'name'], 'service-termination-drops', 'warning',
+    out.push(issueAt(d, ['spec', 'template', 'spec', 'containers', i, 'name'], 'service-termination-drops', 'info',
       `Deployment ${d.meta.namespace}/${d.meta.name} (behind ${behind}) has no preStop hook on container "${c.name}": a rollout, scale-down or pod delete can refuse connections, as its pods stop listening at SIGTERM while kube-proxy still removes their endpoints`,
       `add lifecycle: {preStop: {sleep: {seconds: 5}}} to container "${c.name}": it serves until its endpoint has left every node's rules${grace <= 5 ? `; raise terminationGracePeriodSeconds (now ${grace}) above the sleep` : ` (terminationGracePeriodSeconds ${grace} covers it)`}`));
   }
