@@ -1,13 +1,15 @@
 // `knet diagnose`: every problem in the cluster, grouped by layer, each with the object,
 // where it is written, the message and the fix. It reads broken input too: the loader's
-// errors are reported with the rest instead of stopping the command. Exit 1 on any error.
+// errors are reported with the rest (what the API server would refuse is left out of the
+// cluster diagnosed) instead of stopping the command; --strict refuses the whole input on
+// any error, as before. Exit 1 on any error.
 import { Option, type Command } from 'commander';
-import { loadCluster, type Cluster } from '../cluster/fill-in.js';
+import type { Cluster } from '../cluster/fill-in.js';
 import type { Issue } from '../model/issue.js';
 import { diagnoseCluster, hasErrorFindings } from '../analyze/diagnose.js';
 import { diagnosisJson, renderDiagnosis } from '../analyze/diagnose-render.js';
-import { CliError, toJson, type Io } from './output.js';
-import { loadFrom, withSource } from './source.js';
+import { CliError, reportIssues, toJson, type Io } from './output.js';
+import { loadFrom, loadManifests, withSource } from './source.js';
 import { styleFor } from './trace.js';
 
 export function registerDiagnose(program: Command, io: Io): void {
@@ -15,11 +17,12 @@ export function registerDiagnose(program: Command, io: Io): void {
     .command('diagnose')
     .description('every problem in the cluster, by layer, with the objects involved and the fix (exit 1 when there is an error)'))
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
-    .action((o: { filename: string[]; output: string }) => {
+    .action((o: { filename: string[]; output: string; strict: boolean }) => {
       if (o.output !== '' && o.output !== 'json') {
         throw new CliError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
       }
-      const { cluster, issues } = o.filename.length > 0 ? loadCluster(o.filename) : { cluster: loadFrom(io, []), issues: [] };
+      const { cluster, issues } = o.filename.length > 0 ? loadManifests(o.filename) : { cluster: loadFrom(io, []), issues: [] };
+      if (o.strict) reportIssues(io, issues.filter((i) => i.severity === 'error')); // refused: nothing is diagnosed
       const code = runDiagnose(io, cluster, issues, o.output);
       if (code !== 0) throw new CliError('', code);
     });

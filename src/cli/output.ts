@@ -35,15 +35,20 @@ export function paint(io: Io, code: string, text: string): string {
  * warnings and notes are printed and the command goes on.
  */
 export function reportIssues(io: Io, issues: readonly Issue[], { quietInfo = false } = {}): void {
+  printIssues(io, issues, { quietInfo });
+  if (hasErrors(issues)) {
+    const n = issues.filter((i) => i.severity === 'error').length;
+    throw new CliError(`${n} error${n === 1 ? '' : 's'} in the input; nothing was done`);
+  }
+}
+
+/** Prints issues to stderr, one per line with its hint, coloured by severity on a terminal. */
+export function printIssues(io: Io, issues: readonly Issue[], { quietInfo = false } = {}): void {
   const shown = quietInfo ? issues.filter((i) => i.severity !== 'info') : issues;
   for (const i of shown) {
     const color = i.severity === 'error' ? RED : i.severity === 'warning' ? YELLOW : DIM;
     const [head, ...rest] = formatIssue(i).split('\n');
     io.err([paint(io, color, head!), ...rest].join('\n'));
-  }
-  if (hasErrors(issues)) {
-    const n = issues.filter((i) => i.severity === 'error').length;
-    throw new CliError(`${n} error${n === 1 ? '' : 's'} in the input; nothing was done`);
   }
 }
 

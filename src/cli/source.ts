@@ -1,11 +1,14 @@
 // Where a command's cluster comes from: manifests given with -f, or, without -f, the
 // running cluster (the one --name/KNET_CLUSTER names, else the only one), read from its
 // daemon's API and filled in here exactly as the daemon fills it in. Input problems are
-// printed here; errors stop the command. Also the shared plumbing of the running-cluster
+// printed here. Manifests are taken as `kubectl apply -f` takes them: what the API server
+// would refuse is left out and named, the command answers with the rest and exits 1
+// (--strict: nothing is answered). Also the shared plumbing of the running-cluster
 // commands: choosing the cluster (pickCluster, one way for all), the operation lock of the
 // commands that change it, root, and actions that wait on the daemon.
 import type { Command } from 'commander';
-import { loadCluster, type Cluster } from '../cluster/fill-in.js';
+import { loadCluster, type Cluster, type LoadedCluster } from '../cluster/fill-in.js';
+import { hasErrors, type Issue } from '../model/issue.js';
 import { awaitDaemon, knownClusters, requestSync, runningClusters } from '../daemon/client.js';
 import { desiredFromState } from '../daemon/desired.js';
 import { releaseOperationLock, runningSupervisor, takeOperationLock, type PidRecord } from '../daemon/lock.js';
@@ -14,34 +17,71 @@ import type { ClusterState } from '../daemon/state.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { eventObjects, type EventWire } from '../model/events.js';
 import { existsSync } from 'node:fs';
-import { CliError, reportIssues, type Io } from './output.js';
+import { CliError, paint, printIssues, reportIssues, type Io } from './output.js';
 
 export function collect(value: string, previous: string[]): string[] {
   return [...previous, value];
 }
 
 /**
- * Adds -f and --name to a command that reads a cluster: -f reads manifests, else the
- * running cluster --name chooses (pickCluster) is read.
+ * Adds -f, --name and --strict to a command that reads a cluster: -f reads manifests, else
+ * the running cluster --name chooses (pickCluster) is read. A command whose input was partly
+ * refused exits 1 after its answer (an exit code of its own, e.g. a failed trace, stays).
  */
 export function withSource(cmd: Command): Command {
   return cmd
     .option('-f, --filename <path>', 'manifests: a file, a directory (recursive) or - for stdin; repeatable (without -f: the running cluster)', collect, [])
     .option('--name <name>', 'without -f: the running cluster to read (default: $KNET_CLUSTER, else the only one running)')
+    .option('--strict', 'with -f: refuse the whole input when any object in it would be refused (default: leave those out, answer with the rest, exit 1)', false)
     .hook('preAction', (command) => {
-      sourceName = (command.opts() as { name?: string }).name;
+      const o = command.opts() as { name?: string; strict?: boolean; namespace?: string };
+      sourceName = o.name;
+      input = { strict: o.strict === true, namespace: o.namespace ?? '', refused: false };
+    })
+    .hook('postAction', () => {
+      if (input.refused) throw new CliError('', 1);
     });
 }
 
 /** The --name of the withSource command being run (commander's preAction hook sets it). */
 let sourceName: string | undefined;
 
+/** How the withSource command being run takes its manifests, and whether any were refused. */
+let input = { strict: false, namespace: '', refused: false };
+
 /** The cluster a command reads: manifests with -f, else the running cluster (`name`, else its --name). */
 export function loadFrom(io: Io, files: readonly string[], name: string | undefined = sourceName): Cluster {
   if (files.length === 0) return loadRunning(io, name);
-  const { cluster, issues } = loadCluster(files);
-  reportIssues(io, issues);
-  return cluster;
+  const loaded = loadManifests(files);
+  reportInput(io, loaded);
+  return loaded.cluster;
+}
+
+/** The -f manifests, partial (kubectl apply -f's rule), with the command's -n as the namespace of namespace-less objects. */
+export function loadManifests(files: readonly string[], namespace: string = input.namespace): LoadedCluster {
+  return loadCluster(files, undefined, namespace ? { namespace } : {});
+}
+
+/**
+ * Prints the input's problems to stderr. Errors: with --strict nothing is answered (exit 1);
+ * else the command answers with the rest, and exits 1 afterwards (withSource's postAction).
+ */
+export function reportInput(io: Io, loaded: Pick<LoadedCluster, 'issues' | 'refused'>, strict: boolean = input.strict): void {
+  if (strict || !hasErrors(loaded.issues)) {
+    reportIssues(io, loaded.issues);
+    return;
+  }
+  printIssues(io, loaded.issues);
+  noteRefused(io, loaded.issues, loaded.refused);
+}
+
+/** The summary line after the errors of partial input; the command goes on. */
+export function noteRefused(io: Io, issues: readonly Issue[], refused: readonly string[]): void {
+  input.refused = true;
+  const n = issues.filter((i) => i.severity === 'error').length;
+  const shown = refused.slice(0, 5).join(', ') + (refused.length > 5 ? `, and ${refused.length - 5} more` : '');
+  const left = refused.length > 0 ? `left out ${shown}` : 'left out what they concern';
+  io.err(paint(io, '\x1b[31m', `${n} error${n === 1 ? '' : 's'} in the input: ${left}; answering with the rest (exit 1; --strict refuses the whole input)`));
 }
 
 /** The running cluster's objects, as its daemon holds them (GET .../state), filled in here. */

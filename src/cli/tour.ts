@@ -1,8 +1,9 @@
 // `knet tour`: the guide's production cluster, layer by layer, with the commands a user
 // would type. It grows as knet does: each step is a real knet command run on the example.
 import type { Command } from 'commander';
-import { loadCluster, type Cluster } from '../cluster/fill-in.js';
-import { CliError, paint, reportIssues, type Io } from './output.js';
+import type { Cluster } from '../cluster/fill-in.js';
+import { CliError, paint, type Io } from './output.js';
+import { loadManifests, reportInput } from './source.js';
 import { installPackages, missingTools, runStep, runTourSteps } from './run-tour.js';
 
 export interface TourStep {
@@ -60,9 +61,13 @@ export function registerTour(program: Command, io: Io, run: (argv: readonly stri
     .option('-f, --filename <path>', 'the cluster to tour', DEFAULT_EXAMPLE)
     .option('--predict', 'only predict from the manifests, even as root', false)
     .option('--name <name>', 'the running cluster\'s name (as root)', 'knet')
-    .action((o: { filename: string; predict: boolean; name: string }) => {
-      const loaded = loadCluster([o.filename]);
-      reportIssues(io, loaded.issues, { quietInfo: true });
+    .option('--strict', 'refuse the whole input when any object in it would be refused (default: tour the rest, exit 1)', false)
+    .action((o: { filename: string; predict: boolean; name: string; strict: boolean }) => {
+      // Partial input, as every Predict command takes it: what would be refused is named and
+      // left out, and each step says so again (and fails) for itself.
+      const loaded = loadManifests([o.filename], '');
+      reportInput(io, { issues: loaded.issues.filter((i) => i.severity !== 'info'), refused: loaded.refused }, o.strict);
+      const strict = o.strict ? ['--strict'] : [];
       let why = '';
       if (!o.predict) {
         if (process.platform !== 'linux') why = 'running a cluster needs Linux network namespaces';
@@ -85,8 +90,8 @@ export function registerTour(program: Command, io: Io, run: (argv: readonly stri
       const steps = predictTour(loaded.cluster);
       io.out(paint(io, '\x1b[1m', `knet tour of ${o.filename}: predicted from the manifests`));
       steps.forEach((s, i) => {
-        printStep(io, s, i, steps.length, ['knet', ...s.argv, '-f', o.filename].join(' '));
-        if (run([...s.argv, '-f', o.filename]) !== 0) failed++;
+        printStep(io, s, i, steps.length, ['knet', ...s.argv, '-f', o.filename, ...strict].join(' '));
+        if (run([...s.argv, '-f', o.filename, ...strict]) !== 0) failed++;
       });
       if (!o.predict && !why) {
         io.out('');

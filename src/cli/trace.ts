@@ -1,9 +1,10 @@
 // `knet trace --from SRC TARGET`: one request followed layer by layer (DNS, kube-proxy,
 // policies, the pod network, the container; the load balancer, TLS and the route for an
 // Ingress host), ending in delivered or failed with the layer, the reason and the fix.
-// Input errors do not stop it: a broken cluster is what it is for.
+// Input errors do not stop it: what the API server would refuse is left out and named, and
+// the trace goes on with the rest (exit 1 when it fails, as when anything was left out).
 import { Option, type Command } from 'commander';
-import { loadCluster, type Cluster } from '../cluster/fill-in.js';
+import type { Cluster } from '../cluster/fill-in.js';
 import { PROTOCOLS, type Protocol } from '../model/types.js';
 import { buildTraceContext } from '../analyze/trace-context.js';
 import { isInputError, parseTraceSource, parseTraceTarget } from '../analyze/trace-input.js';
@@ -31,18 +32,9 @@ export function registerTrace(program: Command, io: Io): void {
     .option('-v, --verbose', 'show the evidence under every step', false)
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
     .action((target: string, o: TraceCliOptions & { filename: string[] }) => {
-      const code = runTrace(io, loadTolerant(io, o.filename), target, o);
+      const code = runTrace(io, loadFrom(io, o.filename), target, o);
       if (code !== 0) throw new CliError('', code);
     });
-}
-
-/** The cluster even when the input has errors: they are noted, and the trace goes on. */
-export function loadTolerant(io: Io, files: readonly string[]): Cluster {
-  if (files.length === 0) return loadFrom(io, files);
-  const { cluster, issues } = loadCluster(files);
-  const errors = issues.filter((i) => i.severity === 'error').length;
-  if (errors > 0) io.err(paint(io, '\x1b[33m', `note: the input has ${errors} error${errors === 1 ? '' : 's'} (knet diagnose lists them); going on with what could be read`));
-  return cluster;
 }
 
 /** Prints the trace; 0 when delivered, 1 when it fails. */

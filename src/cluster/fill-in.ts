@@ -10,7 +10,7 @@ import { defaultObjects } from './defaults.js';
 import { buildEndpointSlices } from './endpointslices.js';
 import { assignPodIPs } from './ipam.js';
 import { ingressAnnotationIssues } from './ingress-annotations.js';
-import { issueAt } from './issues.js';
+import { issueAt, objectLabel } from './issues.js';
 import { fillNodes } from './nodes.js';
 import { PodIndex } from './pod-index.js';
 import { withPublishedHosts } from './published-hosts.js';
@@ -18,7 +18,7 @@ import { schedulePods } from './schedule.js';
 import { allocateServices } from './services.js';
 import { expandWorkloads, generatedMeta } from './workloads.js';
 import { RETIRING_ANNOTATION } from './rollout.js';
-import { loadInventory } from '../model/load.js';
+import { loadInventory, type LoadOptions } from '../model/load.js';
 
 /** A cluster with everything filled in, and its indexes. */
 export interface Cluster extends Inventory {
@@ -59,11 +59,54 @@ export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } 
   return { cluster, issues: sortIssues(issues) };
 }
 
-/** Reads, decodes and fills in: the one call every command starts with. */
-export function loadCluster(paths: readonly string[], readStdin?: () => string): { cluster: Cluster; issues: Issue[] } {
-  const loaded = loadInventory(paths, readStdin);
-  const filled = fillIn(loaded.inventory);
-  return { cluster: filled.cluster, issues: sortIssues([...loaded.issues, ...filled.issues]) };
+export interface LoadedCluster {
+  readonly cluster: Cluster;
+  readonly issues: Issue[];
+  /** `Kind ns/name` of each input object left out, as the API server would refuse it. */
+  readonly refused: string[];
+}
+
+/**
+ * Reads, decodes and fills in: the one call every Predict command starts with. Partial, as
+ * `kubectl apply -f` is: what the API server would refuse is left out (its issues say why).
+ */
+export function loadCluster(paths: readonly string[], readStdin?: () => string, options: LoadOptions = {}): LoadedCluster {
+  const loaded = loadInventory(paths, readStdin, options);
+  const filled = fillInPartial(loaded.inventory);
+  return { cluster: filled.cluster, issues: sortIssues([...loaded.issues, ...filled.issues]), refused: [...loaded.refused, ...filled.refused] };
+}
+
+/** Issue codes that are the API server refusing a Service's create (its allocators' answers). */
+const REFUSED_CREATE = new Set([
+  'cluster-ip-out-of-range', 'cluster-ip-allocated', 'cluster-ip-exhausted', 'ip-family',
+  'duplicate-node-port', 'node-port-out-of-range', 'node-port-allocated', 'node-port-exhausted',
+]);
+
+/**
+ * Fills in, leaving out each input Service the API server would refuse to create against
+ * what was created before (a ClusterIP or NodePort taken, a range used up): the cluster is
+ * filled in again without it, as it was never created. Other errors (a pod IP outside its
+ * node's range, a node that is not there) concern the cluster, not one create: they are
+ * reported and the objects stay.
+ */
+export function fillInPartial(input: Inventory): { cluster: Cluster; issues: Issue[]; refused: string[] } {
+  let inventory = input;
+  const refusals: Issue[] = [];
+  const refused: string[] = [];
+  // Leaving a Service out only frees what it held, so the second round finds nothing new;
+  // the bound guards against a loop.
+  for (let round = 0; ; round++) {
+    const filled = fillIn(inventory);
+    const out = new Set(filled.issues.filter((i) => i.severity === 'error' && REFUSED_CREATE.has(i.code)).map((i) => i.object));
+    const left = inventory.services.filter((s) => out.has(objectLabel(s)));
+    if (left.length === 0 || round === 3) {
+      return { cluster: filled.cluster, issues: sortIssues([...refusals, ...filled.issues]), refused };
+    }
+    const labels = new Set(left.map(objectLabel));
+    refusals.push(...filled.issues.filter((i) => i.severity === 'error' && REFUSED_CREATE.has(i.code) && labels.has(i.object ?? '')));
+    refused.push(...labels);
+    inventory = { ...inventory, services: inventory.services.filter((s) => !labels.has(objectLabel(s))) };
+  }
 }
 
 function mergeInventories(a: Inventory, b: Inventory): Inventory {

@@ -1,5 +1,7 @@
 // Turns raw objects into the Inventory: routes each by apiVersion and kind to its
 // decoder, finds duplicates, keeps unknown kinds with a note. Never throws on input.
+// Partial input (every Predict command) is taken as `kubectl apply -f` takes it: each
+// object the API server would refuse is left out, the same object twice leaves the later.
 import { decodeClusterConfig, decodeCertificate, decodeConfigMap, decodeIssuer, decodeNamespace, decodeNode, decodeSecret, DEFAULT_CONFIG } from './decode-misc.js';
 import { decodeIngress, decodeIngressClass } from './decode-ingress.js';
 import { decodeNetworkPolicy } from './decode-network-policy.js';
@@ -7,7 +9,7 @@ import { decodePod, decodeWorkload, isWorkloadKind } from './decode-pod.js';
 import { decodeEndpointSlice, decodeEndpoints, decodeService } from './decode-service.js';
 import { decodeMeta } from './decode-common.js';
 import { Decoder } from './decoder.js';
-import { sortIssues, type Issue } from './issue.js';
+import { hasErrors, sortIssues, type Issue } from './issue.js';
 import { readSources, type RawObject } from './source.js';
 import type { ClusterConfig, Inventory, KnownObject, OtherObject } from './types.js';
 
@@ -27,10 +29,31 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass', 'ClusterIss
   'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration',
   'MutatingWebhookConfiguration', 'APIService', 'CSIDriver', 'RuntimeClass']);
 
-export function loadInventory(paths: readonly string[], readStdin?: () => string): { inventory: Inventory; issues: Issue[] } {
+export interface LoadOptions {
+  /**
+   * `partial` (every Predict command), as `kubectl apply -f` takes its input: an object with an
+   * error (what the API server would refuse) is left out, the rest is kept; the same object
+   * (kind, namespace, name) twice leaves the later, as applying both would, with a warning
+   * naming both places. `all-or-nothing` (`knet apply`, `knet up`): every object is kept with its
+   * errors and a duplicate is an error; the caller refuses the whole batch on any error.
+   */
+  readonly mode?: 'partial' | 'all-or-nothing';
+  /** `kubectl apply -n NS`: namespaced objects that state no namespace go to NS (else `default`). */
+  readonly namespace?: string;
+}
+
+export interface Decoded {
+  readonly inventory: Inventory;
+  readonly issues: Issue[];
+  /** `Kind ns/name` of each object left out (partial mode), in input order. */
+  readonly refused: string[];
+}
+
+/** Reads and decodes manifests; partial by default (the Predict commands'). */
+export function loadInventory(paths: readonly string[], readStdin?: () => string, options: LoadOptions = {}): Decoded {
   const read = readSources(paths, readStdin);
-  const decoded = decodeObjects(read.objects);
-  return { inventory: decoded.inventory, issues: sortIssues([...read.issues, ...decoded.issues]) };
+  const decoded = decodeObjects(read.objects, { mode: 'partial', ...options });
+  return { ...decoded, issues: sortIssues([...read.issues, ...decoded.issues]) };
 }
 
 export function emptyInventory(config: ClusterConfig = DEFAULT_CONFIG): Mutable<Inventory> {
@@ -40,27 +63,36 @@ export function emptyInventory(config: ClusterConfig = DEFAULT_CONFIG): Mutable<
   };
 }
 
-export function decodeObjects(objects: readonly RawObject[]): { inventory: Inventory; issues: Issue[] } {
+/** Decodes raw objects; all-or-nothing by default (the running cluster's store). */
+export function decodeObjects(objects: readonly RawObject[], options: LoadOptions = {}): Decoded {
+  const partial = options.mode === 'partial';
   const issues: Issue[] = [];
   const inv = emptyInventory();
-  const seen = new Map<string, RawObject>();
+  // One slot per object, in input order: a later copy of an object replaces its slot's
+  // content (kubectl apply creates it, then updates it), so fill-in sees it where it was created.
+  const slots: (KnownObject | null)[] = [];
+  const seen = new Map<string, { raw: RawObject; slot: number }>();
+  const refused: string[] = [];
   const unknownKinds = new Map<string, { count: number; first: RawObject }>();
   let configSeen: RawObject | null = null;
 
-  for (const raw of objects) {
+  for (const given of objects) {
+    const kind = typeof given.value['kind'] === 'string' ? given.value['kind'] : '';
+    const namespaced = !CLUSTER_SCOPED.has(kind);
+    const raw = namespaced && options.namespace ? inNamespace(given, options.namespace) : given;
     const v = raw.value;
     const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '';
-    const kind = typeof v['kind'] === 'string' ? v['kind'] : '';
     const metadata = (typeof v['metadata'] === 'object' && v['metadata'] !== null ? v['metadata'] : {}) as Record<string, unknown>;
     const name = typeof metadata['name'] === 'string' ? metadata['name'] : '';
-    const namespaced = !CLUSTER_SCOPED.has(kind);
     const ns = namespaced ? (typeof metadata['namespace'] === 'string' && metadata['namespace'] ? metadata['namespace'] : 'default') : '';
     const label = `${kind || 'object'} ${ns ? `${ns}/` : ''}${name || '<unnamed>'}`;
     const d = new Decoder(raw, label, issues);
+    const issuesBefore = issues.length;
 
     if (!apiVersion || !kind) {
       if (!apiVersion) d.required(['apiVersion'], 'e.g. apiVersion: v1 (Service), apps/v1 (Deployment), networking.k8s.io/v1 (Ingress)');
       if (!kind) d.required(['kind'], 'e.g. kind: Deployment');
+      refused.push(label);
       continue;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
@@ -77,25 +109,37 @@ export function decodeObjects(objects: readonly RawObject[]): { inventory: Inven
     if (kind === 'Cluster') {
       if (configSeen) {
         d.report([], 'duplicate-object', `a second Cluster object (the first is at ${where(configSeen)})`, 'keep one knet.dev/v1alpha1 Cluster object');
+        refused.push(label);
         continue;
       }
       configSeen = raw;
       inv.config = decodeClusterConfig(d);
       continue;
     }
-    if (name) {
-      const key = `${kind}|${ns}|${name}`;
-      const prev = seen.get(key);
-      if (prev) {
-        d.report(['metadata', 'name'], 'duplicate-object', `${label} is defined twice; the first is at ${where(prev)}`,
-          'remove one of them, or give them different names or namespaces');
-        continue;
-      }
-      seen.set(key, raw);
+    const key = `${kind}|${ns}|${name}`;
+    const prev = name ? seen.get(key) : undefined;
+    if (prev && !partial) {
+      d.report(['metadata', 'name'], 'duplicate-object', `${label} is defined twice; the first is at ${where(prev.raw)}`,
+        'remove one of them, or give them different names or namespaces');
+      continue;
     }
     const obj = decodeKnown(d, kind);
-    if (obj) add(inv, obj);
+    if (partial && hasErrors(issues.slice(issuesBefore))) {
+      // The API server refuses the create (or, for a second copy, the update): what was there stays.
+      refused.push(label);
+      continue;
+    }
+    if (prev) {
+      d.report(['metadata', 'name'], 'duplicate-object', `${label} is defined twice: this one, applied later, replaces the one at ${where(prev.raw)}, as kubectl apply leaves it`,
+        'remove one of them, or give them different names or namespaces', 'warning');
+      slots[prev.slot] = obj;
+      seen.set(key, { raw, slot: prev.slot });
+      continue;
+    }
+    if (name) seen.set(key, { raw, slot: slots.length });
+    slots.push(obj);
   }
+  for (const obj of slots) if (obj) add(inv, obj);
 
   for (const [key, u] of unknownKinds) {
     issues.push({
@@ -104,7 +148,16 @@ export function decodeObjects(objects: readonly RawObject[]): { inventory: Inven
       hint: 'knet models core networking kinds; these objects are listed by knet get but do not affect predictions',
     });
   }
-  return { inventory: inv, issues };
+  return { inventory: inv, issues, refused };
+}
+
+/** The object as `kubectl apply -n NS` sends it: without a namespace of its own, in NS. */
+function inNamespace(raw: RawObject, namespace: string): RawObject {
+  const meta = raw.value['metadata'];
+  if (meta === null || typeof meta !== 'object' || Array.isArray(meta)) return raw; // decoding reports it
+  const stated = (meta as Record<string, unknown>)['namespace'];
+  if (stated !== undefined && stated !== null && stated !== '') return raw;
+  return { ...raw, value: { ...raw.value, metadata: { ...meta, namespace } } };
 }
 
 function where(raw: RawObject): string {

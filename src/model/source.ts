@@ -253,17 +253,27 @@ function parseSlow(file: string, text: string): ReadResult {
     const p = lines.linePos(offset);
     return { file, line: p.line, col: p.col };
   };
-  for (const doc of docList) {
+  // kubectl reads a file document by document and stops at the first it cannot parse: the
+  // documents before it are applied, the ones after it are never read.
+  const stopAt = (index: number, pos: Position): void => {
+    const rest = docList.slice(index + 1).filter((d) => d.contents !== null).length;
+    if (rest > 0) {
+      issues.push({ code: 'yaml-rest-unread', severity: 'info', ...pos,
+        message: `the ${rest} document${rest === 1 ? '' : 's'} after this one ${rest === 1 ? 'was' : 'were'} not read: kubectl stops reading a file at its first YAML error`,
+        hint: 'fix that YAML error; the documents before it are read' });
+    }
+  };
+  for (const [i, doc] of docList.entries()) {
     if (doc.errors.length > 0) {
       for (const e of doc.errors) {
-        const at = posAt(e.pos[0]);
         issues.push({
-          code: 'yaml-syntax', severity: 'error', ...at,
+          code: 'yaml-syntax', severity: 'error', ...posAt(e.pos[0]),
           message: firstLine(e.message),
           hint: yamlHint(e.code),
         });
       }
-      continue;
+      stopAt(i, posAt(doc.errors[0]!.pos[0]));
+      break;
     }
     let value: unknown;
     try {
@@ -276,7 +286,8 @@ function parseSlow(file: string, text: string): ReadResult {
           message: 'this document\'s aliases (*name) would expand it many times over: refused, as a resource exhaustion attack',
           hint: 'write the repeated values out, or use fewer aliases of large anchors' });
       } else issues.push({ code: 'yaml-syntax', severity: 'error', ...at, message: firstLine(String(err)) });
-      continue;
+      stopAt(i, at);
+      break;
     }
     const root = doc.contents as YamlNode | null;
     addDocument(file, value, (path) => posAt(offsetOf(root, path)), objects, issues);
