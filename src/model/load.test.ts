@@ -3,13 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it, expect } from 'vitest';
 import { formatIssue, type Issue } from './issue.js';
-import { loadInventory } from './load.js';
-import type { Inventory } from './types.js';
+import { loadInventory, type Decoded, type LoadOptions } from './load.js';
 
 /** Loads `text` as standard input (file name `<stdin>`). */
-function loadText(text: string): { inventory: Inventory; issues: Issue[] } {
-  return loadInventory(['-'], () => text);
+function loadText(text: string, options: LoadOptions = {}): Decoded {
+  return loadInventory(['-'], () => text, options);
 }
+
+const ALL_OR_NOTHING: LoadOptions = { mode: 'all-or-nothing' };
 
 /** Writes the files (relative path -> text) into a fresh temp dir, runs fn, removes the dir. */
 function withFiles<T>(files: Record<string, string>, fn: (dir: string) => T): T {
@@ -52,7 +53,7 @@ items:
     ports: [{port: 80}]
 `);
     expect(names(inventory.namespaces)).toEqual(['shop']);
-    expect(names(inventory.services)).toEqual(['shop/1web']);
+    expect(names(inventory.services)).toEqual([]); // refused, as the API server would: left out
     expect(brief(issues)).toEqual(['9:20 error invalid-value metadata.name']);
   });
 
@@ -132,7 +133,7 @@ ${CM('settings')}
     withFiles({ 'dump.json': json }, (dir) => {
       const { inventory, issues } = loadInventory([join(dir, 'dump.json')]);
       expect(names(inventory.namespaces)).toEqual(['shop']);
-      expect(names(inventory.services)).toEqual(['shop/web']);
+      expect(names(inventory.services)).toEqual([]); // refused: left out
       expect(issues).toHaveLength(1);
       expect(issues[0]).toMatchObject({ file: join(dir, 'dump.json'), line: 22, col: 21, field: 'spec.ports[0].port' });
     });
@@ -156,8 +157,9 @@ ${CM('settings')}
   });
 
   it('standard input via "-" -> file name <stdin>', () => {
-    const { inventory, issues } = loadText(`${NS('Shop')}`);
-    expect(names(inventory.namespaces)).toEqual(['Shop']);
+    const { inventory, issues, refused } = loadText(`${NS('Shop')}`);
+    expect(names(inventory.namespaces)).toEqual([]);
+    expect(refused).toEqual(['Namespace Shop']);
     expect(issues).toHaveLength(1);
     expect(issues[0]).toMatchObject({ file: '<stdin>', line: 4, col: 9, field: 'metadata.name' });
     expect(formatIssue(issues[0]!).split('\n')[0]).toBe(
@@ -176,8 +178,8 @@ ${CM('settings')}
 });
 
 describe('loadInventory: problems in the input', () => {
-  it('duplicate object -> error at the second, naming the first position; the first is kept', () => {
-    const { inventory, issues } = loadText(`${CM('settings')}---\n${CM('settings')}data: {a: b}\n`);
+  it('all-or-nothing (knet apply, up): duplicate object -> error at the second, naming the first position; the first is kept', () => {
+    const { inventory, issues } = loadText(`${CM('settings')}---\n${CM('settings')}data: {a: b}\n`, ALL_OR_NOTHING);
     expect(inventory.configMaps).toHaveLength(1);
     expect(inventory.configMaps[0]!.data).toEqual({});
     expect(issues).toHaveLength(1);
@@ -194,16 +196,16 @@ describe('loadInventory: problems in the input', () => {
 
   it('no namespace and namespace "default" -> the same object, a duplicate', () => {
     const { issues } = loadText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\napiVersion: v1\nkind: ConfigMap\nmetadata: {name: x, namespace: default}\n');
-    expect(brief(issues)).toEqual(['7:18 error duplicate-object metadata.name']);
-    expect(issues[0]!.message).toContain('the first is at <stdin>:1');
+    expect(brief(issues)).toEqual(['7:18 warning duplicate-object metadata.name']);
+    expect(issues[0]!.message).toContain('replaces the one at <stdin>:1');
   });
 
   it('a duplicate across files -> names the first file', () => {
     withFiles({ 'a.yaml': NS('shop'), 'b.yaml': `# again\n${NS('shop')}` }, (dir) => {
       const { issues } = loadInventory([dir]);
       expect(issues).toHaveLength(1);
-      expect(issues[0]).toMatchObject({ file: join(dir, 'b.yaml'), line: 5, col: 9 });
-      expect(issues[0]!.message).toBe(`metadata.name: Namespace shop is defined twice; the first is at ${join(dir, 'a.yaml')}:1`);
+      expect(issues[0]).toMatchObject({ file: join(dir, 'b.yaml'), line: 5, col: 9, severity: 'warning' });
+      expect(issues[0]!.message).toBe(`metadata.name: Namespace shop is defined twice: this one, applied later, replaces the one at ${join(dir, 'a.yaml')}:1, as kubectl apply leaves it`);
     });
   });
 
@@ -248,7 +250,7 @@ metadata: {name: web, namespace: shop}
     expect(issues[1]!.hint).toContain('wrap several objects in a List');
   });
 
-  it('YAML syntax error -> yaml-syntax with line:col and a hint; other documents still read', () => {
+  it('YAML syntax error -> yaml-syntax with line:col and a hint; the documents before it still read', () => {
     const { inventory, issues } = loadText(`${NS('shop')}---
 apiVersion: v1
 kind: ConfigMap
@@ -308,5 +310,89 @@ metadata:
         'a.yaml:7', 'a.yaml:12', 'b.yaml:4', 'b.yaml:9',
       ]);
     });
+  });
+});
+
+const SVC = (name: string, port: number | string, ns = 'shop'): string =>
+  `apiVersion: v1\nkind: Service\nmetadata:\n  name: ${name}\n  namespace: ${ns}\nspec:\n  ports:\n  - port: ${port}\n`;
+
+describe('loadInventory: partial input, as kubectl apply -f takes it', () => {
+  it('one object the API server would refuse among good ones -> left out and named, the rest kept', () => {
+    const { inventory, issues, refused } = loadText(`${SVC('a', 80)}---\n${SVC('bad', 0)}---\n${SVC('b', 81)}`);
+    expect(names(inventory.services)).toEqual(['shop/a', 'shop/b']);
+    expect(refused).toEqual(['Service shop/bad']);
+    expect(brief(issues)).toEqual(['17:11 error invalid-value spec.ports[0].port']);
+  });
+
+  it('all-or-nothing (knet apply, up) -> the object is kept with its error; the caller refuses the batch', () => {
+    const { inventory, issues, refused } = loadText(`${SVC('a', 80)}---\n${SVC('bad', 0)}`, ALL_OR_NOTHING);
+    expect(names(inventory.services)).toEqual(['shop/a', 'shop/bad']);
+    expect(refused).toEqual([]);
+    expect(brief(issues)).toEqual(['17:11 error invalid-value spec.ports[0].port']);
+  });
+
+  it('the same object twice -> the later wins where the first was created, a warning names both places', () => {
+    const { inventory, issues } = loadText(`${SVC('a', 80)}---\n${SVC('b', 81)}---\n${SVC('a', 8080)}`);
+    expect(names(inventory.services)).toEqual(['shop/a', 'shop/b']);
+    expect(inventory.services[0]!.ports[0]!.port).toBe(8080);
+    expect(brief(issues)).toEqual(['22:9 warning duplicate-object metadata.name']);
+    expect(formatIssue(issues[0]!).split('\n')[0]).toBe('<stdin>:22:9: warning: Service shop/a: metadata.name: Service shop/a is defined twice: this one, applied later, replaces the one at <stdin>:1, as kubectl apply leaves it');
+  });
+
+  it('a later copy the API server would refuse -> the update is refused, the first copy stays', () => {
+    const { inventory, issues, refused } = loadText(`${SVC('a', 80)}---\n${SVC('a', 0)}`);
+    expect(inventory.services.map((s) => s.ports[0]!.port)).toEqual([80]);
+    expect(refused).toEqual(['Service shop/a']);
+    expect(brief(issues)).toEqual(['17:11 error invalid-value spec.ports[0].port']);
+  });
+
+  it('a refused first copy, a good second -> the second is created, no duplicate warning', () => {
+    const { inventory, issues } = loadText(`${SVC('a', 0)}---\n${SVC('a', 80)}`);
+    expect(inventory.services.map((s) => s.ports[0]!.port)).toEqual([80]);
+    expect(brief(issues)).toEqual(['8:11 error invalid-value spec.ports[0].port']);
+  });
+
+  it('a YAML error stops reading its file (kubectl does): documents before it kept, after it unread (a note); other files read', () => {
+    withFiles({ 'a.yaml': `${NS('one')}---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: x\n    bad: indent\n---\n${NS('three')}`, 'b.yaml': NS('other') }, (dir) => {
+      const { inventory, issues } = loadInventory([dir]);
+      expect(names(inventory.namespaces)).toEqual(['one', 'other']);
+      expect(brief(issues).filter((i) => !i.includes('error'))).toEqual(['9:9 info yaml-rest-unread']);
+      expect(issues.find((i) => i.code === 'yaml-rest-unread')!.message).toBe('the 1 document after this one was not read: kubectl stops reading a file at its first YAML error');
+    });
+  });
+});
+
+describe('loadInventory: -n NAMESPACE, as kubectl apply -n puts input', () => {
+  const argocd: LoadOptions = { namespace: 'argocd' };
+
+  it('a namespaced object without metadata.namespace -> in NAMESPACE, printed with it', () => {
+    const { inventory, issues } = loadText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n', argocd);
+    expect(issues).toEqual([]);
+    expect(names(inventory.configMaps)).toEqual(['argocd/settings']);
+    expect((inventory.configMaps[0]!.raw!.value['metadata'] as Record<string, unknown>)['namespace']).toBe('argocd');
+  });
+
+  it('an object that states its namespace -> stays there', () => {
+    expect(names(loadText(CM('settings', 'shop'), argocd).inventory.configMaps)).toEqual(['shop/settings']);
+  });
+
+  it('cluster-scoped kinds -> no namespace', () => {
+    const { inventory } = loadText(`${NS('shop')}---\napiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}\n`, argocd);
+    expect(names(inventory.namespaces)).toEqual(['shop']);
+    expect(names(inventory.ingressClasses)).toEqual(['nginx']);
+  });
+
+  it('without -n -> default', () => {
+    expect(names(loadText('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings}\n').inventory.configMaps)).toEqual(['default/settings']);
+  });
+
+  it('kinds knet keeps but does not model -> in NAMESPACE too', () => {
+    const { inventory } = loadText('apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: app}\n', argocd);
+    expect(inventory.others.map((o) => `${o.meta.namespace}/${o.meta.name}`)).toEqual(['argocd/app']);
+  });
+
+  it('the same name without a namespace and in NAMESPACE -> the same object', () => {
+    const { issues } = loadText(`apiVersion: v1\nkind: ConfigMap\nmetadata: {name: x}\n---\n${CM('x', 'argocd')}`, argocd);
+    expect(brief(issues)).toEqual(['8:9 warning duplicate-object metadata.name']);
   });
 });
