@@ -76,7 +76,7 @@ export function reportInput(io: Io, loaded: Pick<LoadedCluster, 'issues' | 'refu
 }
 
 /** The summary line after the errors of partial input; the command goes on. */
-export function noteRefused(io: Io, issues: readonly Issue[], refused: readonly string[]): void {
+function noteRefused(io: Io, issues: readonly Issue[], refused: readonly string[]): void {
   input.refused = true;
   const n = issues.filter((i) => i.severity === 'error').length;
   const shown = refused.slice(0, 5).join(', ') + (refused.length > 5 ? `, and ${refused.length - 5} more` : '');
