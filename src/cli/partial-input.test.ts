@@ -1,7 +1,7 @@
 // Partial input on every Predict command, as `kubectl apply -f` takes it: what the API server
 // would refuse is left out and named on stderr with file:line:col, the command answers with
 // the rest (stdout stays well-formed) and exits 1; --strict refuses the whole input.
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -127,6 +127,22 @@ describe('the other Predict commands with partial input: the answer, then exit 1
     const strict = run('diagnose', '--strict', '-f', OPSCART, '-f', bad);
     expect([strict.code, strict.out]).toEqual([1, '']);
     expect(strict.err).toContain('Service production/bad');
+  });
+});
+
+describe('knet tour --predict with partial input', () => {
+  const tourDir = join(dir, 'tour');
+  cpSync('examples/opscart', tourDir, { recursive: true });
+  writeFileSync(join(tourDir, 'zz-bad.yaml'), svc('bad', 0).replace('namespace: shop', 'namespace: production'));
+
+  it('tours the rest, naming the refusal, and exits 1; --strict tours nothing', () => {
+    const r = run('tour', '--predict', '-f', tourDir);
+    expect(r.out).toMatch(/NAME\s+READY\s+STATUS/);
+    expect(r.out).toContain('api.opscart.com');
+    expect(r.err).toContain('left out Service production/bad');
+    expect(r.code).toBe(1);
+    const strict = run('tour', '--predict', '--strict', '-f', tourDir);
+    expect([strict.code, strict.out]).toEqual([1, '']);
   });
 });
 
