@@ -78,6 +78,12 @@ describe('knet get with partial input', () => {
     expect(r.code).toBe(1);
   });
 
+  it('a -f path that does not exist -> the whole input refused, as kubectl checks its paths first', () => {
+    const r = run('get', 'svc', '-A', '-f', join(dir, 'missing.yaml'), '-f', MIXED);
+    expect([r.code, r.out]).toEqual([1, '']);
+    expect(r.err).toContain('missing.yaml: error: no such file or directory');
+  });
+
   it('a ClusterIP taken twice -> the second Service is left out (the API server refuses its create), exit 1', () => {
     const taken = file('taken.yaml', `${svc('first', 80)}  clusterIP: 10.96.50.50\n---\n${svc('second', 80)}  clusterIP: 10.96.50.50\n`);
     const r = run('get', 'svc', '-n', 'shop', '-o', 'name', '-f', taken);

@@ -65,9 +65,11 @@ export function loadManifests(files: readonly string[], namespace: string = inpu
 /**
  * Prints the input's problems to stderr. Errors: with --strict nothing is answered (exit 1);
  * else the command answers with the rest, and exits 1 afterwards (withSource's postAction).
+ * A -f path that does not exist refuses the whole input, as kubectl checks its paths before
+ * it applies anything.
  */
 export function reportInput(io: Io, loaded: Pick<LoadedCluster, 'issues' | 'refused'>, strict: boolean = input.strict): void {
-  if (strict || !hasErrors(loaded.issues)) {
+  if (strict || !hasErrors(loaded.issues) || loaded.issues.some((i) => i.code === 'file-not-found')) {
     reportIssues(io, loaded.issues);
     return;
   }
