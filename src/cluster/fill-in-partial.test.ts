@@ -19,6 +19,12 @@ describe('fill-in of partial input: what the API server refuses against what it 
     expect(errors.map((i) => `${i.line}:${i.col} ${i.code} ${i.object}`)).toEqual(['16:14 cluster-ip-allocated Service shop/b']);
   });
 
+  it('a ClusterIP taken twice, the later create first by name -> still the later create is refused (kubectl applies in input order)', () => {
+    const r = load(`${svc('z', '  clusterIP: 10.96.100.100\n  ports: [{port: 80}]\n')}---\n${svc('a', '  clusterIP: 10.96.100.100\n  ports: [{port: 80}]\n')}`);
+    expect(r.names).toEqual(['z']);
+    expect(r.refused).toEqual(['Service shop/a']);
+  });
+
   it('a NodePort taken twice -> the second Service left out', () => {
     const np = '  type: NodePort\n  ports: [{port: 80, nodePort: 30080}]\n';
     const r = load(`${svc('a', np)}---\n${svc('b', np)}`);

@@ -92,8 +92,9 @@ export function allocateServices(config: ClusterConfig, services: readonly Servi
   const out: Service[] = [...services];
   const ok = new Array<boolean>(services.length).fill(true);
 
-  // Pass 1: reserve every address and port the input states, reporting conflicts as the API server would.
-  for (const { s, i } of order) {
+  // Pass 1: reserve every address and port the input states, reporting conflicts as the API
+  // server would: in input order, the order kubectl applies them, so the later create is refused.
+  for (const [i, s] of services.entries()) {
     s.clusterIPs.forEach((ip, k) => {
       const path = s.raw && Array.isArray((s.raw.value['spec'] as Record<string, unknown> | undefined)?.['clusterIPs']) ? ['spec', 'clusterIPs', k] : ['spec', 'clusterIP'];
       const alloc = ipAllocators.get(familyOf(ip));

@@ -45,7 +45,10 @@ export interface LoadOptions {
 export interface Decoded {
   readonly inventory: Inventory;
   readonly issues: Issue[];
-  /** `Kind ns/name` of each object left out (partial mode), in input order. */
+  /**
+   * `Kind ns/name` of each object left out, in input order (all-or-nothing leaves out only
+   * what cannot be kept at all: no apiVersion or kind, a second Cluster object).
+   */
   readonly refused: string[];
 }
 
