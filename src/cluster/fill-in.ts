@@ -85,8 +85,8 @@ const REFUSED_CREATE = new Set([
 /**
  * Fills in, leaving out each input Service the API server would refuse to create against
  * what was created before (a ClusterIP or NodePort taken, a range used up): the cluster is
- * filled in again without it, as it was never created. Other errors (a pod IP outside its
- * node's range, a node that is not there) concern the cluster, not one create: they are
+ * filled in again without it, as it was never created. Other errors (the Cluster object's
+ * subnets overlapping, a pod IP fill-in cannot place) concern the cluster, not one create: they are
  * reported and the objects stay.
  */
 export function fillInPartial(input: Inventory): { cluster: Cluster; issues: Issue[]; refused: string[] } {
