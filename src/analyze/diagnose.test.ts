@@ -123,8 +123,35 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['warning ingress ingress-path-conflict'],
   },
   {
-    rule: 'an Ingress of a class no controller serves: ingress warning',
+    rule: 'an Ingress of another controller\'s class (traefik, not in the input): a note, as knet does not model that controller',
     docs: [clusterYaml(), ingressNginx(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { className: 'traefik' })],
+    want: [],
+    message: /Ingress shop\/a: class traefik is served by a controller knet does not model: what it answers is unknown/,
+  },
+  {
+    rule: 'the legacy annotation of another class (istio) and no controller in the manifests: one note, no warning',
+    docs: [clusterYaml(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { annotations: 'kubernetes.io/ingress.class: istio' })],
+    want: [],
+    message: /class istio is served by a controller knet does not model/,
+  },
+  {
+    rule: 'manifests with an Ingress of nginx and no controller: a note (the cluster may have one)',
+    docs: [clusterYaml(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { className: 'nginx' })],
+    want: [],
+    message: /1 Ingress object\(s\) but no ingress controller in the input/,
+  },
+  {
+    rule: 'a dump (its pods listed, owned by ReplicaSets) with an Ingress and no controller pod: ingress warning, nothing serves it',
+    docs: [clusterYaml(), namespace('shop'), service('shop', 'web', 'app: web', '[{name: http, port: 80, targetPort: 8080}]'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d8f7-abcde\n  namespace: shop\n  labels: {app: web}\n  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f7, uid: 0b6e5c1e-0000-4000-8000-000000000001, controller: true}]\nspec:\n  nodeName: node-1\n  containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: "True"}]}\n',
+      ingress('shop', 'a', 'shop.example.com', 'web', 80, { className: 'nginx' })],
+    want: ['warning ingress ingress-no-controller'],
+    message: /1 Ingress object\(s\) but no ingress controller pod runs in the cluster: nothing serves them/,
+  },
+  {
+    rule: 'an Ingress ingress-nginx leaves out while it runs (two default IngressClasses): ingress warning',
+    docs: [clusterYaml(), ingressNginx(), ...web, 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx2, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}\nspec: {controller: k8s.io/ingress-nginx}\n',
+      ingress('shop', 'a', 'shop.example.com', 'web', 80)],
     want: ['warning ingress ingress-not-served'],
   },
   {

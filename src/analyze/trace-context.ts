@@ -4,6 +4,7 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import { buildDnsIndex, type DnsIndex } from '../core/dns/dns-server.js';
 import { routeTableOf, type RouteTable } from '../core/ingress/index.js';
+import { isControllerPod } from '../core/ingress/controller.js';
 import { policyEnforcement, type Enforcement } from '../core/policy/enforcement.js';
 import { PolicyIndex } from '../core/policy/evaluate.js';
 import { externalPeer, namespaceLabelMap, nodePeer, podPeer, type Peer } from '../core/policy/peer.js';
@@ -89,8 +90,7 @@ export function peerOfAddress(ctx: TraceContext, ip: IP): Peer {
 
 /** An ingress-nginx controller pod: its image or its entrypoint says so. */
 export function isIngressControllerPod(pod: Pod): boolean {
-  return pod.spec.containers.some((c) =>
-    /ingress-nginx\/controller|nginx-ingress-controller/.test(c.image) || [...c.command, ...c.args].some((a) => a.includes('/nginx-ingress-controller')));
+  return isControllerPod(pod);
 }
 
 /** `ip:port`, with brackets for IPv6. */

@@ -163,7 +163,12 @@ function nameHint(ctx: TraceContext, client: TraceClient, name: string, r: Searc
   if (elsewhere.length && labels.length === 1) {
     return `there is no Service ${first} in namespace ${own}, but there is one in ${elsewhere.join(', ')}: write ${first}.${elsewhere[0]} (or ${first}.${elsewhere[0]}.svc.${ctx.cluster.config.clusterDomain})`;
   }
-  if (client.kind === 'external') return `${name} has no public DNS record: add it to the Cluster object's external.records, or to an Ingress's rules so it is published`;
+  if (client.kind === 'external') {
+    const ing = ingressOf(ctx, name);
+    return ing
+      ? `${name} has no public DNS record: Ingress ${ing} serves it, but the controller publishes no address (its Service needs type LoadBalancer), or add it to the Cluster object's external.records`
+      : `${name} has no public DNS record: add it to the Cluster object's external.records, or to an Ingress's rules so it is published`;
+  }
   return `no Service, pod or external record is named ${name}: check the spelling and the namespace (knet get svc -A lists the Services)`;
 }
 

@@ -233,6 +233,48 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     expect(t.reason).toMatch(/^503 Service Unavailable: Ingress shop\/shop .* none of the 1 pod it selects is ready/);
   });
 
+  it('no controller pod in the input: fails at ingress, nothing publishes the host (not a DNS hint to add it to an Ingress)', () => {
+    const { ctx } = build(clusterYaml(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.failedAt]).toEqual(['failed', 'ingress']);
+    expect(outline(t)).toEqual(['ingress FAIL']);
+    expect(t.reason).toMatch(/^no ingress controller publishes shop\.example\.com/);
+    expect(t.hint).toMatch(/install an ingress controller/);
+  });
+
+  it('the host\'s Ingress has another controller\'s class (istio): unknown, not failed', () => {
+    const { ctx } = build(clusterYaml(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { annotations: 'kubernetes.io/ingress.class: istio' }));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.failedAt, t.reason]).toEqual(['unknown', null, 'no ingress controller serves class istio: knet models ingress-nginx; the answer is unknown']);
+    expect(renderTrace(t)).toMatch(/^UNKNOWN: no ingress controller serves class istio/m);
+  });
+
+  it('ingress-nginx runs but another controller\'s IngressClass claims the host: unknown', () => {
+    const traefik = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: traefik}\nspec: {controller: traefik.io/ingress-controller}\n';
+    const { ctx } = build(clusterYaml(), ingressNginx(), traefik, ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { className: 'traefik' }));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect(t.verdict).toBe('unknown');
+    expect(t.steps[0]).toMatchObject({ layer: 'ingress', ingress: 'shop/shop' });
+  });
+
+  it('ingress-nginx runs but leaves the host\'s Ingress out: fails at ingress with the class fix', () => {
+    const second = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx2, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}\nspec: {controller: k8s.io/ingress-nginx}\n';
+    const { ctx } = build(clusterYaml(), ingressNginx(), second, ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.failedAt]).toEqual(['failed', 'ingress']);
+    expect(t.reason).toMatch(/^no ingress controller publishes shop\.example\.com: Ingress shop\/shop has a rule for it, but ingress-nginx does not serve it/);
+    expect(t.hint).toMatch(/set spec.ingressClassName of Ingress shop\/shop to nginx/);
+  });
+
+  it('a served host whose controller publishes no address: the DNS hint says so, not "add it to an Ingress"', () => {
+    const lb = ingressNginx().split('---\n');
+    const clusterIpOnly = lb.map((d) => d.replace('type: LoadBalancer', 'type: ClusterIP'));
+    const { ctx } = build(clusterYaml(), ...clusterIpOnly, ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect(t.failedAt).toBe('dns');
+    expect(t.hint).toMatch(/Ingress shop\/shop serves it, but the controller publishes no address/);
+  });
+
   it('a host no Ingress has: 404 from the default backend, listing the hosts served', () => {
     const { ctx } = build(clusterYaml(), ingressNginx(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
     const t = traceIn(ctx, 'external', 'http://198.51.100.2/');

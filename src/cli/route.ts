@@ -5,7 +5,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { parseIP } from '../model/ip.js';
 import { hostMatches, normalizeHost } from '../core/ingress/host-path.js';
 import { clientAsSeen, type SeenClient } from '../core/ingress/client-address.js';
-import { matchRoute, routeTableOf, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
+import { matchRoute, reachHost, routeTableOf, type Reach, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
 import { CliError, toJson, type Io } from './output.js';
 import { collect, loadFrom, withSource } from './source.js';
@@ -74,8 +74,38 @@ export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptio
   const seen = clientAsSeen(cluster, o.clientIp ?? null);
   const req = { ...parseRequest(url, o), clientAddresses: seen.addresses };
   const table = routeTableOf(cluster);
+  const reach = reachHost(table, cluster.ingresses, req.host);
+  if (reach.kind === 'unmodelled' || reach.kind === 'no-controller') {
+    io.out(o.output === 'json' ? toJson(unservedJson(reach)) : renderUnserved(req, reach, table));
+    return;
+  }
   const d = matchRoute(table, req);
   io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster, seen));
+}
+
+type Unserved = Extract<Reach, { kind: 'unmodelled' | 'no-controller' }>;
+
+/** No controller knet models takes the request: the documented fields say nothing happened, `reason` says why. */
+export function unservedJson(r: Unserved): Record<string, unknown> {
+  return {
+    status: null, ingress: r.kind === 'unmodelled' ? r.ingress : null, backend: null, tls: null, redirect: null, upstreamPath: null, endpoints: [],
+    canary: null, reason: r.reason, annotation: null, unknown: r.kind === 'unmodelled' ? [r.why] : [],
+    protocol: null, responseHeaders: {}, auth: null, rateLimit: null, customErrors: null, passthrough: null,
+    controller: r.kind === 'unmodelled' ? { modelled: false, class: r.otherClass.name, controllerClass: r.otherClass.controller } : null,
+  };
+}
+
+function renderUnserved(req: RouteRequest, r: Unserved, table: RouteTable): string {
+  const url = `${req.scheme}://${req.host}${req.path}${req.query ? `?${req.query}` : ''}`;
+  return [
+    `${req.method} ${url} -> ${r.kind === 'unmodelled' ? 'unknown' : 'no answer'}: ${r.reason}`,
+    `  ingress:   ${r.kind === 'unmodelled' ? r.ingress : '(none)'}`,
+    '  why:',
+    `    ${r.why}`,
+    r.kind === 'unmodelled'
+      ? `    knet models ingress-nginx (controller ${table.controller.controllerClass}, class ${table.controller.ingressClass}); run the ${r.otherClass.name} controller's own tools for its answer`
+      : '    install an ingress controller (ingress-nginx: its Deployment and LoadBalancer Service) with the input to predict its answer',
+  ].join('\n');
 }
 
 export function routeJson(d: RouteDecision): Record<string, unknown> {
