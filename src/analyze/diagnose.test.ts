@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCluster } from '../cluster/fill-in.js';
 import { diagnoseCluster, type Finding } from './diagnose.js';
 import { diagnosisJson, renderDiagnosis } from './diagnose-render.js';
+import { buildTraceContext } from './trace-context.js';
 import {
   build, clusterIssuer, clusterYaml, ingress, ingressNginx, namespace, pod, policy, service,
 } from './trace-fixtures.js';
@@ -65,10 +66,10 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['error service service-target-port-mismatch'],
   },
   {
-    rule: 'a numeric targetPort the pods declare no container port for: service error',
+    rule: 'Predict: a numeric targetPort no container declares is delivered (containerPort is informational): a note, no error, no "declare containerPort"',
     docs: [clusterYaml(), ...app, service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]')],
-    want: ['error service service-target-port-mismatch'],
-    message: /targetPort 9090\/TCP .* is not a container port/,
+    want: [],
+    message: /targetPort 9090\/TCP .* is not a declared container port .* answered if a process listens there, which knet cannot know/,
   },
   {
     rule: 'a Service whose pods are all not ready: service warning',
@@ -208,6 +209,13 @@ describe('diagnose names every problem with its layer', () => {
       if (c.message) expect(found.map((f) => f.message).join('\n')).toMatch(c.message);
     });
   }
+
+  it('knet\'s running cluster (pods serve declared ports only): a numeric targetPort no container declares is an error', () => {
+    const { cluster, issues } = build(clusterYaml(), ...app, service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));
+    const found = diagnoseCluster(cluster, issues, buildTraceContext(cluster, { running: true }));
+    expect(codes(found)).toEqual(['error service service-target-port-mismatch']);
+    expect(found.map((f) => f.message).join('\n')).toMatch(/targetPort 9090\/TCP .* is not a container port/);
+  });
 
   it('points at the field to fix: file, line and field path', () => {
     const [f] = diagnose(clusterYaml(), ...app, service('shop', 'api', 'app: api-server'));

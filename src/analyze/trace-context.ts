@@ -31,9 +31,15 @@ export interface TraceContext {
   readonly podsByIP: ReadonlyMap<string, readonly Pod[]>;
   /** ClusterIPs, externalIPs and LoadBalancer addresses, by address. */
   readonly serviceByAddress: ReadonlyMap<string, Service>;
+  /**
+   * knet's running cluster: its emulated pods listen on their declared ports only. In Predict
+   * (manifests, dumps) a process listens whether or not containerPort declares it (the field is
+   * informational), so an undeclared port is unknown, not refused.
+   */
+  readonly declaredPortsOnly: boolean;
 }
 
-export function buildTraceContext(cluster: Cluster): TraceContext {
+export function buildTraceContext(cluster: Cluster, o: { readonly running?: boolean } = {}): TraceContext {
   const podsByIP = new Map<string, Pod[]>();
   for (const p of cluster.pods) {
     if (p.spec.hostNetwork || p.status.phase === 'Succeeded' || p.status.phase === 'Failed') continue;
@@ -58,6 +64,7 @@ export function buildTraceContext(cluster: Cluster): TraceContext {
     nodes: new Map(cluster.nodes.map((n) => [n.meta.name, n])),
     podsByIP,
     serviceByAddress,
+    declaredPortsOnly: o.running ?? false,
   };
 }
 

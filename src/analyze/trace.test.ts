@@ -58,10 +58,20 @@ describe('trace: a pod to a Service by name', () => {
     expect(t.reason).toMatch(/targetPort "web" \(port 8080\) names no TCP container port of the 1 selected pod \(they declare 8080\/TCP \(http\)\)/);
   });
 
-  it('a numeric targetPort the container does not declare: delivered to the pod, refused at container', () => {
+  it('Predict: a numeric targetPort the container does not declare is delivered; whether a process listens is unknown (no "declare containerPort")', () => {
     const { ctx } = build(clusterYaml(), namespace('shop'), pod('shop', 'web-1', 'app: web'), pod('shop', 'api-1', 'app: api'),
       service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));
     const t = traceIn(ctx, 'shop/web-1', 'api:80');
+    expect(t.verdict).toBe('delivered');
+    expect(outline(t)).toEqual(['dns ok', 'service ok', 'egress policy ok', 'pod-network ok', 'ingress policy ok', 'container warn']);
+    expect(t.hint).toMatch(/whether a process of shop\/api-1 listens on 9090\/TCP is unknown: containerPort is informational/);
+    expect(JSON.stringify(t)).not.toMatch(/declare containerPort/);
+  });
+
+  it('knet\'s running cluster: a numeric targetPort the container does not declare is refused at container', () => {
+    const { cluster } = build(clusterYaml(), namespace('shop'), pod('shop', 'web-1', 'app: web'), pod('shop', 'api-1', 'app: api'),
+      service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));
+    const t = traceIn(buildTraceContext(cluster, { running: true }), 'shop/web-1', 'api:80');
     expect(outline(t)).toEqual(['dns ok', 'service ok', 'egress policy ok', 'pod-network ok', 'ingress policy ok', 'container FAIL']);
     expect(t.reason).toMatch(/nothing in shop\/api-1 listens on 9090\/TCP \(declared: api 8080\/TCP \(http\)\): connection refused/);
   });
