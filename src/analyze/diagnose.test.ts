@@ -90,6 +90,12 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['error pod-network host-port-conflict', 'warning pod-network host-port-node-port-clash', 'warning pod-network host-port-node-port-clash'],
   },
   {
+    rule: 'an app-scoped egress policy without DNS: the DNS fix has that policy\'s podSelector',
+    docs: [clusterYaml(), ...app, policy('shop', 'web-egress', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}]}')],
+    want: ['error dns dns-egress-blocked'],
+    message: /NetworkPolicy shop\/web-egress isolates egress and no policy allows DNS: 1 pod loses DNS \(shop\/web-1\)/,
+  },
+  {
     rule: 'default-deny egress without DNS: dns error naming the policy and the pods',
     docs: [clusterYaml(), ...app, policy('shop', 'default-deny-all', '{podSelector: {}, policyTypes: [Ingress, Egress]}')],
     want: ['error dns dns-egress-blocked'],
@@ -209,6 +215,11 @@ describe('diagnose names every problem with its layer', () => {
       if (c.message) expect(found.map((f) => f.message).join('\n')).toMatch(c.message);
     });
   }
+
+  it('the DNS fix after an app-scoped egress policy selects that app\'s pods', () => {
+    const found = diagnose(clusterYaml(), ...app, policy('shop', 'web-egress', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}]}'));
+    expect(found.find((f) => f.code === 'dns-egress-blocked')?.hint).toMatch(/^allow DNS for the pods NetworkPolicy shop\/web-egress selects: a NetworkPolicy in shop with podSelector: \{matchLabels: \{app: web\}\}, policyTypes: \[Egress\]/);
+  });
 
   it('knet\'s running cluster (pods serve declared ports only): a numeric targetPort no container declares is an error', () => {
     const { cluster, issues } = build(clusterYaml(), ...app, service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));

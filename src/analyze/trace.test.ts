@@ -100,6 +100,13 @@ describe('trace: NetworkPolicies', () => {
     expect(t.hint).toMatch(/a NetworkPolicy in shop with podSelector: \{\}, policyTypes: \[Egress\], egress: \[\{ports: \[\{protocol: UDP, port: 53\}/);
   });
 
+  it('an app-scoped egress policy without DNS: the fix is scoped like that policy (its podSelector), not the whole namespace', () => {
+    const { ctx } = shop('calico', policy('shop', 'web-egress', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}], ports: [{protocol: TCP, port: 8080}]}]}'));
+    const t = traceIn(ctx, 'shop/web-1', 'http://api:8080/');
+    expect(t.failedAt).toBe('dns');
+    expect(t.hint).toBe('allow DNS for the pods NetworkPolicy shop/web-egress selects: a NetworkPolicy in shop with podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}]');
+  });
+
   it('with the DNS egress rule, DNS works and the deny-all stops the connection at the source\'s egress', () => {
     const { ctx } = shop('calico', policy('shop', 'default-deny-all', DENY_ALL), policy('shop', 'allow-dns', ALLOW_DNS));
     const t = traceIn(ctx, 'shop/web-1', 'http://api:8080/');
