@@ -232,6 +232,7 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     expect(outline(t)).toEqual(['dns ok', 'service ok', 'pod-network ok', 'ingress policy ok', 'container ok', 'tls ok', 'ingress ok', 'service ok', 'egress policy ok', 'pod-network ok', 'ingress policy ok', 'container ok']);
     expect(t.steps[1]).toMatchObject({ via: 'LoadBalancer', service: 'ingress-nginx/ingress-nginx-controller', masquerade: true });
     expect(t.steps[5]).toMatchObject({ layer: 'tls', secret: 'shop/shop-tls', certificate: 'shop/shop-tls' });
+    expect(t.steps[5]!.summary).toMatch(/; until Certificate shop\/shop-tls is Ready, ingress-nginx serves its self-signed "Kubernetes Ingress Controller Fake Certificate", which clients reject$/);
     expect(t.delivered).toMatchObject({ pod: 'shop/web-1', port: 8080 });
   });
 
@@ -327,7 +328,7 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     const { ctx } = build(clusterYaml(), ingressNginx(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { tls: 'shop-tls' }));
     const t = traceIn(ctx, 'external', 'https://shop.example.com/');
     expect(t.failedAt).toBe('tls');
-    expect(t.reason).toMatch(/self-signed "Fake Certificate": .*Secret shop\/shop-tls not found; clients reject it/);
+    expect(t.reason).toMatch(/self-signed "Kubernetes Ingress Controller Fake Certificate": .*Secret shop\/shop-tls not found; clients reject it/);
   });
 });
 

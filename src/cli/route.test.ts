@@ -130,7 +130,7 @@ describe('knet route on examples/opscart', () => {
     expect(text.split('\n').slice(0, 3)).toEqual([
       'GET https://api.opscart.com/users -> 200, proxied to production/api-service:8080',
       '  ingress:   production/opscart-ingress (host api.opscart.com, path / Prefix)',
-      '  tls:       Secret production/api-tls-cert for SNI api.opscart.com (written by cert-manager Certificate production/api-tls-cert)',
+      '  tls:       Secret production/api-tls-cert for SNI api.opscart.com (written by cert-manager Certificate production/api-tls-cert; until it is Ready, ingress-nginx serves its self-signed "Kubernetes Ingress Controller Fake Certificate")',
     ]);
     expect(text).toContain(`  upstream:  GET /users to ${endpoints('production', 'api', 8080).join(', ')}`);
     expect(text).toContain('    host api.opscart.com -> server api.opscart.com (Ingresses production/opscart-ingress)');

@@ -7,6 +7,7 @@ import { hostMatches, normalizeHost } from '../core/ingress/host-path.js';
 import { clientAsSeen, type SeenClient } from '../core/ingress/client-address.js';
 import { matchRoute, reachHost, routeTableOf, type Reach, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
+import { FAKE_CERTIFICATE } from '../analyze/trace-tls.js';
 import { CliError, toJson, type Io } from './output.js';
 import { collect, loadFrom, withSource } from './source.js';
 
@@ -138,6 +139,11 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
   };
 }
 
+/** Whether the Certificate that writes a Secret the input lacks says it is Ready. */
+function issuedReady(cluster: Cluster, ref: string): boolean {
+  return cluster.certificates.some((c) => `${c.meta.namespace}/${c.meta.name}` === ref && c.readyCondition === true);
+}
+
 function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster, seen: SeenClient): string {
   const o = d.outcome;
   const url = `${req.scheme}://${req.host}${req.path}${req.query ? `?${req.query}` : ''}`;
@@ -155,7 +161,7 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   field('ingress', d.ingress ? `${d.ingress}${d.location ? ` (host ${d.server === '_' ? '*' : d.server}, path ${d.location.path} ${d.location.pathType})` : ''}` : '(none)');
   if (d.tls) {
     field('tls', d.tls.kind === 'secret'
-      ? `Secret ${d.tls.secret} for SNI ${d.tls.sni}${d.tls.issuedBy ? ` (written by cert-manager Certificate ${d.tls.issuedBy})` : ''}`
+      ? `Secret ${d.tls.secret} for SNI ${d.tls.sni}${d.tls.issuedBy ? ` (written by cert-manager Certificate ${d.tls.issuedBy}${issuedReady(cluster, d.tls.issuedBy) ? ', Ready' : `; until it is Ready, ingress-nginx serves its ${FAKE_CERTIFICATE}`})` : ''}`
       : `the controller's default certificate${d.tls.certificate ? ` (Secret ${d.tls.certificate})` : ' (self-signed)'}: ${d.tls.why}`);
   }
   if (d.canary) field('canary', `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service} from ${d.canary.ingress}: ${d.canary.chosen ? 'chosen' : 'not chosen'}`);
