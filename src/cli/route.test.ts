@@ -268,3 +268,18 @@ describe('knet route without a controller knet models', () => {
     expect(json(cluster, 'http://bookinfo.example.com/productpage')).toMatchObject({ status: null, ingress: 'default/gateway', controller: { class: 'istio' } });
   });
 });
+
+describe('knet route -o json: a canary\'s weight is data', () => {
+  const ingress = (name: string, annotations: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: shop, annotations: {${annotations}}}\nspec:\n  ingressClassName: nginx\n  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${name}, port: {number: 80}}}}]}}]\n`;
+  const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {selector: {app: ${name}}, ports: [{port: 80, targetPort: 8080}]}\n`;
+  const nginxClass = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}\n';
+  const world = (weight: string) => loadShop([...CONTROLLER_MANIFESTS, nginxClass, svc('web'), svc('web-v2'), ingress('web', ''),
+    ingress('web-v2', `nginx.ingress.kubernetes.io/canary: "true", ${weight}`)].join('---\n'));
+
+  it.each([
+    ['canary-weight 20 -> {weight: 20, total: 100}', 'nginx.ingress.kubernetes.io/canary-weight: "20"', 20, 100],
+    ['canary-weight-total 1000 -> total 1000', 'nginx.ingress.kubernetes.io/canary-weight: "250", nginx.ingress.kubernetes.io/canary-weight-total: "1000"', 250, 1000],
+  ])('%s', (_, annotations, weight, total) => {
+    expect(json(world(annotations), 'http://shop.example.com/')).toMatchObject({ canary: { ingress: 'shop/web-v2', service: 'shop/web-v2', weight, total, chosen: false } });
+  });
+});

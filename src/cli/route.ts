@@ -125,7 +125,10 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
     redirect: o.kind === 'redirect' ? { location: o.location } : null,
     upstreamPath: o.kind === 'proxy' ? o.upstreamPath : null,
     endpoints: o.kind === 'proxy' && o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [],
-    canary: d.canary && { ingress: d.canary.ingress, service: `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service}`, chosen: d.canary.chosen, reason: d.canary.why },
+    canary: d.canary && {
+      ingress: d.canary.ingress, service: `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service}`, chosen: d.canary.chosen, reason: d.canary.why,
+      weight: d.canary.weight, total: d.canary.total,
+    },
     reason: o.kind === 'proxy' ? (o.fallbackFrom ? `${o.fallbackFrom.ref.namespace}/${o.fallbackFrom.ref.service} has no ready endpoint: the default-backend answers` : null)
       : o.kind === 'cors-preflight' ? 'CORS preflight' : o.why,
     annotation: d.annotation,
@@ -164,7 +167,7 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
       ? `Secret ${d.tls.secret} for SNI ${d.tls.sni}${d.tls.issuedBy ? ` (written by cert-manager Certificate ${d.tls.issuedBy}${issuedReady(cluster, d.tls.issuedBy) ? ', Ready' : `; until it is Ready, ingress-nginx serves its ${FAKE_CERTIFICATE}`})` : ''}`
       : `the controller's default certificate${d.tls.certificate ? ` (Secret ${d.tls.certificate})` : ' (self-signed)'}: ${d.tls.why}`);
   }
-  if (d.canary) field('canary', `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service} from ${d.canary.ingress}: ${d.canary.chosen ? 'chosen' : 'not chosen'}`);
+  if (d.canary) field('canary', `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service} from ${d.canary.ingress}: ${d.canary.chosen ? 'chosen' : 'not chosen'} (weight ${d.canary.weight} of ${d.canary.total})`);
   if (o.kind === 'proxy' && o.backend.upstream.kind === 'ready') {
     field('upstream', `${req.method} ${o.upstreamPath} to ${o.backend.upstream.endpoints.join(', ')}`);
   }
