@@ -5,7 +5,7 @@
 import type { Issue } from '../model/issue.js';
 import { decodeCertManagerObject, type ChallengeObject } from '../model/decode-cert-manager.js';
 import { issueAt } from '../cluster/issues.js';
-import type { AcmeProbe } from './trace-tls.js';
+import { FAKE_CERTIFICATE, type AcmeProbe } from './trace-tls.js';
 import type { TraceContext } from './trace-context.js';
 
 export function challengeFindings(ctx: TraceContext, probe: AcmeProbe): Issue[] {
@@ -24,7 +24,7 @@ export function challengeFindings(ctx: TraceContext, probe: AcmeProbe): Issue[] 
       ? `${t.hint}; then the self check passes within seconds (knet get challenges -n ${ch.namespace} -o wide)`
       : hintFor(ch);
     out.push({
-      ...issueAt(o, ['status', 'reason'], 'acme-challenge-stuck', 'error', `${ref} for ${ch.dnsName} is ${ch.state}: ${said}; ${where}`, hint),
+      ...issueAt(o, ['status', 'reason'], 'acme-challenge-stuck', 'error', `${ref} for ${ch.dnsName} is ${ch.state}: ${said}; ${where}; until its Certificate is Ready, ingress-nginx serves its ${FAKE_CERTIFICATE} for ${ch.dnsName}`, hint),
       layer: 'tls',
     });
   }

@@ -9,7 +9,8 @@ import { resolveBackend } from '../core/ingress/backend.js';
 import type { Issue } from '../model/issue.js';
 import type { FieldPath } from '../model/source.js';
 import type { Certificate, Ingress, IngressBackend } from '../model/types.js';
-import { isIngressControllerPod, type TraceContext } from './trace-context.js';
+import { describeOtherClass, LEGACY_CLASS_ANNOTATION } from '../core/ingress/class.js';
+import type { TraceContext } from './trace-context.js';
 import { explainNoEndpoints } from './trace-service.js';
 import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
 import { certificateCovers, certificateProblems, issuerOf, type AcmeProbe } from './trace-tls.js';
@@ -18,17 +19,7 @@ export function ingressFindings(ctx: TraceContext): Issue[] {
   const out: Issue[] = [];
   const served = new Set(ctx.routes.admissions.filter((a) => a.served).map((a) => a.ingress as string));
   const refOf = (i: Ingress) => `${i.meta.namespace}/${i.meta.name}`;
-  if (ctx.cluster.ingresses.length > 0 && !ctx.cluster.pods.some(isIngressControllerPod)) {
-    const first = ctx.cluster.ingresses[0]!;
-    out.push(issueAt(first, ['metadata', 'name'], 'ingress-no-controller', 'warning',
-      `${ctx.cluster.ingresses.length} Ingress object(s) but no ingress controller pod runs in the cluster: nothing serves them`,
-      'install an ingress controller (ingress-nginx: its Deployment and LoadBalancer Service)'));
-  }
-  for (const a of ctx.routes.admissions) {
-    if (a.served) continue;
-    const ing = ctx.cluster.ingresses.find((i) => refOf(i) === a.ingress);
-    if (ing) out.push(issueAt(ing, ['spec', 'ingressClassName'], 'ingress-not-served', 'warning', `Ingress ${a.ingress} is not served by the ingress controller: ${a.why}`, `set spec.ingressClassName to ${ctx.routes.controller.ingressClass} (an IngressClass of controller ${ctx.routes.controller.controllerClass})`));
-  }
+  out.push(...controllerFindings(ctx));
   for (const ing of ctx.cluster.ingresses) {
     if (!served.has(refOf(ing))) continue;
     if (ing.defaultBackend) out.push(...backendFindings(ctx, ing, ing.defaultBackend, ['spec', 'defaultBackend']));
@@ -52,6 +43,47 @@ export function ingressFindings(ctx: TraceContext): Issue[] {
       conflict ? 'give each host and path one Ingress: remove the duplicate rule, or change its path' : undefined));
   }
   return out;
+}
+
+/**
+ * Who serves the Ingresses. An Ingress of another controller's class (istio, traefik) is that
+ * controller's business, which knet does not model: a note. Ingresses ingress-nginx would
+ * serve while no controller pod is in the input: manifests often leave the controller to the
+ * cluster (a note), a dump or a running cluster shows every pod (a warning: nothing serves them).
+ * With a controller running, an Ingress it leaves out for its own reasons is a warning.
+ */
+function controllerFindings(ctx: TraceContext): Issue[] {
+  const out: Issue[] = [];
+  const byRef = new Map(ctx.cluster.ingresses.map((i) => [`${i.meta.namespace}/${i.meta.name}`, i]));
+  const c = ctx.routes.controller;
+  const ours: Ingress[] = [];
+  for (const a of ctx.routes.admissions) {
+    const ing = byRef.get(a.ingress);
+    if (!ing) continue;
+    if (a.otherClass) {
+      out.push(issueAt(ing, classField(ing), 'ingress-other-controller', 'info',
+        `Ingress ${a.ingress}: ${describeOtherClass(a.otherClass)} is served by a controller knet does not model: what it answers is unknown`,
+        `nothing to do if that controller runs in the cluster; knet predicts Ingresses of ingress-nginx (class ${c.ingressClass})`));
+    } else {
+      ours.push(ing);
+      if (!a.served && ctx.routes.running) out.push(issueAt(ing, ['spec', 'ingressClassName'], 'ingress-not-served', 'warning', `Ingress ${a.ingress} is not served by the ingress controller: ${a.why}`, `set spec.ingressClassName to ${c.ingressClass} (an IngressClass of controller ${c.controllerClass})`));
+    }
+  }
+  if (ours.length > 0 && !ctx.routes.running) {
+    const listsPods = ctx.cluster.pods.some((p) => p.generatedBy === '' && p.meta.ownerReferences.length > 0);
+    out.push(issueAt(ours[0]!, ['metadata', 'name'], 'ingress-no-controller', listsPods ? 'warning' : 'info',
+      listsPods
+        ? `${ours.length} Ingress object(s) but no ingress controller pod runs in the cluster: nothing serves them`
+        : `${ours.length} Ingress object(s) but no ingress controller in the input: knet cannot predict what serves them (a cluster with ingress-nginx would)`,
+      listsPods ? 'install an ingress controller (ingress-nginx: its Deployment and LoadBalancer Service)' : 'add the ingress-nginx controller\'s manifests to the input for knet route and trace to answer'));
+  }
+  return out;
+}
+
+/** Where an Ingress says its class: spec.ingressClassName, else the legacy annotation. */
+function classField(ing: Ingress): FieldPath {
+  return ing.ingressClassName || ing.meta.annotations[LEGACY_CLASS_ANNOTATION] === undefined
+    ? ['spec', 'ingressClassName'] : ['metadata', 'annotations', LEGACY_CLASS_ANNOTATION];
 }
 
 /**

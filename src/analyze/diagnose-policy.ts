@@ -6,7 +6,7 @@ import { resolvConfOf } from '../core/dns/pod-dns.js';
 import { matchesSelector, formatSelector } from '../model/labels.js';
 import type { Issue } from '../model/issue.js';
 import type { NetworkPolicy, Pod, PolicyPeer } from '../model/types.js';
-import { dnsConnection, dnsEgressHint } from './trace-dns.js';
+import { blockingPolicy, dnsConnection, dnsEgressHint } from './trace-dns.js';
 import { plural, podClient, podRef, type TraceContext } from './trace-context.js';
 import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
 
@@ -90,8 +90,7 @@ function dnsLoss(ctx: TraceContext): Issue[] {
     const server = resolvConfOf(ctx.cluster, pod).conf.nameservers[0];
     if (!server || dnsConnection(ctx, podClient(ctx, pod), server).ok) continue;
     // Name the policy that isolates without allowing anything (the default deny), else the first.
-    const objs = isolating.map((c) => ctx.cluster.networkPolicies.find((p) => `${p.meta.namespace}/${p.meta.name}` === c.ref)!);
-    const culprit = objs.find((p) => p.egress.length === 0) ?? objs[0]!;
+    const culprit = blockingPolicy(ctx, isolating.map((c) => c.ref))!;
     const list = groups.get(culprit);
     if (list) list.push(pod);
     else groups.set(culprit, [pod]);
@@ -103,7 +102,7 @@ function dnsLoss(ctx: TraceContext): Issue[] {
     out.push({
       ...issueAt(policy, ['spec', 'policyTypes'], 'dns-egress-blocked', 'error',
         `NetworkPolicy ${policy.meta.namespace}/${policy.meta.name} isolates egress and no policy allows DNS: ${plural(names.length, 'pod loses', 'pods lose')} DNS (${names.slice(0, 4).join(', ')}${names.length > 4 ? ', ...' : ''}); their queries to kube-dns ${dns}:53/UDP are dropped`,
-        dnsEgressHint(policy.meta.namespace)),
+        dnsEgressHint(policy)),
       layer: 'dns',
     });
   }

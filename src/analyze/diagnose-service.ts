@@ -51,6 +51,13 @@ export function serviceFindings(ctx: TraceContext): Issue[] {
       }
       const listens = pods.some((p) => declaredPorts(p).some((d) => d.port.containerPort === sp.targetPort && d.port.protocol === sp.protocol));
       if (listens || declared.length === 0) return;
+      if (!ctx.declaredPortsOnly) {
+        // containerPort is informational: Kubernetes sends to the number whether or not it is declared.
+        out.push(issueAt(svc, ['spec', 'ports', i, 'targetPort'], 'service-target-port-undeclared', 'info',
+          `targetPort ${sp.targetPort}/${sp.protocol} of Service ${ref} (port ${sp.port}) is not a declared container port of the ${plural(pods.length, 'selected pod')} (they declare ${declared.join(', ')}): connections reach the pods on ${sp.targetPort}, answered if a process listens there, which knet cannot know`,
+          `nothing to do if the container listens on ${sp.targetPort}; else set targetPort to ${declared.map((d) => d.split('/')[0]).join(' or ')}`));
+        return;
+      }
       portProblem = true;
       out.push(issueAt(svc, ['spec', 'ports', i, 'targetPort'], 'service-target-port-mismatch', 'error',
         `targetPort ${sp.targetPort}/${sp.protocol} of Service ${ref} (port ${sp.port}) is not a container port of the ${plural(pods.length, 'selected pod')} (they declare ${declared.join(', ')}): connections reach the pods and are refused`,

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { loadCluster } from '../cluster/fill-in.js';
 import { diagnoseCluster, type Finding } from './diagnose.js';
 import { diagnosisJson, renderDiagnosis } from './diagnose-render.js';
+import { buildTraceContext } from './trace-context.js';
 import {
   build, clusterIssuer, clusterYaml, ingress, ingressNginx, namespace, pod, policy, service,
 } from './trace-fixtures.js';
@@ -65,10 +66,10 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['error service service-target-port-mismatch'],
   },
   {
-    rule: 'a numeric targetPort the pods declare no container port for: service error',
+    rule: 'Predict: a numeric targetPort no container declares is delivered (containerPort is informational): a note, no error, no "declare containerPort"',
     docs: [clusterYaml(), ...app, service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]')],
-    want: ['error service service-target-port-mismatch'],
-    message: /targetPort 9090\/TCP .* is not a container port/,
+    want: [],
+    message: /targetPort 9090\/TCP .* is not a declared container port .* answered if a process listens there, which knet cannot know/,
   },
   {
     rule: 'a Service whose pods are all not ready: service warning',
@@ -87,6 +88,12 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
       pod('shop', 'b-1', 'app: b', { ports: '[{containerPort: 80, hostPort: 30080}]' }),
       service('shop', 'np', 'app: a', '[{port: 80, targetPort: 80, nodePort: 30080}]', 'type: NodePort')],
     want: ['error pod-network host-port-conflict', 'warning pod-network host-port-node-port-clash', 'warning pod-network host-port-node-port-clash'],
+  },
+  {
+    rule: 'an app-scoped egress policy without DNS: the DNS fix has that policy\'s podSelector',
+    docs: [clusterYaml(), ...app, policy('shop', 'web-egress', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}]}')],
+    want: ['error dns dns-egress-blocked'],
+    message: /NetworkPolicy shop\/web-egress isolates egress and no policy allows DNS: 1 pod loses DNS \(shop\/web-1\)/,
   },
   {
     rule: 'default-deny egress without DNS: dns error naming the policy and the pods',
@@ -123,8 +130,35 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['warning ingress ingress-path-conflict'],
   },
   {
-    rule: 'an Ingress of a class no controller serves: ingress warning',
+    rule: 'an Ingress of another controller\'s class (traefik, not in the input): a note, as knet does not model that controller',
     docs: [clusterYaml(), ingressNginx(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { className: 'traefik' })],
+    want: [],
+    message: /Ingress shop\/a: class traefik is served by a controller knet does not model: what it answers is unknown/,
+  },
+  {
+    rule: 'the legacy annotation of another class (istio) and no controller in the manifests: one note, no warning',
+    docs: [clusterYaml(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { annotations: 'kubernetes.io/ingress.class: istio' })],
+    want: [],
+    message: /class istio is served by a controller knet does not model/,
+  },
+  {
+    rule: 'manifests with an Ingress of nginx and no controller: a note (the cluster may have one)',
+    docs: [clusterYaml(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { className: 'nginx' })],
+    want: [],
+    message: /1 Ingress object\(s\) but no ingress controller in the input/,
+  },
+  {
+    rule: 'a dump (its pods listed, owned by ReplicaSets) with an Ingress and no controller pod: ingress warning, nothing serves it',
+    docs: [clusterYaml(), namespace('shop'), service('shop', 'web', 'app: web', '[{name: http, port: 80, targetPort: 8080}]'),
+      'apiVersion: v1\nkind: Pod\nmetadata:\n  name: web-5d8f7-abcde\n  namespace: shop\n  labels: {app: web}\n  ownerReferences: [{apiVersion: apps/v1, kind: ReplicaSet, name: web-5d8f7, uid: 0b6e5c1e-0000-4000-8000-000000000001, controller: true}]\nspec:\n  nodeName: node-1\n  containers: [{name: web, image: nginx, ports: [{containerPort: 8080}]}]\nstatus: {phase: Running, podIP: 10.244.1.5, conditions: [{type: Ready, status: "True"}]}\n',
+      ingress('shop', 'a', 'shop.example.com', 'web', 80, { className: 'nginx' })],
+    want: ['warning ingress ingress-no-controller'],
+    message: /1 Ingress object\(s\) but no ingress controller pod runs in the cluster: nothing serves them/,
+  },
+  {
+    rule: 'an Ingress ingress-nginx leaves out while it runs (two default IngressClasses): ingress warning',
+    docs: [clusterYaml(), ingressNginx(), ...web, 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx2, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}\nspec: {controller: k8s.io/ingress-nginx}\n',
+      ingress('shop', 'a', 'shop.example.com', 'web', 80)],
     want: ['warning ingress ingress-not-served'],
   },
   {
@@ -181,6 +215,18 @@ describe('diagnose names every problem with its layer', () => {
       if (c.message) expect(found.map((f) => f.message).join('\n')).toMatch(c.message);
     });
   }
+
+  it('the DNS fix after an app-scoped egress policy selects that app\'s pods', () => {
+    const found = diagnose(clusterYaml(), ...app, policy('shop', 'web-egress', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}]}]}'));
+    expect(found.find((f) => f.code === 'dns-egress-blocked')?.hint).toMatch(/^allow DNS for the pods NetworkPolicy shop\/web-egress selects: a NetworkPolicy in shop with podSelector: \{matchLabels: \{app: web\}\}, policyTypes: \[Egress\]/);
+  });
+
+  it('knet\'s running cluster (pods serve declared ports only): a numeric targetPort no container declares is an error', () => {
+    const { cluster, issues } = build(clusterYaml(), ...app, service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));
+    const found = diagnoseCluster(cluster, issues, buildTraceContext(cluster, { running: true }));
+    expect(codes(found)).toEqual(['error service service-target-port-mismatch']);
+    expect(found.map((f) => f.message).join('\n')).toMatch(/targetPort 9090\/TCP .* is not a container port/);
+  });
 
   it('points at the field to fix: file, line and field path', () => {
     const [f] = diagnose(clusterYaml(), ...app, service('shop', 'api', 'app: api-server'));

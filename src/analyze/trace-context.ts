@@ -4,6 +4,7 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import { buildDnsIndex, type DnsIndex } from '../core/dns/dns-server.js';
 import { routeTableOf, type RouteTable } from '../core/ingress/index.js';
+import { isControllerPod } from '../core/ingress/controller.js';
 import { policyEnforcement, type Enforcement } from '../core/policy/enforcement.js';
 import { PolicyIndex } from '../core/policy/evaluate.js';
 import { externalPeer, namespaceLabelMap, nodePeer, podPeer, type Peer } from '../core/policy/peer.js';
@@ -30,9 +31,15 @@ export interface TraceContext {
   readonly podsByIP: ReadonlyMap<string, readonly Pod[]>;
   /** ClusterIPs, externalIPs and LoadBalancer addresses, by address. */
   readonly serviceByAddress: ReadonlyMap<string, Service>;
+  /**
+   * knet's running cluster: its emulated pods listen on their declared ports only. In Predict
+   * (manifests, dumps) a process listens whether or not containerPort declares it (the field is
+   * informational), so an undeclared port is unknown, not refused.
+   */
+  readonly declaredPortsOnly: boolean;
 }
 
-export function buildTraceContext(cluster: Cluster): TraceContext {
+export function buildTraceContext(cluster: Cluster, o: { readonly running?: boolean } = {}): TraceContext {
   const podsByIP = new Map<string, Pod[]>();
   for (const p of cluster.pods) {
     if (p.spec.hostNetwork || p.status.phase === 'Succeeded' || p.status.phase === 'Failed') continue;
@@ -57,6 +64,7 @@ export function buildTraceContext(cluster: Cluster): TraceContext {
     nodes: new Map(cluster.nodes.map((n) => [n.meta.name, n])),
     podsByIP,
     serviceByAddress,
+    declaredPortsOnly: o.running ?? false,
   };
 }
 
@@ -89,8 +97,7 @@ export function peerOfAddress(ctx: TraceContext, ip: IP): Peer {
 
 /** An ingress-nginx controller pod: its image or its entrypoint says so. */
 export function isIngressControllerPod(pod: Pod): boolean {
-  return pod.spec.containers.some((c) =>
-    /ingress-nginx\/controller|nginx-ingress-controller/.test(c.image) || [...c.command, ...c.args].some((a) => a.includes('/nginx-ingress-controller')));
+  return isControllerPod(pod);
 }
 
 /** `ip:port`, with brackets for IPv6. */

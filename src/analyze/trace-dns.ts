@@ -12,12 +12,30 @@ import { hostPort, peerOfAddress, plural, podRef, PUBLIC_DNS, type TraceClient, 
 import { egressStep, ingressStep } from './trace-policy.js';
 import { explainNoEndpoints, findService } from './trace-service.js';
 import type { DnsQueryLine, TraceStep } from './trace-types.js';
+import type { NetworkPolicy } from '../model/types.js';
+import { selectorYaml } from '../model/labels.js';
 
 type DnsStep = Extract<TraceStep, { layer: 'dns' }>;
 
-/** The seed's rule: always add DNS egress alongside a default-deny egress policy. */
-export function dnsEgressHint(namespace: string): string {
-  return `allow DNS next to the default deny: a NetworkPolicy in ${namespace} with podSelector: {}, policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}]`;
+/**
+ * The seed's rule: always add DNS egress alongside a default-deny egress policy, scoped like
+ * the policy that blocks it (its namespace and podSelector): an app's egress policy gets a
+ * DNS rule for that app's pods, not for the whole namespace.
+ */
+export function dnsEgressHint(policy: Pick<NetworkPolicy, 'meta' | 'podSelector'>): string {
+  const all = policy.podSelector.requirements.length === 0;
+  return `allow DNS ${all ? 'next to the default deny' : `for the pods NetworkPolicy ${policy.meta.namespace}/${policy.meta.name} selects`}: a NetworkPolicy in ${policy.meta.namespace} with podSelector: ${selectorYaml(policy.podSelector)}, policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}]`;
+}
+
+function dnsEgressHintFor(ctx: TraceContext, isolatedBy: readonly string[]): string {
+  const p = blockingPolicy(ctx, isolatedBy);
+  return p ? dnsEgressHint(p) : 'allow egress to kube-dns on UDP and TCP 53';
+}
+
+/** Of the policies isolating a pod's egress, the one to scope the DNS fix by: the default deny (no egress rule), else the first. */
+export function blockingPolicy(ctx: TraceContext, refs: readonly string[]): NetworkPolicy | null {
+  const objs = refs.map((r) => ctx.cluster.networkPolicies.find((p) => `${p.meta.namespace}/${p.meta.name}` === r)).filter((p) => p !== undefined);
+  return objs.find((p) => p.egress.length === 0) ?? objs[0] ?? null;
 }
 
 export function traceDns(ctx: TraceContext, client: TraceClient, name: string): { step: DnsStep; address: IP | null } {
@@ -110,7 +128,7 @@ export function dnsConnection(ctx: TraceContext, client: TraceClient, server: st
     reason: firstDenial!.direction === 'egress'
       ? `its queries to ${to} are dropped at its egress: isolated by ${by}, and no egress rule allows port 53`
       : `its queries to ${to} are dropped at the CoreDNS pods' ingress: isolated by ${by}, and no ingress rule admits it on port 53`,
-    hint: firstDenial!.direction === 'egress' ? dnsEgressHint(client.pod?.meta.namespace ?? 'the namespace') : `allow ingress to the CoreDNS pods on UDP and TCP 53 from every namespace in ${firstDenial!.isolatedBy.join(', ')}`,
+    hint: firstDenial!.direction === 'egress' ? dnsEgressHintFor(ctx, firstDenial!.isolatedBy) : `allow ingress to the CoreDNS pods on UDP and TCP 53 from every namespace in ${firstDenial!.isolatedBy.join(', ')}`,
   };
 }
 
@@ -163,7 +181,12 @@ function nameHint(ctx: TraceContext, client: TraceClient, name: string, r: Searc
   if (elsewhere.length && labels.length === 1) {
     return `there is no Service ${first} in namespace ${own}, but there is one in ${elsewhere.join(', ')}: write ${first}.${elsewhere[0]} (or ${first}.${elsewhere[0]}.svc.${ctx.cluster.config.clusterDomain})`;
   }
-  if (client.kind === 'external') return `${name} has no public DNS record: add it to the Cluster object's external.records, or to an Ingress's rules so it is published`;
+  if (client.kind === 'external') {
+    const ing = ingressOf(ctx, name);
+    return ing
+      ? `${name} has no public DNS record: Ingress ${ing} serves it, but the controller publishes no address (its Service needs type LoadBalancer), or add it to the Cluster object's external.records`
+      : `${name} has no public DNS record: add it to the Cluster object's external.records, or to an Ingress's rules so it is published`;
+  }
   return `no Service, pod or external record is named ${name}: check the spelling and the namespace (knet get svc -A lists the Services)`;
 }
 

@@ -93,7 +93,7 @@ function toNode(ctx: TraceContext, client: TraceClient, svc: TraceStep, node: st
           return { ...r, steps: [{ ...svc, summary: `${hostPort(dst, port)} is hostPort ${port} of ${podRef(p)} on ${node}: the CNI's portmap DNATs it to ${hostPort(p.status.podIPs[0], cp.containerPort)}` }, ...r.steps] };
         }
         if (p.spec.hostNetwork && cp.containerPort === port) {
-          return { steps: [svc, containerStep(p, port, protocol)], failure: null, landing: { kind: 'pod', pod: p, ip: dst, port } };
+          return { steps: [svc, containerStep(p, port, protocol, ctx.declaredPortsOnly)], failure: null, landing: { kind: 'pod', pod: p, ip: dst, port } };
         }
       }
     }
@@ -148,7 +148,7 @@ export function follow(ctx: TraceContext, client: TraceClient, seen: Peer, fromN
     }
     if (stop(podNetworkStep(ctx, fromNode, pod, ip))) return failed();
     if (stop(ingressStep(ctx, seen, dst, traffic))) return failed();
-    if (stop(containerStep(pod, port, protocol))) return failed();
+    if (stop(containerStep(pod, port, protocol, ctx.declaredPortsOnly))) return failed();
     return { steps, failure: null, landing: { kind: 'pod', pod, ip, port }, target, address };
   }
   const node = nodeOfAddress(ctx, ip);

@@ -2,7 +2,7 @@
 // route (host and path -> Ingress -> backend Service), and the backend's endpoints, which
 // ingress-nginx connects to itself (the Service's ClusterIP is bypassed).
 import { normalizeHost } from '../core/ingress/host-path.js';
-import { matchRoute, type RouteRequest } from '../core/ingress/index.js';
+import { matchRoute, reachHost, type RouteRequest } from '../core/ingress/index.js';
 import { decideConnection } from '../core/service/decide-connection.js';
 import { parseIP, type IP } from '../model/ip.js';
 import type { Pod } from '../model/types.js';
@@ -112,6 +112,37 @@ export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget,
       }
       return done(null, endpoints);
     }
+  }
+}
+
+type IngressStep = Extract<TraceStep, { layer: 'ingress' }>;
+
+/**
+ * A host whose Ingress no controller knet models serves: no controller runs in the input
+ * (nothing publishes it), ingress-nginx leaves it out, or its class is another controller's
+ * (unknown). null: ingress-nginx takes it, and the trace goes on through DNS.
+ */
+export function unservedHost(ctx: TraceContext, host: string): { step: IngressStep; unknown: boolean } | null {
+  const r = reachHost(ctx.routes, ctx.cluster.ingresses, host);
+  if (r.kind === 'controller') return null;
+  const h = normalizeHost(host);
+  const base = { layer: 'ingress' as const, host: h, path: '', status: null, backend: null, warning: null };
+  switch (r.kind) {
+    case 'unmodelled':
+      return {
+        unknown: true,
+        step: { ...base, ok: true, ingress: r.ingress, summary: r.reason, details: [r.why], warning: `${h}'s public address and answer come from the ${r.otherClass.name} controller, which knet does not model`, hint: `nothing to fix if the ${r.otherClass.name} controller runs in the cluster; knet predicts Ingresses of ingress-nginx` },
+      };
+    case 'no-controller':
+      return {
+        unknown: false,
+        step: { ...base, ok: false, ingress: r.ingresses[0] ?? null, summary: `no ingress controller publishes ${h}: no ingress controller pod runs in the input`, details: [r.why], hint: 'install an ingress controller (ingress-nginx: its Deployment and LoadBalancer Service), or add its manifests to the input' },
+      };
+    case 'not-served':
+      return {
+        unknown: false,
+        step: { ...base, ok: false, ingress: r.ingress, summary: r.reason, details: [r.why], hint: `set spec.ingressClassName of Ingress ${r.ingress} to ${ctx.routes.controller.ingressClass} (an IngressClass of controller ${ctx.routes.controller.controllerClass})` },
+      };
   }
 }
 

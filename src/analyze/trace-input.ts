@@ -1,6 +1,7 @@
 // Reads `knet trace`'s arguments: the source (`ns/pod`, `ns/deploy/NAME`, `node/NAME`,
 // `external`) and the target (a URL, `name:port`, `IP:port`, `node/NAME:port`). Problems
 // come back as a message and a hint, never thrown, so the CLI prints them its own way.
+import type { Cluster } from '../cluster/fill-in.js';
 import { parseIP } from '../model/ip.js';
 import type { Pod } from '../model/types.js';
 import { externalClient, nodeClient, podClient, type TraceClient, type TraceContext } from './trace-context.js';
@@ -27,27 +28,46 @@ export function parseTraceSource(ctx: TraceContext, text: string): TraceClient |
   }
   if (parts.length === 3 && WORKLOAD_KINDS[parts[1]!.toLowerCase()]) {
     const [ns, k, name] = parts as [string, string, string];
-    const kind = WORKLOAD_KINDS[k.toLowerCase()]!;
-    const pods = ctx.cluster.podIndex.inNamespace(ns).filter((p) => p.generatedBy === `${kind} ${ns}/${name}` || ownedBy(p, name));
-    const pod = [...pods].sort((a, b) => a.meta.name.localeCompare(b.meta.name)).find(usable);
-    if (pod) return podClient(ctx, pod);
-    return { error: `${kind} ${ns}/${name} has no running pod with an address`, hint: `list the pods with knet get pods -n ${ns}` };
+    const pod = sourcePod(ctx.cluster, ns, name, WORKLOAD_KINDS[k.toLowerCase()]!);
+    return isInputError(pod) ? pod : podClient(ctx, pod);
   }
+  // A bare name is in the default namespace, as kubectl reads it.
+  if (parts.length === 1 && parts[0]) parts.unshift('default');
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
     return { error: `"${text}" is not a source`, hint: 'write ns/pod (e.g. production/frontend-8d5c58d68-gl8hk), ns/deploy/NAME, node/NAME, or external' };
   }
-  const [ns, name] = parts as [string, string];
-  const pod = ctx.cluster.podIndex.inNamespace(ns).find((p) => p.meta.name === name);
-  if (!pod) {
-    const names = ctx.cluster.podIndex.inNamespace(ns).map((p) => p.meta.name).sort();
-    const near = names.filter((n) => n.startsWith(name.split('-')[0]!));
-    return {
-      error: `pod "${name}" not found in namespace "${ns}"`,
-      hint: names.length ? `pods there include ${(near.length ? near : names).slice(0, 4).join(', ')}; or use ${ns}/deploy/NAME` : `namespace "${ns}" has no pods; list them with knet get pods -A`,
-    };
+  const pod = sourcePod(ctx.cluster, parts[0], parts[1]);
+  return isInputError(pod) ? pod : podClient(ctx, pod);
+}
+
+/**
+ * The pod `--from ns/name` means: the pod of that name, else the first running pod of a
+ * workload of that name (`kind` narrows it: ns/deploy/NAME). What does not exist is said
+ * as such, with the pods the namespace has and where a pod or workload of that name is.
+ */
+export function sourcePod(cluster: Pick<Cluster, 'podIndex' | 'workloads'>, ns: string, name: string, kind?: string): Pod | InputError {
+  const inNs = cluster.podIndex.inNamespace(ns);
+  const pod = kind ? undefined : inNs.find((p) => p.meta.name === name);
+  if (pod) {
+    return usable(pod) ? pod : { error: `pod ${ns}/${name} has no address (phase ${pod.status.phase || 'Pending'}): it sends nothing`, hint: `kubectl describe pod -n ${ns} ${name}` };
   }
-  if (!usable(pod)) return { error: `pod ${ns}/${name} has no address (phase ${pod.status.phase || 'Pending'}): it sends nothing`, hint: `kubectl describe pod -n ${ns} ${name}` };
-  return podClient(ctx, pod);
+  const workload = cluster.workloads.find((w) => w.meta.namespace === ns && w.meta.name === name && (!kind || w.kind === kind));
+  const owned = inNs.filter((p) => (workload && p.generatedBy === `${workload.kind} ${ns}/${name}`) || ownedBy(p, name));
+  const running = [...owned].sort((a, b) => a.meta.name.localeCompare(b.meta.name)).find(usable);
+  if (running) return running;
+  if (workload || owned.length > 0) {
+    return { error: `${workload?.kind ?? kind ?? 'workload'} ${ns}/${name} has no running pod with an address`, hint: `list the pods with knet get pods -n ${ns}` };
+  }
+  const what = kind ? `${kind} ${name}` : `pod or workload ${name}`;
+  const names = inNs.map((p) => p.meta.name).sort();
+  const there = kind
+    ? `${kind}s there: ${cluster.workloads.filter((w) => w.meta.namespace === ns && w.kind === kind).map((w) => w.meta.name).sort().join(', ') || 'none'}`
+    : names.length ? `pods there: ${names.slice(0, 6).join(', ')}${names.length > 6 ? `, ... (${names.length})` : ''}` : `namespace ${ns} has no pods`;
+  const elsewhere = [...new Set(cluster.workloads.filter((w) => w.meta.name === name && w.meta.namespace !== ns && (!kind || w.kind === kind)).map((w) => w.meta.namespace))];
+  return {
+    error: `no ${what} in namespace ${ns}; ${there}`,
+    hint: elsewhere.length ? `${name} is in namespace ${elsewhere.join(', ')}: --from ${elsewhere[0]}/${name}` : 'list the pods with knet get pods -A',
+  };
 }
 
 function usable(p: Pod): boolean {

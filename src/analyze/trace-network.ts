@@ -86,8 +86,13 @@ export function portText(p: ContainerPort): string {
   return `${p.containerPort}/${p.protocol}${p.name ? ` (${p.name})` : ''}`;
 }
 
-/** Whether a container of the pod declares the port: knet's pods serve their declared ports. */
-export function containerStep(pod: Pod, port: number, protocol: Protocol): ContainerStep {
+/**
+ * Whether a container of the pod declares the port. On knet's running cluster the emulated
+ * pods serve their declared ports only (`declaredPortsOnly`); in Predict, containerPort is
+ * informational (a port not declared is still exposed, as the Pod API says): an undeclared
+ * port is delivered, and answered if the process listens, which knet cannot know.
+ */
+export function containerStep(pod: Pod, port: number, protocol: Protocol, declaredPortsOnly: boolean): ContainerStep {
   const ref = podRef(pod);
   const base = { layer: 'container' as const, pod: ref, port, protocol, container: null, details: [] as string[], warning: null, hint: null };
   if (pod.status.phase !== 'Running') {
@@ -98,6 +103,14 @@ export function containerStep(pod: Pod, port: number, protocol: Protocol): Conta
   if (hit) {
     return { ...base, ok: true, container: hit.container.name, summary: `container ${hit.container.name} of ${ref} declares ${portText(hit.port)}` };
   }
+  const list = declared.map((d) => `${d.container.name} ${portText(d.port)}`).join(', ');
+  if (!declaredPortsOnly) {
+    return {
+      ...base, ok: true,
+      summary: `no container of ${ref} declares ${port}/${protocol}${declared.length ? ` (declared: ${list})` : ''}: delivered; answered if a process listens on it`,
+      warning: `whether a process of ${ref} listens on ${port}/${protocol} is unknown: containerPort is informational, and Kubernetes delivers to undeclared ports too`,
+    };
+  }
   if (declared.length === 0) {
     return {
       ...base, ok: true,
@@ -105,7 +118,6 @@ export function containerStep(pod: Pod, port: number, protocol: Protocol): Conta
       warning: `declare containerPort ${port} on the container that listens: knet's emulated pods serve declared ports only`,
     };
   }
-  const list = declared.map((d) => `${d.container.name} ${portText(d.port)}`).join(', ');
   return {
     ...base, ok: false,
     summary: `nothing in ${ref} listens on ${port}/${protocol} (declared: ${list}): connection refused`,

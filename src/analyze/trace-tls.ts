@@ -25,6 +25,14 @@ export interface CertProblem {
   readonly hint: string;
 }
 
+/** What ingress-nginx presents without a usable Secret: its self-signed certificate, by its subject. */
+export const FAKE_CERTIFICATE = 'self-signed "Kubernetes Ingress Controller Fake Certificate"';
+
+/** Until cert-manager writes the Secret (the Certificate is Ready), the controller has no certificate of its own for the host. */
+export function untilReady(certRef: string): string {
+  return `until Certificate ${certRef} is Ready, ingress-nginx serves its ${FAKE_CERTIFICATE}, which clients reject`;
+}
+
 /** cert-manager's HTTP-01 solver pod: its default labels and port. */
 const SOLVER_LABEL = 'acme.cert-manager.io/http01-solver';
 const SOLVER_PORT = 8089;
@@ -39,7 +47,7 @@ export function tlsStep(ctx: TraceContext, d: RouteDecision, host: string, probe
     }
     return {
       ...base, ok: false, secret: tls.certificate,
-      summary: `the controller presents its default ${tls.certificate ? `certificate (Secret ${tls.certificate})` : 'self-signed "Fake Certificate"'}: ${tls.why}; clients reject it for ${host}`,
+      summary: `the controller presents its default ${tls.certificate ? `certificate (Secret ${tls.certificate})` : FAKE_CERTIFICATE}: ${tls.why}; clients reject it for ${host}`,
       hint: tls.sni === null
         ? 'connect with the host name (SNI), not the address'
         : /not found/.test(tls.why)
@@ -67,14 +75,14 @@ export function tlsStep(ctx: TraceContext, d: RouteDecision, host: string, probe
   if (errors.length > 0) {
     return {
       ...withCert, ok: false,
-      summary: `Secret ${tls.secret} does not exist and cert-manager cannot issue it: ${errors[0]!.short}; the controller presents its self-signed default certificate, which clients reject`,
+      summary: `Secret ${tls.secret} does not exist and cert-manager cannot issue it: ${errors[0]!.short}; the controller presents its ${FAKE_CERTIFICATE}, which clients reject`,
       hint: errors[0]!.hint,
     };
   }
   const warning = problems.find((p) => p.severity === 'warning');
   return {
     ...withCert, ok: true,
-    summary: `SNI ${tls.sni} -> Secret ${tls.secret}, ${cert.readyCondition ? `from the Ready Certificate ${certRef}` : `which cert-manager Certificate ${certRef} can issue (${issuerText(ctx, cert)})`}`,
+    summary: `SNI ${tls.sni} -> Secret ${tls.secret}, ${cert.readyCondition ? `from the Ready Certificate ${certRef}` : `which cert-manager Certificate ${certRef} can issue (${issuerText(ctx, cert)}); ${untilReady(certRef)}`}`,
     warning: warning ? `${warning.message}; ${warning.hint}` : null,
   };
 }
@@ -124,7 +132,7 @@ export function certificateProblems(ctx: TraceContext, cert: Certificate, probe:
     if (blocked) problems.push(blocked);
   }
   if (cert.readyCondition === false && !problems.some((p) => p.severity === 'error')) {
-    problems.push({ code: 'certificate-not-ready', severity: 'error', message: `Certificate ${ref} is not Ready (its status says so)`, short: `Certificate ${ref} is not Ready`, hint: `kubectl describe certificate -n ${cert.meta.namespace} ${cert.meta.name}; kubectl get challenges -n ${cert.meta.namespace}` });
+    problems.push({ code: 'certificate-not-ready', severity: 'error', message: `Certificate ${ref} is not Ready (its status says so): until it is, ingress-nginx serves its ${FAKE_CERTIFICATE} for ${cert.dnsNames.join(', ')}`, short: `Certificate ${ref} is not Ready`, hint: `kubectl describe certificate -n ${cert.meta.namespace} ${cert.meta.name}; kubectl get challenges -n ${cert.meta.namespace}` });
   }
   return problems;
 }

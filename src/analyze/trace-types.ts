@@ -94,7 +94,8 @@ export interface Trace {
   readonly fromNode: string | null;
   readonly target: string;
   readonly protocol: Protocol;
-  readonly verdict: 'delivered' | 'failed';
+  /** unknown: the answer depends on what knet does not model (reason says what). */
+  readonly verdict: 'delivered' | 'failed' | 'unknown';
   readonly failedAt: TraceLayer | null;
   /** One line: where it arrived, or why it did not. */
   readonly reason: string;

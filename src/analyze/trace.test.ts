@@ -58,10 +58,20 @@ describe('trace: a pod to a Service by name', () => {
     expect(t.reason).toMatch(/targetPort "web" \(port 8080\) names no TCP container port of the 1 selected pod \(they declare 8080\/TCP \(http\)\)/);
   });
 
-  it('a numeric targetPort the container does not declare: delivered to the pod, refused at container', () => {
+  it('Predict: a numeric targetPort the container does not declare is delivered; whether a process listens is unknown (no "declare containerPort")', () => {
     const { ctx } = build(clusterYaml(), namespace('shop'), pod('shop', 'web-1', 'app: web'), pod('shop', 'api-1', 'app: api'),
       service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));
     const t = traceIn(ctx, 'shop/web-1', 'api:80');
+    expect(t.verdict).toBe('delivered');
+    expect(outline(t)).toEqual(['dns ok', 'service ok', 'egress policy ok', 'pod-network ok', 'ingress policy ok', 'container warn']);
+    expect(t.hint).toMatch(/whether a process of shop\/api-1 listens on 9090\/TCP is unknown: containerPort is informational/);
+    expect(JSON.stringify(t)).not.toMatch(/declare containerPort/);
+  });
+
+  it('knet\'s running cluster: a numeric targetPort the container does not declare is refused at container', () => {
+    const { cluster } = build(clusterYaml(), namespace('shop'), pod('shop', 'web-1', 'app: web'), pod('shop', 'api-1', 'app: api'),
+      service('shop', 'api', 'app: api', '[{port: 80, targetPort: 9090}]'));
+    const t = traceIn(buildTraceContext(cluster, { running: true }), 'shop/web-1', 'api:80');
     expect(outline(t)).toEqual(['dns ok', 'service ok', 'egress policy ok', 'pod-network ok', 'ingress policy ok', 'container FAIL']);
     expect(t.reason).toMatch(/nothing in shop\/api-1 listens on 9090\/TCP \(declared: api 8080\/TCP \(http\)\): connection refused/);
   });
@@ -88,6 +98,13 @@ describe('trace: NetworkPolicies', () => {
     expect([t.verdict, t.failedAt]).toEqual(['failed', 'dns']);
     expect(t.reason).toMatch(/name lookups from shop\/web-1 time out: its queries to kube-dns 10\.96\.0\.10:53\/UDP \(2 CoreDNS pods\) are dropped at its egress: isolated by shop\/default-deny-all/);
     expect(t.hint).toMatch(/a NetworkPolicy in shop with podSelector: \{\}, policyTypes: \[Egress\], egress: \[\{ports: \[\{protocol: UDP, port: 53\}/);
+  });
+
+  it('an app-scoped egress policy without DNS: the fix is scoped like that policy (its podSelector), not the whole namespace', () => {
+    const { ctx } = shop('calico', policy('shop', 'web-egress', '{podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{to: [{podSelector: {matchLabels: {app: api}}}], ports: [{protocol: TCP, port: 8080}]}]}'));
+    const t = traceIn(ctx, 'shop/web-1', 'http://api:8080/');
+    expect(t.failedAt).toBe('dns');
+    expect(t.hint).toBe('allow DNS for the pods NetworkPolicy shop/web-egress selects: a NetworkPolicy in shop with podSelector: {matchLabels: {app: web}}, policyTypes: [Egress], egress: [{ports: [{protocol: UDP, port: 53}, {protocol: TCP, port: 53}]}]');
   });
 
   it('with the DNS egress rule, DNS works and the deny-all stops the connection at the source\'s egress', () => {
@@ -215,6 +232,7 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     expect(outline(t)).toEqual(['dns ok', 'service ok', 'pod-network ok', 'ingress policy ok', 'container ok', 'tls ok', 'ingress ok', 'service ok', 'egress policy ok', 'pod-network ok', 'ingress policy ok', 'container ok']);
     expect(t.steps[1]).toMatchObject({ via: 'LoadBalancer', service: 'ingress-nginx/ingress-nginx-controller', masquerade: true });
     expect(t.steps[5]).toMatchObject({ layer: 'tls', secret: 'shop/shop-tls', certificate: 'shop/shop-tls' });
+    expect(t.steps[5]!.summary).toMatch(/; until Certificate shop\/shop-tls is Ready, ingress-nginx serves its self-signed "Kubernetes Ingress Controller Fake Certificate", which clients reject$/);
     expect(t.delivered).toMatchObject({ pod: 'shop/web-1', port: 8080 });
   });
 
@@ -231,6 +249,48 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     const t = traceIn(ctx, 'external', 'http://shop.example.com/');
     expect(t.failedAt).toBe('ingress');
     expect(t.reason).toMatch(/^503 Service Unavailable: Ingress shop\/shop .* none of the 1 pod it selects is ready/);
+  });
+
+  it('no controller pod in the input: fails at ingress, nothing publishes the host (not a DNS hint to add it to an Ingress)', () => {
+    const { ctx } = build(clusterYaml(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.failedAt]).toEqual(['failed', 'ingress']);
+    expect(outline(t)).toEqual(['ingress FAIL']);
+    expect(t.reason).toMatch(/^no ingress controller publishes shop\.example\.com/);
+    expect(t.hint).toMatch(/install an ingress controller/);
+  });
+
+  it('the host\'s Ingress has another controller\'s class (istio): unknown, not failed', () => {
+    const { ctx } = build(clusterYaml(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { annotations: 'kubernetes.io/ingress.class: istio' }));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.failedAt, t.reason]).toEqual(['unknown', null, 'no ingress controller serves class istio: knet models ingress-nginx; the answer is unknown']);
+    expect(renderTrace(t)).toMatch(/^UNKNOWN: no ingress controller serves class istio/m);
+  });
+
+  it('ingress-nginx runs but another controller\'s IngressClass claims the host: unknown', () => {
+    const traefik = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: traefik}\nspec: {controller: traefik.io/ingress-controller}\n';
+    const { ctx } = build(clusterYaml(), ingressNginx(), traefik, ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { className: 'traefik' }));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect(t.verdict).toBe('unknown');
+    expect(t.steps[0]).toMatchObject({ layer: 'ingress', ingress: 'shop/shop' });
+  });
+
+  it('ingress-nginx runs but leaves the host\'s Ingress out: fails at ingress with the class fix', () => {
+    const second = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx2, annotations: {ingressclass.kubernetes.io/is-default-class: "true"}}\nspec: {controller: k8s.io/ingress-nginx}\n';
+    const { ctx } = build(clusterYaml(), ingressNginx(), second, ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.failedAt]).toEqual(['failed', 'ingress']);
+    expect(t.reason).toMatch(/^no ingress controller publishes shop\.example\.com: Ingress shop\/shop has a rule for it, but ingress-nginx does not serve it/);
+    expect(t.hint).toMatch(/set spec.ingressClassName of Ingress shop\/shop to nginx/);
+  });
+
+  it('a served host whose controller publishes no address: the DNS hint says so, not "add it to an Ingress"', () => {
+    const lb = ingressNginx().split('---\n');
+    const clusterIpOnly = lb.map((d) => d.replace('type: LoadBalancer', 'type: ClusterIP'));
+    const { ctx } = build(clusterYaml(), ...clusterIpOnly, ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect(t.failedAt).toBe('dns');
+    expect(t.hint).toMatch(/Ingress shop\/shop serves it, but the controller publishes no address/);
   });
 
   it('a host no Ingress has: 404 from the default backend, listing the hosts served', () => {
@@ -268,7 +328,7 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     const { ctx } = build(clusterYaml(), ingressNginx(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { tls: 'shop-tls' }));
     const t = traceIn(ctx, 'external', 'https://shop.example.com/');
     expect(t.failedAt).toBe('tls');
-    expect(t.reason).toMatch(/self-signed "Fake Certificate": .*Secret shop\/shop-tls not found; clients reject it/);
+    expect(t.reason).toMatch(/self-signed "Kubernetes Ingress Controller Fake Certificate": .*Secret shop\/shop-tls not found; clients reject it/);
   });
 });
 

@@ -8,7 +8,7 @@ import type { Protocol } from '../model/types.js';
 import { externalClient, isIngressControllerPod, nodeAddress, peerOfPod, podClient, podRef, type TraceClient, type TraceContext } from './trace-context.js';
 import { traceDns } from './trace-dns.js';
 import { followEndpoints, hop, type Landing } from './trace-hop.js';
-import { traceIngress, type UrlTarget } from './trace-ingress.js';
+import { traceIngress, unservedHost, type UrlTarget } from './trace-ingress.js';
 import type { Delivery, Failure, Trace, TraceStep } from './trace-types.js';
 
 export type TraceTarget =
@@ -40,6 +40,15 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
   } else {
     const host = target.host.replace(/^\[|\]$/g, '');
     ip = parseIP(host) ?? null;
+    if (!ip && target.kind === 'url' && client.kind === 'external') {
+      // A host no controller knet models serves has no public address from the cluster: the ingress layer says why.
+      const unserved = unservedHost(ctx, host);
+      if (unserved) {
+        steps.push(unserved.step);
+        if (unserved.unknown) return { ...head, verdict: 'unknown', failedAt: null, reason: unserved.step.summary, hint: unserved.step.hint, delivered: null, steps };
+        return failed({ layer: 'ingress', reason: unserved.step.summary, hint: unserved.step.hint ?? '' });
+      }
+    }
     if (!ip) {
       const dns = traceDns(ctx, client, host);
       steps.push(dns.step);

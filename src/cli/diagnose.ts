@@ -8,6 +8,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { Issue } from '../model/issue.js';
 import { diagnoseCluster, hasErrorFindings } from '../analyze/diagnose.js';
 import { diagnosisJson, renderDiagnosis } from '../analyze/diagnose-render.js';
+import { buildTraceContext } from '../analyze/trace-context.js';
 import { CliError, reportIssues, toJson, type Io } from './output.js';
 import { loadFrom, loadManifests, withSource } from './source.js';
 import { styleFor } from './trace.js';
@@ -23,14 +24,14 @@ export function registerDiagnose(program: Command, io: Io): void {
       }
       const { cluster, issues } = o.filename.length > 0 ? loadManifests(o.filename) : { cluster: loadFrom(io, []), issues: [] };
       if (o.strict) reportIssues(io, issues.filter((i) => i.severity === 'error')); // refused: nothing is diagnosed
-      const code = runDiagnose(io, cluster, issues, o.output);
+      const code = runDiagnose(io, cluster, issues, o.output, o.filename.length === 0);
       if (code !== 0) throw new CliError('', code);
     });
 }
 
 /** Prints the diagnosis; 1 when there is an error, else 0. */
-export function runDiagnose(io: Io, cluster: Cluster, loaded: readonly Issue[], output: string): number {
-  const findings = diagnoseCluster(cluster, loaded);
+export function runDiagnose(io: Io, cluster: Cluster, loaded: readonly Issue[], output: string, running = false): number {
+  const findings = diagnoseCluster(cluster, loaded, buildTraceContext(cluster, { running }));
   io.out(output === 'json' ? toJson(diagnosisJson(findings)) : renderDiagnosis(findings, styleFor(io)));
   return hasErrorFindings(findings) ? 1 : 0;
 }

@@ -110,6 +110,12 @@ describe('knet dns on examples/opscart', () => {
     expect(r.out).toContain(';; hint: kubernetes.default is not fully qualified');
   });
 
+  it('a relative headless pod name: the hint\'s full name includes the pod\'s namespace (<hostname>.<subdomain>.<ns>.svc)', () => {
+    const r = run(['dns', 'kafka-0.kafka-headless']);
+    expect(r.out).toContain('write the full name kafka-0.kafka-headless.messaging.svc.cluster.local.');
+    expect(run(['dns', 'kafka-0.kafka-headless.messaging.svc.cluster.local', '-o', 'json']).out).toMatch(/"rcode": "NOERROR"/);
+  });
+
   it('AAAA of an IPv4 Service is NODATA', () => {
     expect(JSON.parse(run(['dns', 'api-service.production.svc.cluster.local', '-t', 'AAAA', '-o', 'json']).out)).toEqual({ rcode: 'NOERROR', answers: [] });
   });
@@ -120,7 +126,8 @@ describe('knet dns on examples/opscart', () => {
     ['a label too long', ['dns', `${'x'.repeat(64)}.example.com`], 'is 64 characters long; DNS allows at most 63\n  hint: '],
     ['characters no name can carry', ['dns', 'web/api'], 'error: label "web/api" has characters a DNS name cannot carry\n  hint: '],
     ['an address with another type', ['dns', '10.96.0.1', '-t', 'A'], 'error: "10.96.0.1" is an address, not a name: it has no A record\n  hint: leave out --type'],
-    ['an unknown pod', ['dns', 'web', '--from', 'production/nope'], 'error: pod "nope" not found in namespace "production"\n  hint: pods there include api-'],
+    ['an unknown pod', ['dns', 'web', '--from', 'production/nope'], 'error: no pod or workload nope in namespace production; pods there: api-'],
+    ['a workload in another namespace', ['dns', 'web', '--from', 'default/frontend'], 'error: no pod or workload frontend in namespace default; namespace default has no pods\n  hint: frontend is in namespace production: --from production/frontend'],
     ['a bad output format', ['dns', 'web', '-o', 'yaml'], 'error: unknown output format "yaml"\n  hint: '],
   ];
   it.each(errors)('%s is one line of error and one of hint', (_what, argv, expected) => {

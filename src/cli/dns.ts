@@ -3,6 +3,7 @@
 // each query's rcode, the packets sent, what resolved, and the ndots fan-out with its fixes.
 import { Option, type Command } from 'commander';
 import type { Cluster } from '../cluster/fill-in.js';
+import { isInputError, sourcePod } from '../analyze/trace-input.js';
 import { buildDnsIndex, resolveName, type DnsIndex } from '../core/dns/dns-server.js';
 import type { DnsAnswer, RR } from '../core/dns/message.js';
 import { checkName, parseQType, QTYPES, reverseName, type QType } from '../core/dns/names.js';
@@ -74,7 +75,7 @@ export function runDns(io: Io, cluster: Cluster, rawName: string, opts: DnsOptio
     `;; SERVER: ${serverOf(index, answer)}`,
     ...answer.reasons.map((r) => `;; why: ${r}`),
   ];
-  const hint = relativeHint(name, answer, cluster.config.clusterDomain);
+  const hint = relativeHint(name, answer, cluster);
   if (hint) lines.push(`;; hint: ${hint}`);
   io.out(lines.join('\n'));
 }
@@ -126,14 +127,9 @@ export function findPod(cluster: Cluster, ref: string, namespace: string): Pod {
   }
   const ns = parts.length === 2 ? parts[0]! : namespace || 'default';
   const name = parts[parts.length - 1]!;
-  const pod = cluster.podIndex.inNamespace(ns).find((p) => p.meta.name === name);
-  if (pod) return pod;
-  const inNs = cluster.podIndex.inNamespace(ns).map((p) => p.meta.name).sort();
-  const near = inNs.filter((n) => n.startsWith(name.split('-')[0]!));
-  const some = (near.length ? near : inNs).slice(0, 4);
-  throw new CliError(`error: pod "${name}" not found in namespace "${ns}"\n  hint: ${some.length
-    ? `pods there include ${some.join(', ')}; list them with knet get pods -n ${ns}`
-    : `namespace "${ns}" has no pods; list them all with knet get pods -A`}`);
+  const pod = sourcePod(cluster, ns, name);
+  if (isInputError(pod)) throw new CliError(`error: ${pod.error}\n  hint: ${pod.hint}`);
+  return pod;
 }
 
 function checkOutput(output: string): void {
@@ -176,9 +172,24 @@ function serverOf(index: DnsIndex, a: DnsAnswer): string {
 }
 
 /** A relative name asked without --from is taken as absolute (as dig does): say so when it fails. */
-function relativeHint(name: string, a: DnsAnswer, domain: string): string | null {
+function relativeHint(name: string, a: DnsAnswer, cluster: Cluster): string | null {
+  const domain = cluster.config.clusterDomain;
   if (name.endsWith('.') || a.rcode !== 'NXDOMAIN' || name.toLowerCase().endsWith(domain)) return null;
   const labels = name.split('.');
-  const full = labels.length === 1 ? `${name}.NAMESPACE.svc.${domain}.` : labels.length === 2 ? `${name}.svc.${domain}.` : null;
+  const full = labels.length === 1 ? `${name}.NAMESPACE.svc.${domain}.` : labels.length === 2 ? twoLabelName(labels[0]!, labels[1]!, cluster) : null;
   return `${name} is not fully qualified and was asked as written; pods expand it with their search list: add --from NS/POD${full ? `, or write the full name ${full}` : ''}`;
+}
+
+/**
+ * `a.b` in full: `<service>.<namespace>.svc.<domain>` when b is a namespace; a headless
+ * Service's pod (hostname a, subdomain b) has its namespace in its name too:
+ * `<hostname>.<subdomain>.<namespace>.svc.<domain>`.
+ */
+function twoLabelName(first: string, second: string, cluster: Cluster): string {
+  const domain = cluster.config.clusterDomain;
+  const [a, b] = [first.toLowerCase(), second.toLowerCase()];
+  if (cluster.namespaces.some((n) => n.meta.name === b)) return `${a}.${b}.svc.${domain}.`;
+  const namespaces = [...new Set(cluster.pods.filter((p) => p.spec.hostname === a && p.spec.subdomain === b).map((p) => p.meta.namespace))];
+  if (namespaces.length > 0) return namespaces.map((ns) => `${a}.${b}.${ns}.svc.${domain}.`).join(' or ');
+  return `${a}.${b}.svc.${domain}.`;
 }

@@ -23,6 +23,12 @@ describe.skipIf(!existsSync(REALWORLD))('knet diagnose on real public manifests'
     expect(r.out).toMatch(/Service stars\/backend selects no pod knet knows .*ReplicationController stars\/backend.*: whether it has endpoints is unknown/);
   });
 
+  it('11-bookinfo: an Ingress of class istio (a controller knet does not model): one note, no warning', () => {
+    const r = diagnose('11-bookinfo');
+    expect(r.warnings).toEqual([]);
+    expect(r.out).toMatch(/Ingress default\/gateway: class istio is served by a controller knet does not model/);
+  });
+
   it('14-kube-prometheus: Prometheus and Alertmanager pods come from the operator\'s custom resources: unknown, not an error', () => {
     const r = diagnose('14-kube-prometheus');
     expect(r.errors).toEqual([]);

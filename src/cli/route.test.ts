@@ -1,8 +1,10 @@
+import { existsSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { loadCluster, fillIn, type Cluster } from '../cluster/fill-in.js';
 import { decodeObjects } from '../model/load.js';
 import { parseText } from '../model/source.js';
 import { CliError, type Io } from './output.js';
+import { CONTROLLER_MANIFESTS } from '../core/ingress/test-support/world.js';
 import { runRoute, type RouteCliOptions } from './route.js';
 
 function capture(): Io & { text: () => string } {
@@ -44,6 +46,7 @@ const DOCS_TABLE: { kind: string; paths: [string, 'Exact' | 'Prefix'][]; request
 
 function docsCluster(): Cluster {
   const docs = [
+    ...CONTROLLER_MANIFESTS,
     'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: echo, namespace: docs}\nspec:\n  replicas: 1\n  selector: {matchLabels: {app: echo}}\n  template:\n    metadata: {labels: {app: echo}}\n    spec:\n      containers: [{name: echo, image: agnhost, ports: [{containerPort: 8080}]}]\n',
     ...[0, 1, 2].map((i) => `apiVersion: v1\nkind: Service\nmetadata: {name: svc-${i}, namespace: docs}\nspec:\n  selector: {app: echo}\n  ports: [{port: ${80 + i}, targetPort: 8080}]\n`),
     'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx\n  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}\nspec: {controller: k8s.io/ingress-nginx}\n',
@@ -127,7 +130,7 @@ describe('knet route on examples/opscart', () => {
     expect(text.split('\n').slice(0, 3)).toEqual([
       'GET https://api.opscart.com/users -> 200, proxied to production/api-service:8080',
       '  ingress:   production/opscart-ingress (host api.opscart.com, path / Prefix)',
-      '  tls:       Secret production/api-tls-cert for SNI api.opscart.com (written by cert-manager Certificate production/api-tls-cert)',
+      '  tls:       Secret production/api-tls-cert for SNI api.opscart.com (written by cert-manager Certificate production/api-tls-cert; until it is Ready, ingress-nginx serves its self-signed "Kubernetes Ingress Controller Fake Certificate")',
     ]);
     expect(text).toContain(`  upstream:  GET /users to ${endpoints('production', 'api', 8080).join(', ')}`);
     expect(text).toContain('    host api.opscart.com -> server api.opscart.com (Ingresses production/opscart-ingress)');
@@ -238,3 +241,45 @@ function loadShop(text: string): Cluster {
   const parsed = parseText('w.yaml', text);
   return fillIn(decodeObjects(parsed.objects).inventory).cluster;
 }
+
+describe('knet route without a controller knet models', () => {
+  const shopIngress = (annotations = '') => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: shop, namespace: shop${annotations ? `, annotations: {${annotations}}` : ''}}\nspec:\n  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}]}}]\n`;
+  const web = 'apiVersion: v1\nkind: Service\nmetadata: {name: web, namespace: shop}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n';
+
+  it('no controller pod in the input: says nothing serves the host, no 404 from a default backend that does not exist', () => {
+    const c = loadShop([web, shopIngress()].join('---\n'));
+    expect(json(c, 'https://shop.example.com/')).toMatchObject({ status: null, backend: null, reason: 'no ingress controller runs in the input: nothing serves shop.example.com', controller: null, unknown: [] });
+    const io = capture();
+    runRoute(io, c, 'https://shop.example.com/', { ...OPTS, output: '' });
+    expect(io.text()).toMatch(/^GET https:\/\/shop\.example\.com\/ -> no answer: no ingress controller runs in the input: nothing serves shop\.example\.com$/m);
+    expect(io.text()).not.toMatch(/404/);
+  });
+
+  it('class istio (the legacy annotation): unknown, naming the class', () => {
+    const c = loadShop([web, shopIngress('kubernetes.io/ingress.class: istio')].join('---\n'));
+    expect(json(c, 'https://shop.example.com/')).toMatchObject({
+      status: null, ingress: 'shop/shop', reason: 'no ingress controller serves class istio: knet models ingress-nginx; the answer is unknown',
+      controller: { modelled: false, class: 'istio', controllerClass: null },
+    });
+  });
+
+  it.skipIf(!existsSync('../shared/realworld/11-bookinfo'))('on ../shared/realworld/11-bookinfo (class istio, no controller): unknown, not 404', () => {
+    const { cluster } = loadCluster(['../shared/realworld/11-bookinfo/manifests']);
+    expect(json(cluster, 'http://bookinfo.example.com/productpage')).toMatchObject({ status: null, ingress: 'default/gateway', controller: { class: 'istio' } });
+  });
+});
+
+describe('knet route -o json: a canary\'s weight is data', () => {
+  const ingress = (name: string, annotations: string) => `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata: {name: ${name}, namespace: shop, annotations: {${annotations}}}\nspec:\n  ingressClassName: nginx\n  rules: [{host: shop.example.com, http: {paths: [{path: /, pathType: Prefix, backend: {service: {name: ${name}, port: {number: 80}}}}]}}]\n`;
+  const svc = (name: string) => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}, namespace: shop}\nspec: {selector: {app: ${name}}, ports: [{port: 80, targetPort: 8080}]}\n`;
+  const nginxClass = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata: {name: nginx}\nspec: {controller: k8s.io/ingress-nginx}\n';
+  const world = (weight: string) => loadShop([...CONTROLLER_MANIFESTS, nginxClass, svc('web'), svc('web-v2'), ingress('web', ''),
+    ingress('web-v2', `nginx.ingress.kubernetes.io/canary: "true", ${weight}`)].join('---\n'));
+
+  it.each([
+    ['canary-weight 20 -> {weight: 20, total: 100}', 'nginx.ingress.kubernetes.io/canary-weight: "20"', 20, 100],
+    ['canary-weight-total 1000 -> total 1000', 'nginx.ingress.kubernetes.io/canary-weight: "250", nginx.ingress.kubernetes.io/canary-weight-total: "1000"', 250, 1000],
+  ])('%s', (_, annotations, weight, total) => {
+    expect(json(world(annotations), 'http://shop.example.com/')).toMatchObject({ canary: { ingress: 'shop/web-v2', service: 'shop/web-v2', weight, total, chosen: false } });
+  });
+});

@@ -5,8 +5,9 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { parseIP } from '../model/ip.js';
 import { hostMatches, normalizeHost } from '../core/ingress/host-path.js';
 import { clientAsSeen, type SeenClient } from '../core/ingress/client-address.js';
-import { matchRoute, routeTableOf, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
+import { matchRoute, reachHost, routeTableOf, type Reach, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
+import { FAKE_CERTIFICATE } from '../analyze/trace-tls.js';
 import { CliError, toJson, type Io } from './output.js';
 import { collect, loadFrom, withSource } from './source.js';
 
@@ -74,8 +75,38 @@ export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptio
   const seen = clientAsSeen(cluster, o.clientIp ?? null);
   const req = { ...parseRequest(url, o), clientAddresses: seen.addresses };
   const table = routeTableOf(cluster);
+  const reach = reachHost(table, cluster.ingresses, req.host);
+  if (reach.kind === 'unmodelled' || reach.kind === 'no-controller') {
+    io.out(o.output === 'json' ? toJson(unservedJson(reach)) : renderUnserved(req, reach, table));
+    return;
+  }
   const d = matchRoute(table, req);
   io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster, seen));
+}
+
+type Unserved = Extract<Reach, { kind: 'unmodelled' | 'no-controller' }>;
+
+/** No controller knet models takes the request: the documented fields say nothing happened, `reason` says why. */
+export function unservedJson(r: Unserved): Record<string, unknown> {
+  return {
+    status: null, ingress: r.kind === 'unmodelled' ? r.ingress : null, backend: null, tls: null, redirect: null, upstreamPath: null, endpoints: [],
+    canary: null, reason: r.reason, annotation: null, unknown: r.kind === 'unmodelled' ? [r.why] : [],
+    protocol: null, responseHeaders: {}, auth: null, rateLimit: null, customErrors: null, passthrough: null,
+    controller: r.kind === 'unmodelled' ? { modelled: false, class: r.otherClass.name, controllerClass: r.otherClass.controller } : null,
+  };
+}
+
+function renderUnserved(req: RouteRequest, r: Unserved, table: RouteTable): string {
+  const url = `${req.scheme}://${req.host}${req.path}${req.query ? `?${req.query}` : ''}`;
+  return [
+    `${req.method} ${url} -> ${r.kind === 'unmodelled' ? 'unknown' : 'no answer'}: ${r.reason}`,
+    `  ingress:   ${r.kind === 'unmodelled' ? r.ingress : '(none)'}`,
+    '  why:',
+    `    ${r.why}`,
+    r.kind === 'unmodelled'
+      ? `    knet models ingress-nginx (controller ${table.controller.controllerClass}, class ${table.controller.ingressClass}); run the ${r.otherClass.name} controller's own tools for its answer`
+      : '    install an ingress controller (ingress-nginx: its Deployment and LoadBalancer Service) with the input to predict its answer',
+  ].join('\n');
 }
 
 export function routeJson(d: RouteDecision): Record<string, unknown> {
@@ -94,7 +125,10 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
     redirect: o.kind === 'redirect' ? { location: o.location } : null,
     upstreamPath: o.kind === 'proxy' ? o.upstreamPath : null,
     endpoints: o.kind === 'proxy' && o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [],
-    canary: d.canary && { ingress: d.canary.ingress, service: `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service}`, chosen: d.canary.chosen, reason: d.canary.why },
+    canary: d.canary && {
+      ingress: d.canary.ingress, service: `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service}`, chosen: d.canary.chosen, reason: d.canary.why,
+      weight: d.canary.weight, total: d.canary.total,
+    },
     reason: o.kind === 'proxy' ? (o.fallbackFrom ? `${o.fallbackFrom.ref.namespace}/${o.fallbackFrom.ref.service} has no ready endpoint: the default-backend answers` : null)
       : o.kind === 'cors-preflight' ? 'CORS preflight' : o.why,
     annotation: d.annotation,
@@ -106,6 +140,11 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
     customErrors: d.customErrors && { codes: d.customErrors.codes, service: d.customErrors.by ? `${d.customErrors.by.ref.namespace}/${d.customErrors.by.ref.service}` : null },
     passthrough: o.kind === 'passthrough' ? { service: `${o.backend.ref.namespace}/${o.backend.ref.service}`, endpoints: o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [] } : null,
   };
+}
+
+/** Whether the Certificate that writes a Secret the input lacks says it is Ready. */
+function issuedReady(cluster: Cluster, ref: string): boolean {
+  return cluster.certificates.some((c) => `${c.meta.namespace}/${c.meta.name}` === ref && c.readyCondition === true);
 }
 
 function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster, seen: SeenClient): string {
@@ -125,10 +164,10 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   field('ingress', d.ingress ? `${d.ingress}${d.location ? ` (host ${d.server === '_' ? '*' : d.server}, path ${d.location.path} ${d.location.pathType})` : ''}` : '(none)');
   if (d.tls) {
     field('tls', d.tls.kind === 'secret'
-      ? `Secret ${d.tls.secret} for SNI ${d.tls.sni}${d.tls.issuedBy ? ` (written by cert-manager Certificate ${d.tls.issuedBy})` : ''}`
+      ? `Secret ${d.tls.secret} for SNI ${d.tls.sni}${d.tls.issuedBy ? ` (written by cert-manager Certificate ${d.tls.issuedBy}${issuedReady(cluster, d.tls.issuedBy) ? ', Ready' : `; until it is Ready, ingress-nginx serves its ${FAKE_CERTIFICATE}`})` : ''}`
       : `the controller's default certificate${d.tls.certificate ? ` (Secret ${d.tls.certificate})` : ' (self-signed)'}: ${d.tls.why}`);
   }
-  if (d.canary) field('canary', `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service} from ${d.canary.ingress}: ${d.canary.chosen ? 'chosen' : 'not chosen'}`);
+  if (d.canary) field('canary', `${d.canary.backend.ref.namespace}/${d.canary.backend.ref.service} from ${d.canary.ingress}: ${d.canary.chosen ? 'chosen' : 'not chosen'} (weight ${d.canary.weight} of ${d.canary.total})`);
   if (o.kind === 'proxy' && o.backend.upstream.kind === 'ready') {
     field('upstream', `${req.method} ${o.upstreamPath} to ${o.backend.upstream.endpoints.join(', ')}`);
   }

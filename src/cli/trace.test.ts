@@ -101,7 +101,9 @@ describe('knet trace on examples/opscart (healthy)', () => {
 
 describe('knet trace arguments', () => {
   const cases: [string[], RegExp][] = [
-    [['--from', 'production/nope', 'api-service:8080'], /error: --from: pod "nope" not found in namespace "production"\n {2}hint: pods there include/],
+    [['--from', 'production/nope', 'api-service:8080'], /error: --from: no pod or workload nope in namespace production; pods there: api-/],
+    [['--from', 'frontend', 'api-service:8080'], /error: --from: no pod or workload frontend in namespace default; namespace default has no pods\n {2}hint: frontend is in namespace production: --from production\/frontend/],
+    [['--from', 'production/deploy/nope', 'api-service:8080'], /error: --from: no Deployment nope in namespace production; Deployments there: api, frontend/],
     [['--from', 'production/deploy/frontend', 'api-service'], /error: "api-service" has no port\n {2}hint: write name:port/],
     [['--from', 'external', 'ftp://x/'], /knet traces http and https URLs, not ftp/],
     [['--from', 'external', 'node/node-9:30080'], /node "node-9" not found/],
@@ -115,6 +117,11 @@ describe('knet trace arguments', () => {
       expect(r.err).toMatch(want);
     });
   }
+
+  it('--from ns/NAME of a Deployment (no pod of that name): its first running pod sends', () => {
+    const r = run('trace', '-f', 'examples/opscart', '--from', 'production/frontend', 'http://api-service:8080/');
+    expect(r.out).toMatch(/^trace production\/frontend-\S+ /);
+  });
 
   it('text output on a terminal is coloured; elsewhere it is plain', () => {
     const out: string[] = [];

@@ -19,6 +19,8 @@ export interface TraceCliOptions {
   readonly via: string;
   readonly output: string; // '' | json
   readonly verbose: boolean;
+  /** Without -f: knet's running cluster, whose emulated pods serve declared ports only. */
+  readonly running?: boolean;
 }
 
 export function registerTrace(program: Command, io: Io): void {
@@ -32,7 +34,7 @@ export function registerTrace(program: Command, io: Io): void {
     .option('-v, --verbose', 'show the evidence under every step', false)
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
     .action((target: string, o: TraceCliOptions & { filename: string[] }) => {
-      const code = runTrace(io, loadFrom(io, o.filename), target, o);
+      const code = runTrace(io, loadFrom(io, o.filename), target, { ...o, running: o.filename.length === 0 });
       if (code !== 0) throw new CliError('', code);
     });
 }
@@ -44,7 +46,7 @@ export function runTrace(io: Io, cluster: Cluster, target: string, o: TraceCliOp
   }
   const protocol = o.protocol.toUpperCase() as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new CliError(`error: --protocol must be one of ${PROTOCOLS.join(', ')}, got "${o.protocol}"`);
-  const ctx = buildTraceContext(cluster);
+  const ctx = buildTraceContext(cluster, { running: o.running ?? false });
   const client = parseTraceSource(ctx, o.from);
   if (isInputError(client)) throw new CliError(`error: --from: ${client.error}\n  hint: ${client.hint}`);
   const t = parseTraceTarget(ctx, target);

@@ -81,6 +81,16 @@ export function formatSelector(selector: Selector): string {
   return selector.key === '' ? '<all>' : selector.key;
 }
 
+/** A selector as a LabelSelector in YAML flow style: `{}`, `{matchLabels: {app: web}}`, with matchExpressions for the rest. */
+export function selectorYaml(selector: Selector): string {
+  const labels = selector.requirements.filter((r) => r.operator === 'In' && r.values.length === 1);
+  const exprs = selector.requirements.filter((r) => !labels.includes(r));
+  const parts: string[] = [];
+  if (labels.length) parts.push(`matchLabels: {${labels.map((r) => `${r.key}: ${r.values[0]}`).join(', ')}}`);
+  if (exprs.length) parts.push(`matchExpressions: [${exprs.map((r) => `{key: ${r.key}, operator: ${r.operator}${r.values.length ? `, values: [${r.values.join(', ')}]` : ''}}`).join(', ')}]`);
+  return `{${parts.join(', ')}}`;
+}
+
 /**
  * kubectl's `-l` syntax: `a=b,c!=d,e in (x,y),f notin (z),g,!h`.
  * Returns an error message instead of throwing so the CLI can print it as one line.

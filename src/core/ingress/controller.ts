@@ -2,7 +2,7 @@
 // (--controller-class, --ingress-class, --watch-ingress-without-class,
 // --ingress-class-by-name, --default-ssl-certificate, --enable-ssl-passthrough, --configmap) read from its
 // Deployment when the cluster has one, and the ConfigMap keys that change routing.
-import { refOf, type ConfigMap, type Container, type Ref, type Workload } from '../../model/types.js';
+import { refOf, type ConfigMap, type Container, type Pod, type Ref, type Workload } from '../../model/types.js';
 import { parseGoBool } from './annotations.js';
 
 export interface ControllerConfig {
@@ -42,6 +42,11 @@ export const INGRESS_NGINX_DEFAULTS: ControllerConfig = {
 /** A container running ingress-nginx's controller: its image, or /nginx-ingress-controller in its args. */
 export function isControllerContainer(c: Pick<Container, 'image' | 'args'>): boolean {
   return /ingress-nginx\/controller|nginx-ingress-controller/.test(c.image) || c.args.some((a) => a.includes('/nginx-ingress-controller'));
+}
+
+/** A pod of ingress-nginx's controller. Without one in the input, nothing serves the Ingresses. */
+export function isControllerPod(pod: Pick<Pod, 'spec'>): boolean {
+  return pod.spec.containers.some((c) => isControllerContainer({ image: c.image, args: [...c.command, ...c.args] }));
 }
 
 function isController(w: Workload): boolean {

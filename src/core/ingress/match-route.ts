@@ -31,6 +31,9 @@ export interface CanaryDecision {
   readonly backend: Backend;
   readonly chosen: boolean;
   readonly why: string;
+  /** canary-weight and canary-weight-total (100 unless larger): the canary's share of requests no header or cookie decides. */
+  readonly weight: number;
+  readonly total: number;
 }
 
 export type RouteOutcome =
@@ -309,8 +312,9 @@ function sslRedirect(table: RouteTable, server: Server, loc: Location, host: str
 /** balancer.lua's order: header (value, pattern, or always/never), then cookie, then weight. */
 function decideCanary(loc: Location, req: RouteRequest): CanaryDecision {
   const c = loc.canary!;
-  const pick = (chosen: boolean, why: string): CanaryDecision => ({ ingress: c.ingress, backend: c.backend, chosen, why });
   const cfg = c.config;
+  const total = cfg.weightTotal > 100 ? cfg.weightTotal : 100;
+  const pick = (chosen: boolean, why: string): CanaryDecision => ({ ingress: c.ingress, backend: c.backend, chosen, why, weight: cfg.weight, total });
   if (cfg.header) {
     const v = req.headers[cfg.header.toLowerCase()];
     if (v !== undefined) {
@@ -329,7 +333,6 @@ function decideCanary(loc: Location, req: RouteRequest): CanaryDecision {
     if (cookie === 'always') return pick(true, `cookie ${cfg.cookie}=always`);
     if (cookie === 'never') return pick(false, `cookie ${cfg.cookie}=never`);
   }
-  const total = cfg.weightTotal > 100 ? cfg.weightTotal : 100;
   if (cfg.weight >= total) return pick(true, `canary-weight ${cfg.weight} of ${total}: every request`);
   if (cfg.weight <= 0) return pick(false, 'no header or cookie selects it, and canary-weight is 0');
   return pick(false, `canary-weight ${cfg.weight} of ${total}: ${((100 * cfg.weight) / total).toFixed(0)}% of requests go to the canary; this one is shown on the primary`);

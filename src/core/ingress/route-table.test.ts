@@ -30,7 +30,7 @@ describe('which Ingresses the controller serves', () => {
   it('two default IngressClasses -> an Ingress without class is refused at creation', () => {
     const second = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx2\n  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}\nspec: {controller: k8s.io/ingress-nginx}\n';
     const t = tableOf(shopCluster(second, ing('a', rules(rule('a.shop.com', web())))));
-    expect(t.admissions.find((a) => a.ingress === 'shop/a')).toEqual({ ingress: 'shop/a', served: false,
+    expect(t.admissions.find((a) => a.ingress === 'shop/a')).toEqual({ ingress: 'shop/a', served: false, otherClass: null,
       why: 'refused at creation: 2 IngressClasses are marked default (nginx, nginx2), only 1 allowed' });
   });
 });

@@ -9,7 +9,7 @@ import { parseAnnotations, type CanaryConfig, type IngressAnnotations, type Loca
 import { defaultTraffic, type VerifyClient } from './traffic-annotations.js';
 import { authService } from './traffic.js';
 import { resolveBackend, type Backend, type BackendSources } from './backend.js';
-import { admitIngress, byAge, type Admission } from './class.js';
+import { admitIngress, byAge, type Admission, type OtherClass } from './class.js';
 import type { ControllerConfig } from './controller.js';
 import { regexLocation } from './host-path.js';
 import { serverCertificate, type ServerCertificate, type TlsSources } from './tls.js';
@@ -70,7 +70,10 @@ export interface RouteNote {
 
 export interface RouteTable {
   readonly controller: ControllerConfig;
-  readonly admissions: readonly { readonly ingress: Ref; readonly served: boolean; readonly why: string }[];
+  /** A controller pod runs in the input (false: the Ingresses are there, nothing serves them). */
+  readonly running: boolean;
+  /** otherClass: left out because its class is another controller's, which knet does not model. */
+  readonly admissions: readonly { readonly ingress: Ref; readonly served: boolean; readonly why: string; readonly otherClass: OtherClass | null }[];
   readonly servers: readonly Server[];
   readonly notes: readonly RouteNote[];
 }
@@ -96,7 +99,7 @@ export function needsRewrite(l: Pick<Location, 'path' | 'config'>): boolean {
   return l.config.rewriteTarget !== '' && l.config.rewriteTarget !== l.path;
 }
 
-export function buildRouteTable(input: RouteInput, controller: ControllerConfig): RouteTable {
+export function buildRouteTable(input: RouteInput, controller: ControllerConfig, running = true): RouteTable {
   const admissions: Admission[] = input.ingresses.map((i) => admitIngress(i, input.ingressClasses, controller));
   const served = admissions.filter((a) => a.kind === 'served').map((a) => a.ingress).sort(byAge);
   const notes: RouteNote[] = [];
@@ -215,7 +218,8 @@ export function buildRouteTable(input: RouteInput, controller: ControllerConfig)
   }
   return {
     controller,
-    admissions: admissions.map((a) => ({ ingress: a.ref, served: a.kind === 'served', why: a.why })),
+    running,
+    admissions: admissions.map((a) => ({ ingress: a.ref, served: a.kind === 'served', why: a.why, otherClass: a.kind === 'ignored' ? a.otherClass : null })),
     servers: out,
     notes,
   };
