@@ -104,21 +104,31 @@ describe('assignPodIPs: host-local on each node\'s podCIDR', () => {
       ],
     },
     {
-      name: 'flannel routes by podCIDR: a pod IP inside another node\'s podCIDR -> warning naming where its packets go',
+      name: 'flannel (stated) routes by podCIDR: a pod IP inside another node\'s podCIDR -> error naming where its packets go',
       yaml: [clusterConfig('networking: {cni: flannel}'), node('node-1', '10.244.0.0/24', '172.18.0.2'), node('node-2', '10.244.1.0/24', '172.18.0.3'), boundPod('stray', 'node-1', '10.244.1.9')],
       node: 'node-1',
       pods: ['kube-system/coredns* 10.244.0.2', 'shop/stray 10.244.1.9'],
       issues: [
-        'warning: Pod shop/stray: pod IP 10.244.1.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (flannel routes by podCIDR): the route to 10.244.1.0/24 goes to node-2, so packets for this pod from other nodes go to the wrong node',
+        'error: Pod shop/stray: pod IP 10.244.1.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (flannel routes by podCIDR): the route to 10.244.1.0/24 goes to node-2, so packets for this pod from other nodes go to the wrong node',
       ],
     },
     {
-      name: 'kubenet: a pod IP in no node\'s podCIDR -> warning: no route leads to it',
+      name: 'kubenet (stated): a pod IP in no node\'s podCIDR -> error: no route leads to it',
       yaml: [clusterConfig('networking: {cni: kubenet}'), node('node-1', '10.244.0.0/24', '172.18.0.2'), boundPod('stray', 'node-1', '10.244.9.9')],
       node: 'node-1',
       pods: ['kube-system/coredns* 10.244.0.2', 'kube-system/coredns* 10.244.0.3', 'shop/stray 10.244.9.9'],
       issues: [
-        'warning: Pod shop/stray: pod IP 10.244.9.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (kubenet routes by podCIDR): no node\'s podCIDR holds it, so no route leads to it and pods on other nodes cannot reach it',
+        'error: Pod shop/stray: pod IP 10.244.9.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (kubenet routes by podCIDR): no node\'s podCIDR holds it, so no route leads to it and pods on other nodes cannot reach it',
+      ],
+    },
+    {
+      name: 'flannel inferred from the dump\'s kube-flannel pods: a pod IP outside its node\'s podCIDR -> warning',
+      yaml: [node('node-1', '10.244.0.0/24', '172.18.0.2'), node('node-2', '10.244.1.0/24', '172.18.0.3'), boundPod('stray', 'node-1', '10.244.1.9'),
+        boundPod('kube-flannel-ds-x7k2p', 'node-1', '172.18.0.2', '\n  hostNetwork: true').replace('namespace: shop', 'namespace: kube-flannel')],
+      node: 'node-1',
+      pods: ['shop/stray 10.244.1.9', 'kube-flannel/kube-flannel-ds-x7k2p 172.18.0.2'],
+      issues: [
+        'warning: Pod shop/stray: pod IP 10.244.1.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (flannel routes by podCIDR): the route to 10.244.1.0/24 goes to node-2, so packets for this pod from other nodes go to the wrong node',
       ],
     },
     {

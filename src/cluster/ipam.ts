@@ -6,7 +6,7 @@
 import type { Issue } from '../model/issue.js';
 import { cidrContains, cidrOf, cidrsOverlap, familyOf, ipToBigInt, nthAddress, nthSubnet, type Cidr, type IP } from '../model/ip.js';
 import type { ClusterConfig, Node, Pod } from '../model/types.js';
-import { routesByPodCIDR } from './infer-config.js';
+import { routesByPodCIDR, statesField } from './infer-config.js';
 import { issueAt } from './issues.js';
 
 interface Pool {
@@ -109,7 +109,10 @@ export function outsideNodeRange(pod: Pod, ip: IP, node: Node, nodes: readonly N
   const breaks = holder && range
     ? `the route to ${range.text} goes to ${holder.meta.name}, so packets for this pod from other nodes go to the wrong node`
     : `no node's podCIDR holds it, so no route leads to it and pods on other nodes cannot reach it`;
-  return issueAt(pod, ['status', 'podIP'], 'pod-ip-outside-node-cidr', 'warning',
+  // Stated by the Cluster object, the mode is certain and so is the loss: an error. Inferred
+  // from the dump (kube-flannel pods), a warning: the input may not say everything.
+  const severity = statesField(config, 'networking', 'cni') ? 'error' : 'warning';
+  return issueAt(pod, ['status', 'podIP'], 'pod-ip-outside-node-cidr', severity,
     `pod IP ${ip} is outside the podCIDR ${own} of its node ${node.meta.name} (${config.cni} routes by podCIDR): ${breaks}`,
     `the CNI on ${node.meta.name} must allocate from ${own}: check its IPAM configuration, then recreate the pod`);
 }
