@@ -45,7 +45,7 @@ export function podNetworkStep(ctx: TraceContext, fromNode: string, dst: Pod, ip
   const toCidrs = ctx.nodes.get(toNode)?.podCIDRs.map((c) => c.text).join(', ') ?? '';
   // Calico routes every address to its pod's node (its blocks, and a /32 for a borrowed one);
   // only flannel and kubenet route by podCIDR, so only there can the range lose a packet.
-  if (!same && routesByPodCIDR(cni)) {
+  if (!same && (routesByPodCIDR(cni) || owners.length > 1)) {
     if (!toCidrs) {
       return fail(`node ${toNode} has no podCIDR: no other node has a route to its pods, so ${ip} (${pod}) is unreachable from ${fromNode}`,
         `allocate podCIDRs (kube-controller-manager --allocate-node-cidrs with --cluster-cidr) or set spec.podCIDR on node ${toNode}`);
