@@ -4,7 +4,7 @@
 // listening on the port.
 import { routesByPodCIDR } from '../cluster/infer-config.js';
 import { calicoBlockOf, calicoRoutes, type CalicoRoutes } from '../cluster/ipam.js';
-import { cidrContains, type IP } from '../model/ip.js';
+import { cidrContains, familyOf, type IP } from '../model/ip.js';
 import type { Container, ContainerPort, Pod, Protocol } from '../model/types.js';
 import { nodeAddress, podRef, type TraceContext } from './trace-context.js';
 import type { TraceStep } from './trace-types.js';
@@ -65,7 +65,8 @@ export function podNetworkStep(ctx: TraceContext, fromNode: string, dst: Pod, ip
         `the CNI on ${toNode} allocates from another node's range: fix its IPAM range to ${toCidrs}, then recreate the pod`);
     }
   }
-  const via = nodeAddress(ctx, toNode) ?? '?';
+  // The next hop is the node's address of the packet's family (a dual-stack node has both).
+  const via = ctx.nodes.get(toNode)?.internalIPs.find((a) => familyOf(a) === familyOf(ip)) ?? nodeAddress(ctx, toNode) ?? '?';
   const summary = same
     ? `same node ${toNode}: ${mode === 'bridge' ? 'across the cni0 bridge, veth to veth' : `a /32 route to the pod's veth (${cni}: no bridge)`}, no NAT`
     : cni === 'flannel'
