@@ -39,10 +39,12 @@ export function inferConfig(inv: Inventory): { config: ClusterConfig; notes: Iss
     const inDefault = (c: Cidr): boolean => c.family === given.podSubnet.family && c.first >= given.podSubnet.first && c.last <= given.podSubnet.last;
     const rangesFit = podCIDRs.every(inDefault) && own.every((ip) => cidrContains(given.podSubnet, ip));
     // Host-local pods (or none yet): the nodes' podCIDRs show the range; else the pods do.
+    const fromRanges = !pool && !rangesFit && (own.length === 0 || inNodeRanges);
     const subnet = pool ?? (rangesFit ? null
-      : own.length === 0 || inNodeRanges ? covering(podCIDRs.flatMap((c) => [bigIntToIP(c.first, family), bigIntToIP(c.last, family)]), family, 16, avoid)
+      : fromRanges ? covering(podCIDRs.flatMap((c) => [bigIntToIP(c.first, family), bigIntToIP(c.last, family)]), family, 16, avoid)
         : covering(own, family, vnet ? 24 : 16, avoid));
-    if (subnet && subnet.text !== given.podSubnet.text) set('podSubnet', subnet, `pod subnet ${subnet.text} (${pool ? 'its Calico IPPool' : 'its pods\' addresses'})`);
+    const source = pool ? 'its Calico IPPool' : fromRanges ? 'its nodes\' podCIDRs' : 'its pods\' addresses';
+    if (subnet && subnet.text !== given.podSubnet.text) set('podSubnet', subnet, `pod subnet ${subnet.text} (${source})`);
   }
   if (!statesField(given, 'networking', 'nodeSubnet')) {
     const own = nodeIPs.filter((ip) => familyOf(ip) === given.nodeSubnet.family);
