@@ -27,6 +27,7 @@ const CNI_CASES: { rule: string; docs: string[]; cni: string }[] = [
   { rule: 'aws-node pods: AWS VPC CNI, pods on VPC addresses (azure\'s VNet mode)', docs: [runningPod('kube-system', 'aws-node-x5hqd', 'ip-10-0-1-23', '10.0.1.23', '10.0.1.23', '\n  hostNetwork: true')], cni: 'azure' },
   { rule: 'azure-cns pods: Azure CNI', docs: [runningPod('kube-system', 'azure-cns-wz8nb', 'aks-0', '10.224.0.4', '10.224.0.4', '\n  hostNetwork: true')], cni: 'azure' },
   { rule: 'calico-node pods: Calico', docs: [runningPod('kube-system', 'calico-node-lq7vz', 'cp', '10.10.0.11', '10.10.0.11', '\n  hostNetwork: true')], cni: 'calico' },
+  { rule: 'canal pods (flannel\'s network, Calico\'s policies): calico, so policies stay enforced', docs: [runningPod('kube-system', 'canal-7x2kq', 'w1', '10.10.0.12', '10.10.0.12', '\n  hostNetwork: true')], cni: 'calico' },
   { rule: 'kube-flannel pods: flannel', docs: [runningPod('kube-flannel', 'kube-flannel-ds-9xk2p', 'w1', '10.10.0.12', '10.10.0.12', '\n  hostNetwork: true')], cni: 'flannel' },
   { rule: 'pods on the nodes\' own network, no agent named: a VNet/VPC CNI', docs: [runningPod('shop', 'web', 'w1', '10.0.1.88', '10.0.1.23')], cni: 'azure' },
   { rule: 'the Cluster object says the mode: it wins over the dump', docs: [clusterConfig('networking: {cni: kubenet}'), runningPod('kube-system', 'calico-node-lq7vz', 'cp', '10.10.0.11', '10.10.0.11', '\n  hostNetwork: true')], cni: 'kubenet' },

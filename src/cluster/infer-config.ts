@@ -105,6 +105,10 @@ const MARKERS: readonly Marker[] = [
   { mode: 'azure', why: 'AWS VPC CNI (aws-node): pods take VPC addresses, as in knet\'s azure (VNet) mode', names: /^aws-node$/ },
   { mode: 'azure', why: 'Azure CNI: pods take VNet addresses', names: /^(azure-cni|azure-vnet|azure-cns|azure-ip-masq-agent)$/ },
   { mode: 'calico', why: 'calico-node runs: Calico IPAM hands out blocks of its IP pools', names: /^calico-node$/ },
+  // Routed per node from IPAM ranges of their own, and enforcing policies: as knet's calico mode.
+  { mode: 'calico', why: 'canal runs (flannel\'s network, Calico\'s policies): modelled as calico', names: /^canal$/ },
+  { mode: 'calico', why: 'cilium runs: its IPAM hands out ranges of its own, modelled as calico', names: /^cilium$/ },
+  { mode: 'calico', why: 'weave-net runs: its IPAM hands out addresses of its own, modelled as calico', names: /^weave-net$/ },
   { mode: 'flannel', why: 'kube-flannel runs: pods take addresses from their node\'s podCIDR', names: /^(kube-flannel|kube-flannel-ds|flannel)$/ },
 ];
 
