@@ -1,8 +1,11 @@
 // Pod-network problems: pods that cannot reach each other across nodes (nodes without a
-// podCIDR, overlapping podCIDRs, pod IPs outside their node's range, one IP on two pods),
+// podCIDR, overlapping podCIDRs, pod IPs outside their node's range where the CNI routes by
+// podCIDR, one IP on two pods),
 // and port clashes on a node (two pods with one hostPort, a hostPort that is a NodePort).
 import { issueAt } from '../cluster/issues.js';
-import { cidrContains, cidrsOverlap } from '../model/ip.js';
+import { outsideNodeRange } from '../cluster/ipam.js';
+import { routesByPodCIDR } from '../cluster/infer-config.js';
+import { cidrContains, cidrsOverlap, familyOf } from '../model/ip.js';
 import type { Issue } from '../model/issue.js';
 import type { Pod } from '../model/types.js';
 import { podRef, type TraceContext } from './trace-context.js';
@@ -13,7 +16,8 @@ export function podNetworkFindings(ctx: TraceContext): Issue[] {
   const azure = config.cni === 'azure';
   if (!azure) {
     nodes.forEach((n, i) => {
-      if (n.podCIDRs.length === 0) {
+      // Only a mode that routes by podCIDR needs one (Calico routes its own blocks).
+      if (n.podCIDRs.length === 0 && routesByPodCIDR(config.cni)) {
         out.push(issueAt(n, ['spec', 'podCIDR'], 'node-without-pod-cidr', 'error',
           `node ${n.meta.name} has no podCIDR: its pods get no address from the CNI, and no other node has a route to them`,
           'allocate podCIDRs (kube-controller-manager --allocate-node-cidrs with --cluster-cidr), or set spec.podCIDR'));
@@ -35,13 +39,19 @@ export function podNetworkFindings(ctx: TraceContext): Issue[] {
     }
     for (const pod of pods) {
       const node = ctx.nodes.get(pod.spec.nodeName);
-      if (!node) continue;
-      const inside = azure ? cidrContains(config.podSubnet, pod.status.podIPs[0]!) : node.podCIDRs.length === 0 || node.podCIDRs.some((c) => cidrContains(c, pod.status.podIPs[0]!));
-      if (inside) continue;
-      const range = azure ? `the VNet pod subnet ${config.podSubnet.text}` : `the podCIDR ${node.podCIDRs.map((c) => c.text).join(', ')} of its node ${node.meta.name}`;
-      out.push(issueAt(pod, ['status', 'podIP'], 'pod-ip-outside-node-cidr', 'error',
-        `pod IP ${ip} is outside ${range}: other nodes route ${ip} elsewhere, so pods on other nodes cannot reach it`,
-        `the CNI on ${node.meta.name} allocates outside its range: fix its IPAM configuration, then recreate the pod`));
+      const addr = pod.status.podIPs.find((a) => a === ip);
+      if (!node || !addr) continue;
+      if (azure && !cidrContains(config.podSubnet, addr)) {
+        out.push(issueAt(pod, ['status', 'podIP'], 'pod-ip-outside-node-cidr', 'error',
+          `pod IP ${ip} is outside the VNet pod subnet ${config.podSubnet.text}: the VNet has no route for it, so pods on other nodes cannot reach it`,
+          `the CNI on ${node.meta.name} allocates outside the pod subnet: fix its configuration, then recreate the pod`));
+      }
+      // Calico hands out blocks of its pools (and borrows addresses across nodes): any
+      // address is routed to its pod. Only podCIDR routing is broken by one outside the range.
+      const family = node.podCIDRs.filter((c) => c.family === familyOf(addr));
+      if (routesByPodCIDR(config.cni) && family.length > 0 && !family.some((c) => cidrContains(c, addr))) {
+        out.push(outsideNodeRange(pod, addr, node, nodes, config));
+      }
     }
   }
   out.push(...portClashes(ctx));

@@ -50,9 +50,14 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['error pod-network duplicate-pod-ip', 'error pod-network pod-cidr-overlap', 'error pod-network duplicate-pod-ip'],
   },
   {
-    rule: 'a pod IP outside its node\'s podCIDR: pod-network error',
-    docs: [clusterYaml(), ...nodes('10.244.0.0/24', '10.244.1.0/24'), namespace('shop'), pod('shop', 'cart-1', 'app: cart', { node: 'node-2', ip: '10.244.9.10' })],
+    rule: 'flannel routes by podCIDR: a pod IP outside its node\'s podCIDR is a pod-network error',
+    docs: [clusterYaml('flannel'), ...nodes('10.244.0.0/24', '10.244.1.0/24'), namespace('shop'), pod('shop', 'cart-1', 'app: cart', { node: 'node-2', ip: '10.244.9.10' })],
     want: ['error pod-network pod-ip-outside-node-cidr'],
+  },
+  {
+    rule: 'Calico hands out blocks of its pool: a pod IP outside its node\'s podCIDR is normal',
+    docs: [clusterYaml(), ...nodes('10.244.0.0/24', '10.244.1.0/24'), namespace('shop'), pod('shop', 'cart-1', 'app: cart', { node: 'node-2', ip: '192.168.44.10' })],
+    want: [],
   },
   {
     rule: 'a Service selector matching no pod: service error naming the labels the pods have',

@@ -2,7 +2,9 @@
 // packet and the destination pod's node (rule 2: any pod reaches any pod, without NAT,
 // through the CNI's bridge, routes, overlay or VNet), and the container that must be
 // listening on the port.
-import { cidrContains, type IP } from '../model/ip.js';
+import { routesByPodCIDR } from '../cluster/infer-config.js';
+import { calicoBlockOf, calicoRoutes, type CalicoRoutes } from '../cluster/ipam.js';
+import { cidrContains, familyOf, type IP } from '../model/ip.js';
 import type { Container, ContainerPort, Pod, Protocol } from '../model/types.js';
 import { nodeAddress, podRef, type TraceContext } from './trace-context.js';
 import type { TraceStep } from './trace-types.js';
@@ -41,7 +43,9 @@ export function podNetworkStep(ctx: TraceContext, fromNode: string, dst: Pod, ip
   }
   const owners = ctx.cluster.nodes.filter((n) => n.podCIDRs.some((c) => cidrContains(c, ip)));
   const toCidrs = ctx.nodes.get(toNode)?.podCIDRs.map((c) => c.text).join(', ') ?? '';
-  if (!same) {
+  // Calico routes every address to its pod's node (its blocks, and a /32 for a borrowed one);
+  // only flannel and kubenet route by podCIDR, so only there can the range lose a packet.
+  if (!same && (routesByPodCIDR(cni) || owners.length > 1)) {
     if (!toCidrs) {
       return fail(`node ${toNode} has no podCIDR: no other node has a route to its pods, so ${ip} (${pod}) is unreachable from ${fromNode}`,
         `allocate podCIDRs (kube-controller-manager --allocate-node-cidrs with --cluster-cidr) or set spec.podCIDR on node ${toNode}`);
@@ -61,16 +65,30 @@ export function podNetworkStep(ctx: TraceContext, fromNode: string, dst: Pod, ip
         `the CNI on ${toNode} allocates from another node's range: fix its IPAM range to ${toCidrs}, then recreate the pod`);
     }
   }
-  const via = nodeAddress(ctx, toNode) ?? '?';
+  // The next hop is the node's address of the packet's family (a dual-stack node has both).
+  const via = ctx.nodes.get(toNode)?.internalIPs.find((a) => familyOf(a) === familyOf(ip)) ?? nodeAddress(ctx, toNode) ?? '?';
   const summary = same
     ? `same node ${toNode}: ${mode === 'bridge' ? 'across the cni0 bridge, veth to veth' : `a /32 route to the pod's veth (${cni}: no bridge)`}, no NAT`
     : cni === 'flannel'
       ? `${fromNode} -> ${toNode} over the VXLAN overlay (flannel.1 to ${via}), no NAT`
-      : `${fromNode} -> ${toNode}, routed: ${toCidrs} via ${via} (${cni === 'calico' ? 'calico, as BGP installs it' : 'kubenet node routes'}), no NAT`;
-  const warning = same && owners.length === 0 && !dst.spec.hostNetwork
+      : `${fromNode} -> ${toNode}, routed: ${cni === 'calico' ? calicoRouteTo(ctx, dst, ip) : toCidrs} via ${via} (${cni === 'calico' ? 'calico, as BGP installs it' : 'kubenet node routes'}), no NAT`;
+  const warning = same && routesByPodCIDR(cni) && owners.length === 0 && !dst.spec.hostNetwork
     ? `${ip} is outside the podCIDR ${toCidrs || '(none)'} of ${toNode}: pods on other nodes cannot reach it`
     : null;
   return { ...base, ok: true, summary, warning };
+}
+
+const calicoCache = new WeakMap<object, CalicoRoutes>();
+
+/** The route Calico installs for the address: its node's podCIDR, a block the node holds, or a /32 it borrowed. */
+function calicoRouteTo(ctx: TraceContext, dst: Pod, ip: IP): string {
+  const node = ctx.nodes.get(dst.spec.nodeName);
+  const range = node?.podCIDRs.find((c) => cidrContains(c, ip));
+  if (range) return range.text;
+  let routes = calicoCache.get(ctx.cluster);
+  if (!routes) calicoCache.set(ctx.cluster, routes = calicoRoutes(ctx.cluster.nodes, ctx.cluster.pods));
+  if (routes.borrowed.get(dst.spec.nodeName)?.includes(ip)) return `${ip}/32 (borrowed from block ${calicoBlockOf(ip).text})`;
+  return `${calicoBlockOf(ip).text} (a block of its IP pool)`;
 }
 
 /** Regular containers, then restartable init containers (sidecars), as the kubelet runs them. */

@@ -81,6 +81,13 @@ function selectorText(sel: Readonly<Record<string, string>>): string {
 export function explainNoEndpoints(ctx: TraceContext, svc: Service): { reason: string; hint: string } {
   const ns = svc.meta.namespace;
   const ref = `${ns}/${svc.meta.name}`;
+  if (svc.selector === null && ref === 'default/kubernetes') {
+    // The API server writes its own endpoints here; a selector would be wrong.
+    return {
+      reason: `${ref} lists no API server address: the API servers write it themselves (their --advertise-address and --secure-port)`,
+      hint: 'check the API servers are up; kubectl get endpointslices -n default -l kubernetes.io/service-name=kubernetes shows what they wrote',
+    };
+  }
   if (svc.selector === null) {
     return {
       reason: `${ref} has no selector and no EndpointSlice or Endpoints object lists a backend`,

@@ -162,8 +162,8 @@ describe('trace: the pod network', () => {
     expect(t.steps.find((s) => s.layer === 'pod-network')!.summary).toMatch(/over the VXLAN overlay \(flannel\.1 to 172\.18\.0\.3\)/);
   });
 
-  it('a pod IP outside its node\'s podCIDR: unreachable from another node, fails at pod-network', () => {
-    const { ctx } = build(clusterYaml(), ...nodes('10.244.0.0/24', '10.244.1.0/24'), namespace('shop'),
+  it('flannel routes by podCIDR: a pod IP outside its node\'s podCIDR is unreachable from another node, fails at pod-network', () => {
+    const { ctx } = build(clusterYaml('flannel'), ...nodes('10.244.0.0/24', '10.244.1.0/24'), namespace('shop'),
       pod('shop', 'web-1', 'app: web', { ip: '10.244.0.10' }), pod('shop', 'cart-1', 'app: cart', { node: 'node-2', ip: '10.244.9.10' }),
       pod('shop', 'peer-1', 'app: peer', { node: 'node-2', ip: '10.244.1.10' }));
     const t = traceIn(ctx, 'shop/web-1', '10.244.9.10:8080');
@@ -171,6 +171,17 @@ describe('trace: the pod network', () => {
     const local = traceIn(ctx, 'shop/peer-1', '10.244.9.10:8080');
     expect(local.verdict).toBe('delivered');
     expect(local.steps.find((s) => s.layer === 'pod-network')!.warning).toMatch(/pods on other nodes cannot reach it/);
+  });
+
+  it('Calico routes its blocks and borrowed addresses: a pod IP outside its node\'s podCIDR is delivered, via the node that holds it', () => {
+    const { ctx } = build(clusterYaml(), ...nodes('10.244.0.0/24', '10.244.1.0/24'), namespace('shop'),
+      pod('shop', 'web-1', 'app: web', { ip: '192.168.5.10' }), pod('shop', 'web-2', 'app: web', { ip: '192.168.5.11' }),
+      pod('shop', 'cart-1', 'app: cart', { node: 'node-2', ip: '192.168.5.12' }), pod('shop', 'api-1', 'app: api', { node: 'node-2', ip: '192.168.5.70' }));
+    const borrowed = traceIn(ctx, 'shop/web-1', '192.168.5.12:8080');
+    expect(borrowed.verdict).toBe('delivered');
+    expect(borrowed.steps.find((s) => s.layer === 'pod-network')!.summary).toBe('node-1 -> node-2, routed: 192.168.5.12/32 (borrowed from block 192.168.5.0/26) via 172.18.0.3 (calico, as BGP installs it), no NAT');
+    const block = traceIn(ctx, 'shop/web-1', '192.168.5.70:8080');
+    expect(block.steps.find((s) => s.layer === 'pod-network')!.summary).toMatch(/^node-1 -> node-2, routed: 192\.168\.5\.64\/26 \(a block of its IP pool\) via 172\.18\.0\.3/);
   });
 
   it('overlapping podCIDRs: the source node takes the address for its own, fails at pod-network', () => {

@@ -21,7 +21,7 @@ describe('knet diagnose', () => {
     const r = run('diagnose', '-f', 'examples/broken/pod-cannot-reach-pod');
     expect(r.code).toBe(1);
     expect(r.err).toBe('');
-    expect(r.out).toMatch(/^pod-network \(1 error\)\n {2}error {3}Pod shop\/cart: pod IP 10\.244\.9\.10 is outside the podCIDR 10\.244\.1\.0\/24 of its node node-2/);
+    expect(r.out).toMatch(/^pod-network \(1 error\)\n {2}error {3}Pod shop\/cart: pod IP 10\.244\.9\.10 is outside the podCIDR 10\.244\.1\.0\/24 of its node node-2 \(flannel routes by podCIDR\)/);
     expect(r.out).toMatch(/\[examples\/broken\/pod-cannot-reach-pod\/20-shop\.yaml:\d+:\d+ status\.podIP\]/);
   });
 

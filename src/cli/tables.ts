@@ -91,6 +91,9 @@ function podReady(p: Pod): string {
 function podStatus(p: Pod): string {
   if (p.meta.deletionTimestamp) return 'Terminating';
   if (p.status.phase === 'Pending' && p.spec.nodeName) return 'ContainerCreating';
+  // kubectl shows a finished pod by its container's reason: Completed (exit 0), Error.
+  if (p.status.phase === 'Succeeded') return 'Completed';
+  if (p.status.phase === 'Failed') return 'Error';
   return p.status.phase || 'Pending';
 }
 

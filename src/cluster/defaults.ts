@@ -44,7 +44,13 @@ export function defaultObjects(inv: Inventory, apiServerIP: string): Inventory {
     if (!hasNs.has(ns)) docs.push(`apiVersion: v1\nkind: Namespace\nmetadata:\n  name: ${ns}\n`);
   }
   const hasService = (ns: string, name: string) => inv.services.some((s) => s.meta.namespace === ns && s.meta.name === name);
-  if (!hasService('default', 'kubernetes')) docs.push(kubernetesService(c, apiServerIP));
+  if (!hasService('default', 'kubernetes')) docs.push(kubernetesService(c), kubernetesEndpointSlice(apiServerIP));
+  else if (!hasApiServerEndpoints(inv)) {
+    // The API server writes its own endpoints for the selectorless default/kubernetes:
+    // a dump that leaves them out still has them.
+    const svc = inv.services.find((s) => s.meta.namespace === 'default' && s.meta.name === 'kubernetes')!;
+    docs.push(kubernetesEndpointSlice(apiServerIP, svc.ports.find((p) => p.name === 'https')?.targetPort));
+  }
   if (!hasService('kube-system', 'kube-dns')) docs.push(kubeDnsService(c));
   const hasCoreDnsPods =
     inv.pods.some((p) => p.meta.namespace === 'kube-system' && p.meta.labels['k8s-app'] === 'kube-dns') ||
@@ -68,7 +74,12 @@ ${kubeadmCorefile(c.clusterDomain).replace(/^/gm, '    ').trimEnd()}
   return decoded.inventory;
 }
 
-function kubernetesService(c: ClusterConfig, apiServerIP: string): string {
+function hasApiServerEndpoints(inv: Inventory): boolean {
+  return inv.endpointSlices.some((s) => s.meta.namespace === 'default' && s.serviceName === 'kubernetes') ||
+    inv.endpoints.some((e) => e.meta.namespace === 'default' && e.meta.name === 'kubernetes');
+}
+
+function kubernetesService(c: ClusterConfig): string {
   const first = c.serviceSubnets[0]!;
   // The first address of the service subnet is always the API server's (10.96.0.1).
   const ip = nthAddress(first, 1n)!;
@@ -88,19 +99,24 @@ spec:
   sessionAffinity: None
   ports:
   - {name: https, port: 443, protocol: TCP, targetPort: 6443}
----
-apiVersion: discovery.k8s.io/v1
+`;
+}
+
+/** The API server's own endpoint: its advertise address, port 6443 (kubeadm's --secure-port). */
+function kubernetesEndpointSlice(apiServerIP: string, targetPort: number | string = 6443): string {
+  const port = typeof targetPort === 'number' && targetPort > 0 ? targetPort : 6443;
+  return `apiVersion: discovery.k8s.io/v1
 kind: EndpointSlice
 metadata:
   name: kubernetes
   namespace: default
   labels: {kubernetes.io/service-name: kubernetes}
-addressType: IPv${first.family}
+addressType: IPv${apiServerIP.includes(':') ? 6 : 4}
 endpoints:
 - addresses: [${apiServerIP}]
   conditions: {ready: true}
 ports:
-- {name: https, port: 6443, protocol: TCP}
+- {name: https, port: ${port}, protocol: TCP}
 `;
 }
 

@@ -4,7 +4,7 @@
 // Deterministic: the same input always gives the same cluster.
 import { cidrsOverlap } from '../model/ip.js';
 import { sortIssues, type Issue } from '../model/issue.js';
-import type { Ingress, Inventory, Namespace, Service } from '../model/types.js';
+import type { Ingress, Inventory, Namespace, Node, Service } from '../model/types.js';
 import { shimCertificates } from '../core/certs/ingress-shim.js';
 import { defaultObjects } from './defaults.js';
 import { buildEndpointSlices } from './endpointslices.js';
@@ -12,6 +12,7 @@ import { assignPodIPs } from './ipam.js';
 import { ingressAnnotationIssues } from './ingress-annotations.js';
 import { issueAt, objectLabel } from './issues.js';
 import { fillNodes } from './nodes.js';
+import { inferConfig } from './infer-config.js';
 import { PodIndex } from './pod-index.js';
 import { withPublishedHosts } from './published-hosts.js';
 import { schedulePods } from './schedule.js';
@@ -25,15 +26,18 @@ export interface Cluster extends Inventory {
   readonly podIndex: PodIndex;
 }
 
-export function fillIn(input: Inventory): { cluster: Cluster; issues: Issue[] } {
-  const issues: Issue[] = [];
+export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } {
+  // A dump is the truth: the configuration follows the addresses it states.
+  const inferred = inferConfig(given);
+  const input: Inventory = { ...given, config: inferred.config };
+  const issues: Issue[] = [...inferred.notes];
   const config = input.config;
   checkSubnets(input, issues);
 
   // Pods on their way out (a running cluster's retiring and terminating pods, which state
   // their node) do not say which nodes there are; the others do when nothing else does.
   const nodes = fillNodes(config, input.nodes, issues, input.pods.filter((p) => p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]));
-  const apiServerIP = nodes[0]?.internalIPs[0] ?? '172.18.0.2';
+  const apiServerIP = apiServerAddress(nodes);
   const defaults = defaultObjects(input, apiServerIP);
   const merged = mergeInventories(input, defaults);
 
@@ -109,6 +113,12 @@ export function fillInPartial(input: Inventory): { cluster: Cluster; issues: Iss
   }
 }
 
+/** The API server listens on a control-plane node (kubeadm's advertise address), else the first node. */
+function apiServerAddress(nodes: readonly Node[]): string {
+  const controlPlane = nodes.find((n) => 'node-role.kubernetes.io/control-plane' in n.meta.labels || 'node-role.kubernetes.io/master' in n.meta.labels);
+  return (controlPlane ?? nodes[0])?.internalIPs[0] ?? '172.18.0.2';
+}
+
 function mergeInventories(a: Inventory, b: Inventory): Inventory {
   return {
     config: a.config,
@@ -134,7 +144,8 @@ function checkSubnets(inv: Inventory, issues: Issue[]): void {
   const c = inv.config;
   const pairs: [string, typeof c.podSubnet, string, typeof c.podSubnet][] = [];
   for (const s of c.serviceSubnets) pairs.push(['podSubnet', c.podSubnet, 'serviceSubnet', s]);
-  pairs.push(['podSubnet', c.podSubnet, 'nodeSubnet', c.nodeSubnet]);
+  // A VNet/VPC CNI gives pods addresses of the nodes' own network.
+  if (c.cni !== 'azure') pairs.push(['podSubnet', c.podSubnet, 'nodeSubnet', c.nodeSubnet]);
   for (const s of c.serviceSubnets) pairs.push(['serviceSubnet', s, 'nodeSubnet', c.nodeSubnet]);
   for (const [an, a, bn, b] of pairs) {
     if (!cidrsOverlap(a, b)) continue;

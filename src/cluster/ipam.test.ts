@@ -104,13 +104,51 @@ describe('assignPodIPs: host-local on each node\'s podCIDR', () => {
       ],
     },
     {
-      name: 'pod IP outside its node\'s podCIDR -> error (other nodes route it elsewhere)',
-      yaml: [node('node-1', '10.244.0.0/24', '172.18.0.2'), node('node-2', '10.244.1.0/24', '172.18.0.3'), boundPod('stray', 'node-1', '10.244.1.9')],
+      name: 'flannel (stated) routes by podCIDR: a pod IP inside another node\'s podCIDR -> error naming where its packets go',
+      yaml: [clusterConfig('networking: {cni: flannel}'), node('node-1', '10.244.0.0/24', '172.18.0.2'), node('node-2', '10.244.1.0/24', '172.18.0.3'), boundPod('stray', 'node-1', '10.244.1.9')],
       node: 'node-1',
       pods: ['kube-system/coredns* 10.244.0.2', 'shop/stray 10.244.1.9'],
       issues: [
-        'error: Pod shop/stray: pod IP 10.244.1.9 is outside the podCIDR 10.244.0.0/24 of its node node-1: other nodes route 10.244.1.9 elsewhere, so cross-node traffic to it is lost',
+        'error: Pod shop/stray: pod IP 10.244.1.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (flannel routes by podCIDR): the route to 10.244.1.0/24 goes to node-2, so packets for this pod from other nodes go to the wrong node',
       ],
+    },
+    {
+      name: 'kubenet (stated): a pod IP in no node\'s podCIDR -> error: no route leads to it',
+      yaml: [clusterConfig('networking: {cni: kubenet}'), node('node-1', '10.244.0.0/24', '172.18.0.2'), boundPod('stray', 'node-1', '10.244.9.9')],
+      node: 'node-1',
+      pods: ['kube-system/coredns* 10.244.0.2', 'kube-system/coredns* 10.244.0.3', 'shop/stray 10.244.9.9'],
+      issues: [
+        'error: Pod shop/stray: pod IP 10.244.9.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (kubenet routes by podCIDR): no node\'s podCIDR holds it, so no route leads to it and pods on other nodes cannot reach it',
+      ],
+    },
+    {
+      name: 'flannel inferred from the dump\'s kube-flannel pods: a pod IP outside its node\'s podCIDR -> warning',
+      yaml: [node('node-1', '10.244.0.0/24', '172.18.0.2'), node('node-2', '10.244.1.0/24', '172.18.0.3'), boundPod('stray', 'node-1', '10.244.1.9'),
+        boundPod('kube-flannel-ds-x7k2p', 'node-1', '172.18.0.2', '\n  hostNetwork: true').replace('namespace: shop', 'namespace: kube-flannel')],
+      node: 'node-1',
+      pods: ['shop/stray 10.244.1.9', 'kube-flannel/kube-flannel-ds-x7k2p 172.18.0.2'],
+      issues: [
+        'warning: Pod shop/stray: pod IP 10.244.1.9 is outside the podCIDR 10.244.0.0/24 of its node node-1 (flannel routes by podCIDR): the route to 10.244.1.0/24 goes to node-2, so packets for this pod from other nodes go to the wrong node',
+      ],
+    },
+    {
+      name: 'Calico IPAM (no Cluster object): a pod IP outside its node\'s podCIDR, even one borrowed from another node\'s block, is normal',
+      yaml: [node('node-1', '10.244.0.0/24', '172.18.0.2'), node('node-2', '10.244.1.0/24', '172.18.0.3'), boundPod('a', 'node-1', '192.168.7.130'), boundPod('b', 'node-2', '192.168.7.131')],
+      node: 'node-2',
+      pods: ['shop/b 192.168.7.131', 'kube-system/coredns* 10.244.1.2'],
+    },
+    {
+      name: 'a finished pod\'s address is free: a running pod holding it again is no duplicate',
+      yaml: [node('node-1', '10.244.0.0/24', '172.18.0.2'), boundPod('done', 'node-1', '10.244.0.7').replace('phase: Running', 'phase: Succeeded'), boundPod('now', 'node-1', '10.244.0.7')],
+      node: 'node-1',
+      pods: ['kube-system/coredns* 10.244.0.2', 'kube-system/coredns* 10.244.0.3', 'shop/done 10.244.0.7', 'shop/now 10.244.0.7'],
+    },
+    {
+      name: 'a Pending pod of a dump without podIP keeps no IP, on its node or on none',
+      yaml: [node('node-1', '10.244.0.0/24', '172.18.0.2'), boundPod('waiting', 'node-1', '').replace('phase: Running', 'phase: Pending').replace('  podIP: \n', ''),
+        boundPod('unplaced', '', '').replace('phase: Running', 'phase: Pending').replace('  podIP: \n', '').replace('  nodeName: \n', '')],
+      node: 'node-1',
+      pods: ['kube-system/coredns* 10.244.0.2', 'kube-system/coredns* 10.244.0.3', 'shop/waiting <none>'],
     },
     {
       name: '/28 node mask -> 13 addresses .2-.14 (never .0, .1 or broadcast .15), the 14th pod errors naming the node',

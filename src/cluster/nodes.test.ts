@@ -7,14 +7,14 @@ function nodeLine(n: Node): string {
   return `${n.meta.name} ${n.podCIDRs.map((c) => c.text).join(',') || '<none>'} ${n.internalIPs.join(',') || '<none>'}`;
 }
 
-const pod = (name: string, nodeName: string, ip: string): string => `
+const pod = (name: string, nodeName: string, ip: string, hostIP = ''): string => `
 apiVersion: v1
 kind: Pod
 metadata: {name: ${name}, namespace: shop}
 spec:
   nodeName: ${nodeName}
   containers: [{name: app, image: nginx}]
-${ip ? `status:\n  phase: Running\n  podIP: ${ip}\n` : ''}`;
+${ip ? `status:\n  phase: Running\n  podIP: ${ip}\n${hostIP ? `  hostIP: ${hostIP}\n` : ''}` : ''}`;
 
 const node = (name: string, podCIDR: string, ip: string): string => `
 apiVersion: v1
@@ -96,10 +96,25 @@ describe('fillNodes: nodes as the control plane completes them', () => {
       ],
     },
     {
-      name: 'podCIDR outside the pod subnet -> warning',
-      yaml: [node('a', '10.200.0.0/24', '172.18.0.2')].join('---\n'),
+      name: 'flannel: a podCIDR outside the pod subnet the Cluster object states -> warning',
+      yaml: [clusterConfig('networking: {cni: flannel, podSubnet: 10.244.0.0/16}'), node('a', '10.200.0.0/24', '172.18.0.2')].join('---\n'),
       nodes: ['a 10.200.0.0/24 172.18.0.2'],
       problems: ["warning: pod-cidr-outside-subnet: podCIDR 10.200.0.0/24 is outside the cluster's pod subnet 10.244.0.0/16"],
+    },
+    {
+      name: 'no Cluster object: the pod subnet follows the nodes\' podCIDRs, no warning',
+      yaml: [node('a', '10.200.0.0/24', '172.18.0.2'), node('b', '', '172.18.0.3')].join('---\n'),
+      nodes: ['a 10.200.0.0/24 172.18.0.2', 'b 10.200.1.0/24 172.18.0.3'],
+    },
+    {
+      name: 'no Node objects: each node from its pods, hostIP as InternalIP, the block its pods live in as podCIDR',
+      yaml: [pod('p1', 'w1', '10.32.4.7', '10.0.1.10'), pod('p2', 'w1', '10.32.4.9', '10.0.1.10'), pod('p3', 'w2', '10.32.5.3', '10.0.1.11')].join('---\n'),
+      nodes: ['w1 10.32.4.0/24 10.0.1.10', 'w2 10.32.5.0/24 10.0.1.11'],
+    },
+    {
+      name: 'no Node objects, Calico blocks shared across nodes: no podCIDR guessed from them',
+      yaml: [pod('p1', 'w1', '192.168.9.2', '10.0.1.10'), pod('p2', 'w2', '192.168.9.3', '10.0.1.11')].join('---\n'),
+      nodes: ['w1 192.168.0.0/24 10.0.1.10', 'w2 192.168.1.0/24 10.0.1.11'],
     },
     {
       name: 'networking.nodeCidrMaskSize: 26 -> /26 podCIDRs',

@@ -1,9 +1,10 @@
 // Nodes as the control plane completes them: from Node objects, else Cluster.nodes, else
 // N nodes; a podCIDR each (kube-controller-manager's range allocator) and an InternalIP.
 import type { Issue } from '../model/issue.js';
-import { cidrContains, cidrOf, cidrsOverlap, ipToBigInt, nthAddress, nthSubnet, type Cidr, type IP } from '../model/ip.js';
+import { cidrContains, cidrOf, cidrsOverlap, familyOf, ipToBigInt, nthAddress, nthSubnet, parseCidr, type Cidr, type IP } from '../model/ip.js';
 import type { ClusterConfig, Meta, Node, Pod } from '../model/types.js';
 import { stableUid } from './naming.js';
+import { routesByPodCIDR, statesField } from './infer-config.js';
 import { issueAt } from './issues.js';
 
 export function defaultNodeLabels(name: string): Record<string, string> {
@@ -23,10 +24,13 @@ export function fillNodes(config: ClusterConfig, given: readonly Node[], issues:
 
   // podCIDRs: honour what is given, check it, then hand out free /24s in order.
   const assignsPodCIDRs = config.cni !== 'azure';
+  const podSubnetStated = statesField(config, 'networking', 'podSubnet') && routesByPodCIDR(config.cni);
   const taken: Cidr[] = [];
   nodes.forEach((n) => {
     for (const c of n.podCIDRs) {
-      if (c.family === config.podSubnet.family && !cidrsOverlap(c, config.podSubnet)) {
+      // Only a range the Cluster object states can be contradicted, and only where pods take
+      // their addresses from the podCIDR (Calico's pools and VNet CNIs ignore it).
+      if (podSubnetStated && c.family === config.podSubnet.family && !cidrsOverlap(c, config.podSubnet)) {
         issues.push(issueAt(n, ['spec', 'podCIDR'], 'pod-cidr-outside-subnet', 'warning',
           `podCIDR ${c.text} is outside the cluster's pod subnet ${config.podSubnet.text}`,
           'set networking.podSubnet in the Cluster object to the range the cluster really uses'));
@@ -41,18 +45,34 @@ export function fillNodes(config: ClusterConfig, given: readonly Node[], issues:
       taken.push(c);
     }
   });
-  // Blocks the pods of a node already live in, for nodes the input gives no podCIDR.
+  // Blocks the pods of a node already live in, for nodes the input gives no podCIDR: where
+  // host-local IPAM is plausible (all of the node's pods in one block no other node uses).
   const evident = new Map<string, Cidr>();
-  if (assignsPodCIDRs) {
+  const occupied = new Map<string, Set<string>>(); // block -> nodes whose pods live in it
+  const blockOf = (ip: IP): Cidr => cidrOf(ipToBigInt(ip), config.nodeCidrMaskSize, config.podSubnet.family);
+  const addressed = boundPods.filter((p) => !p.spec.hostNetwork && p.spec.nodeName !== '' && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed');
+  if (assignsPodCIDRs && config.nodeCidrMaskSize >= config.podSubnet.prefix) {
+    for (const p of addressed) {
+      for (const ip of p.status.podIPs) {
+        if (familyOf(ip) !== config.podSubnet.family) continue;
+        const key = blockOf(ip).text;
+        occupied.set(key, (occupied.get(key) ?? new Set()).add(p.spec.nodeName));
+      }
+    }
     const bare = new Set(nodes.filter((n) => n.podCIDRs.length === 0).map((n) => n.meta.name));
-    for (const p of boundPods) {
-      if (!bare.has(p.spec.nodeName) || evident.has(p.spec.nodeName) || p.spec.hostNetwork) continue;
-      const ip = p.status.podIPs.find((a) => cidrContains(config.podSubnet, a));
-      if (!ip || config.nodeCidrMaskSize < config.podSubnet.prefix) continue;
-      const block = cidrOf(ipToBigInt(ip), config.nodeCidrMaskSize, config.podSubnet.family);
-      if (taken.some((t) => cidrsOverlap(t, block))) continue;
-      taken.push(block);
-      evident.set(p.spec.nodeName, block);
+    const blocksOfNode = new Map<string, Set<string>>();
+    for (const p of addressed) {
+      if (!bare.has(p.spec.nodeName)) continue;
+      for (const ip of p.status.podIPs) {
+        if (familyOf(ip) !== config.podSubnet.family || !cidrContains(config.podSubnet, ip)) continue;
+        blocksOfNode.set(p.spec.nodeName, (blocksOfNode.get(p.spec.nodeName) ?? new Set()).add(blockOf(ip).text));
+      }
+    }
+    for (const [name, blocks] of blocksOfNode) {
+      const only = blocks.size === 1 ? parseCidr([...blocks][0]!)! : null;
+      if (!only || occupied.get(only.text)!.size > 1 || taken.some((t) => cidrsOverlap(t, only))) continue;
+      taken.push(only);
+      evident.set(name, only);
     }
   }
   let nextIndex = 0;
@@ -65,7 +85,8 @@ export function fillNodes(config: ClusterConfig, given: readonly Node[], issues:
     if (podCIDRs.length === 0 && block) podCIDRs = [block];
     else if (podCIDRs.length === 0 && assignsPodCIDRs) {
       let c: Cidr | undefined;
-      while ((c = nthSubnet(config.podSubnet, config.nodeCidrMaskSize, nextIndex)) && taken.some((t) => cidrsOverlap(t, c!))) nextIndex++;
+      // A block a dump's pods already live in is not free (Calico blocks, borrowed addresses).
+      while ((c = nthSubnet(config.podSubnet, config.nodeCidrMaskSize, nextIndex)) && (taken.some((t) => cidrsOverlap(t, c!)) || occupied.has(c.text))) nextIndex++;
       if (!c) {
         issues.push(issueAt(n, ['spec', 'podCIDR'], 'pod-cidr-exhausted', 'error',
           `no free /${config.nodeCidrMaskSize} left in pod subnet ${config.podSubnet.text} for node ${n.meta.name}`,
@@ -127,11 +148,15 @@ function nodesFromConfig(config: ClusterConfig, boundPods: readonly Pod[], issue
     }
     specs = [...counted, ...inferred].map((name) => ({ name, resolvConf: '', labels: {} }));
   }
+  // A dump's pods say where their node is: its InternalIP is their hostIP.
+  const hostIPs = new Map<string, IP>();
+  for (const p of bound) if (p.status.hostIP && !hostIPs.has(p.spec.nodeName)) hostIPs.set(p.spec.nodeName, p.status.hostIP);
   return specs.map((s) => {
+    const hostIP = hostIPs.get(s.name);
     const meta: Meta = {
       name: s.name, namespace: '', labels: { ...defaultNodeLabels(s.name), ...s.labels }, annotations: {},
       uid: stableUid(`node/${s.name}`), creationTimestamp: '', deletionTimestamp: '', ownerReferences: [],
     };
-    return { kind: 'Node', apiVersion: 'v1', meta, raw: null, podCIDRs: [], internalIPs: [], unschedulable: false, taints: [], resolvConf: s.resolvConf };
+    return { kind: 'Node', apiVersion: 'v1', meta, raw: null, podCIDRs: [], internalIPs: hostIP ? [hostIP] : [], unschedulable: false, taints: [], resolvConf: s.resolvConf };
   });
 }

@@ -107,6 +107,15 @@ export function schedulePods(pods: readonly Pod[], nodes: readonly Node[], issue
   const heaps = new Map<string, LeastLoaded>();
   pods.forEach((p, i) => {
     if (p.spec.nodeName) return;
+    if (p.raw !== null && p.status.phase === 'Pending') {
+      // A dump's Pending pod without a node: the cluster's scheduler did not place it; neither does knet.
+      issues.push({
+        ...issueAt(p, ['status', 'phase'], 'unschedulable-in-input', 'info', 'the input shows the pod Pending on no node: knet leaves it unscheduled, with no IP, as the cluster has it',
+          'kubectl describe pod on the cluster says why the scheduler has not placed it (its PodScheduled condition)'),
+        object: objectLabel(p),
+      });
+      return;
+    }
     const restricted = Object.keys(p.spec.nodeSelector).length > 0 || p.spec.tolerations.length > 0;
     let heap = plainHeap;
     if (restricted) {

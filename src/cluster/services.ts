@@ -7,6 +7,7 @@ import type { Issue } from '../model/issue.js';
 import { cidrContains, cidrSize, familyOf, nthAddress, type Cidr, type IP } from '../model/ip.js';
 import type { ClusterConfig, Service, ServicePort } from '../model/types.js';
 import { fnv32a } from './naming.js';
+import { heldByApiServer, statesField } from './infer-config.js';
 import { issueAt } from './issues.js';
 
 /** KEP-3070: min(max(16, cidrSize/16), 256) of the whole CIDR's size; 0 (no bands) for 16 addresses or fewer. */
@@ -85,6 +86,8 @@ export function allocateServices(config: ClusterConfig, services: readonly Servi
   const ipAllocators = new Map<4 | 6, IPAllocator>();
   for (const c of config.serviceSubnets) if (!ipAllocators.has(c.family)) ipAllocators.set(c.family, new IPAllocator(c));
   const ranges = config.serviceSubnets.map((c) => c.text).join(',');
+  // Without a Cluster object saying the range, the input's ClusterIPs are the truth about it.
+  const rangeStated = statesField(config, 'networking', 'serviceSubnet');
   const ports = new PortAllocator(config.nodePortRange.min, config.nodePortRange.max);
   const rangeText = `${config.nodePortRange.min}-${config.nodePortRange.max}`;
   const lbUsed = new Set<string>();
@@ -98,6 +101,14 @@ export function allocateServices(config: ClusterConfig, services: readonly Servi
     s.clusterIPs.forEach((ip, k) => {
       const path = s.raw && Array.isArray((s.raw.value['spec'] as Record<string, unknown> | undefined)?.['clusterIPs']) ? ['spec', 'clusterIPs', k] : ['spec', 'clusterIP'];
       const alloc = ipAllocators.get(familyOf(ip));
+      if ((!alloc || !cidrContains(alloc.cidr, ip)) && heldByApiServer(s)) {
+        // The API server already allocated it: never "not in the valid range". Without a
+        // Cluster object saying the range, the dump's own addresses are the truth about it.
+        if (rangeStated) issues.push(issueAt(s, path, 'cluster-ip-outside-stated-range', 'info',
+          `ClusterIP ${ip} is outside the Cluster object's serviceSubnet ${ranges}; the API server already allocated it, so knet keeps it`,
+          'set networking.serviceSubnet in the Cluster object to the range the cluster really uses'));
+        return;
+      }
       if (!alloc || !cidrContains(alloc.cidr, ip)) {
         issues.push(issueAt(s, path, 'cluster-ip-out-of-range', 'error',
           `spec.clusterIPs: Invalid value: ${JSON.stringify(s.clusterIPs)}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${ranges}`,

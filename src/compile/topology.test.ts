@@ -498,17 +498,40 @@ status: {phase: Succeeded}
   });
 
   it('bridge modes: a pod address outside its node\'s podCIDR (a dump\'s inconsistency) -> skipped', () => {
-    const stray = `---
+    // Node objects say the podCIDRs (without them, a node's range would follow its pods).
+    const node = (name: string, cidr: string, ip: string) => `---
+apiVersion: v1
+kind: Node
+metadata: {name: ${name}}
+spec: {podCIDR: ${cidr}}
+status: {addresses: [{type: InternalIP, address: ${ip}}]}
+`;
+    const stray = `${node('node-1', '10.244.0.0/24', '172.18.0.2')}${node('node-2', '10.244.1.0/24', '172.18.0.3')}---
 apiVersion: v1
 kind: Pod
 metadata: {name: stray, namespace: default}
 spec: {nodeName: node-1, containers: [{name: c, image: nginx}]}
-status: {phase: Running, podIP: 10.250.7.9, podIPs: [{ip: 10.250.7.9}]}
+status: {phase: Running, podIP: 10.244.1.9, podIPs: [{ip: 10.244.1.9}]}
 `;
     expect(plan('kubenet', {}, stray).skipped).toEqual([
-      { pod: 'default/stray', reason: 'pod IP 10.250.7.9 is outside node node-1\'s podCIDR 10.244.0.0/24' },
+      { pod: 'default/stray', reason: 'pod IP 10.244.1.9 is outside node node-1\'s podCIDR 10.244.0.0/24' },
     ]);
     expect(plan('calico', {}, stray).skipped).toEqual([]);
+  });
+
+  it('calico: a dump\'s pool blocks are routed via their node (blackholed at home), a borrowed address by a /32 via its pod\'s node', () => {
+    const dumped = (name: string, node: string, ip: string) => `---
+apiVersion: v1
+kind: Pod
+metadata: {name: ${name}, namespace: default}
+spec: {nodeName: ${node}, containers: [{name: c, image: nginx}]}
+status: {phase: Running, podIP: ${ip}}
+`;
+    const p = plan('calico', {}, dumped('a', 'node-1', '192.168.171.66') + dumped('b', 'node-1', '192.168.171.67') + dumped('borrower', 'node-2', '192.168.171.70'));
+    const routes = (node: string) => p.namespaces.find((ns) => ns.name === `knet-demo-${node}`)!.routes
+      .filter((r) => r.dst.startsWith('192.168.171.')).map((r) => (r.kind === 'via' ? `${r.dst} via ${r.via}` : r.kind === 'blackhole' ? `blackhole ${r.dst}` : `${r.dst} dev`));
+    expect(routes('node-1')).toEqual(['blackhole 192.168.171.64/26', '192.168.171.70/32 via 172.18.0.3', '192.168.171.66/32 dev', '192.168.171.67/32 dev']);
+    expect(routes('node-2')).toEqual(['192.168.171.64/26 via 172.18.0.2', '192.168.171.70/32 dev']);
   });
 });
 

@@ -3,6 +3,7 @@
 // datacenter (br-nodes to every node, br-inet to the "internet"), a namespace per node and
 // per pod, and in the nodes what calico, flannel, Azure CNI or kubenet would have installed.
 import type { Cluster } from '../cluster/fill-in.js';
+import { calicoRoutes, type CalicoRoutes } from '../cluster/ipam.js';
 import { ACME_SERVER_ADDRESS } from '../core/certs/acme-server.js';
 import { cidrContains, nthAddress, parseCidr, type Cidr, type IP } from '../model/ip.js';
 import { refOf, type ClusterConfig, type Node, type Pod, type Ref } from '../model/types.js';
@@ -103,7 +104,8 @@ export function planTopology(cluster: TopologyInput, name: string, options: Topo
   const podDrafts = pods.map((p) => draft(p.netns, 'pod', p.ref));
 
   planFabric(fabric, inet, nodes, config, name, gateway);
-  nodes.forEach((n, i) => planNode(nodeDrafts[i]!, n, nodes, config, name, gateway));
+  const calico = mode === 'calico' ? calicoRoutes(cluster.nodes, pods.map((p) => p.pod)) : null;
+  nodes.forEach((n, i) => planNode(nodeDrafts[i]!, n, nodes, config, name, gateway, calico));
   const draftOfNode = new Map(nodes.map((n, i) => [n.netns, nodeDrafts[i]!]));
   pods.forEach((p, i) => planPod(podDrafts[i]!, draftOfNode.get(p.node.netns)!, p, mode));
 
@@ -217,7 +219,7 @@ function planFabric(fabric: Draft, inet: Draft, nodes: readonly NodeInfo[], conf
   inet.routes.push({ kind: 'via', dst: 'default', via: INTERNET.gateway, dev: 'eth0', onlink: false });
 }
 
-function planNode(d: Draft, n: NodeInfo, nodes: readonly NodeInfo[], config: ClusterConfig, name: string, gateway: IP): void {
+function planNode(d: Draft, n: NodeInfo, nodes: readonly NodeInfo[], config: ClusterConfig, name: string, gateway: IP, calico: CalicoRoutes | null): void {
   const inSubnet = cidrContains(config.nodeSubnet, n.ip);
   d.up.push('eth0');
   d.addresses.push({ dev: 'eth0', cidr: `${n.ip}/${inSubnet ? config.nodeSubnet.prefix : 32}` });
@@ -232,8 +234,17 @@ function planNode(d: Draft, n: NodeInfo, nodes: readonly NodeInfo[], config: Clu
   switch (config.cni) {
     case 'calico':
       // Felix: a blackhole for the node's own block; BIRD: every other block via its node.
+      // A dump's pods may live in blocks of an IP pool outside the podCIDRs, and borrow
+      // addresses from blocks other nodes hold: those get a /32 via their node, which wins.
       if (n.podCIDR) d.routes.push({ kind: 'blackhole', dst: n.podCIDR.text });
-      for (const r of remotes) if (r.podCIDR) d.routes.push({ kind: 'via', dst: r.podCIDR.text, via: r.ip, dev: 'eth0', onlink: false });
+      for (const b of v4Blocks(calico, n)) d.routes.push({ kind: 'blackhole', dst: b });
+      for (const r of remotes) {
+        if (r.podCIDR) d.routes.push({ kind: 'via', dst: r.podCIDR.text, via: r.ip, dev: 'eth0', onlink: false });
+        for (const b of v4Blocks(calico, r)) d.routes.push({ kind: 'via', dst: b, via: r.ip, dev: 'eth0', onlink: false });
+        for (const ip of calico?.borrowed.get(r.node.meta.name) ?? []) {
+          if (!ip.includes(':')) d.routes.push({ kind: 'via', dst: `${ip}/32`, via: r.ip, dev: 'eth0', onlink: false });
+        }
+      }
       break;
     case 'flannel': {
       bridgeNode(d, n, 'cni0', name);
@@ -266,6 +277,10 @@ function planNode(d: Draft, n: NodeInfo, nodes: readonly NodeInfo[], config: Clu
       d.sysctls.push(sysctl('net.bridge.bridge-nf-call-iptables', 1));
       break;
   }
+}
+
+function v4Blocks(calico: CalicoRoutes | null, n: NodeInfo): string[] {
+  return (calico?.blocks.get(n.node.meta.name) ?? []).filter((b) => b.family === 4).map((b) => b.text);
 }
 
 function bridgeNode(d: Draft, n: NodeInfo, bridge: string, name: string): void {
