@@ -43,6 +43,10 @@ function apiPath(path: FieldPath): string {
  * undefined when it refuses the text too. StrictIPCIDRValidation (alpha, off) would refuse.
  */
 export function parseLegacyIP(text: string): { ip: IP; nonStandard: boolean } | undefined {
+  if (text.includes(':') && ipaddr.IPv6.isValid(text)) {
+    const v6 = ipaddr.IPv6.parse(text);
+    if (v6.isIPv4MappedAddress()) return { ip: v6.toIPv4Address().toString() as IP, nonStandard: true };
+  }
   const strict = parseIP(text);
   if (strict) return { ip: strict, nonStandard: false };
   const parts = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})$/.exec(text);
@@ -50,10 +54,6 @@ export function parseLegacyIP(text: string): { ip: IP; nonStandard: boolean } | 
     const bytes = parts.slice(1).map(Number);
     if (bytes.some((b) => b > 255)) return undefined;
     return { ip: bytes.join('.') as IP, nonStandard: true };
-  }
-  if (text.includes(':') && ipaddr.IPv6.isValid(text)) {
-    const v6 = ipaddr.IPv6.parse(text);
-    if (v6.isIPv4MappedAddress()) return { ip: v6.toIPv4Address().toString() as IP, nonStandard: true };
   }
   return undefined;
 }
