@@ -2,7 +2,7 @@
 // (left-aligned, three spaces between columns, headers in capitals).
 import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
-import { formatSelector } from '../model/labels.js';
+import { formatSelector, selectorFrom } from '../model/labels.js';
 import { certManagerColumns } from './tables-cert-manager.js';
 import type { EventWire } from '../model/events.js';
 import type {
@@ -102,6 +102,44 @@ function workloadPods(c: Cluster, w: Workload): Pod[] {
       p.meta.ownerReferences.some((o) => o.kind === 'ReplicaSet' && o.name === rs.meta.name))));
 }
 
+/** The wide columns of the workload kinds: CONTAINERS, IMAGES and (but for StatefulSets) SELECTOR. */
+function workloadWide(withSelector: boolean): Pick<Columns, 'wide' | 'wideRow'> {
+  return {
+    wide: ['CONTAINERS', 'IMAGES', ...(withSelector ? ['SELECTOR'] : [])],
+    wideRow: (o) => {
+      const w = o as Workload;
+      const cs = w.template.spec.containers;
+      return [list(cs.map((c) => c.name)), list(cs.map((c) => c.image)), ...(withSelector ? [workloadSelector(w)] : [])];
+    },
+  };
+}
+
+/** metav1.FormatLabelSelector; a Job's is the one its controller generates from its uid. */
+function workloadSelector(w: Workload): string {
+  if (w.kind === 'Job' && w.selector.key === '') return `batch.kubernetes.io/controller-uid=${w.meta.uid}`;
+  // The Deployment controller adds pod-template-hash to the selector of each ReplicaSet it makes.
+  const hash = w.template.labels['pod-template-hash'];
+  if (w.kind === 'ReplicaSet' && hash && !w.selector.requirements.some((r) => r.key === 'pod-template-hash')) {
+    return formatSelector(selectorFrom({ 'pod-template-hash': hash }, w.selector.requirements));
+  }
+  return w.selector.key === '' ? '<none>' : formatSelector(w.selector);
+}
+
+/** A Node's address of a type, as kubectl's node printer finds it. */
+function nodeAddress(n: Node, type: 'InternalIP' | 'ExternalIP'): string {
+  const addrs = (n.raw?.value['status'] as Record<string, unknown> | undefined)?.['addresses'];
+  if (Array.isArray(addrs)) {
+    const a = addrs.find((x) => x && typeof x === 'object' && (x as Record<string, unknown>)['type'] === type) as Record<string, unknown> | undefined;
+    return typeof a?.['address'] === 'string' ? a['address'] : '<none>';
+  }
+  return type === 'InternalIP' ? n.internalIPs[0] ?? '<none>' : '<none>';
+}
+
+function nodeInfo(n: Node, key: string): string {
+  const info = ((n.raw?.value['status'] as Record<string, unknown> | undefined)?.['nodeInfo'] ?? {}) as Record<string, unknown>;
+  return typeof info[key] === 'string' && info[key] ? info[key] : '<unknown>';
+}
+
 export interface Columns {
   readonly headers: readonly string[];
   readonly wide?: readonly string[];
@@ -165,7 +203,7 @@ const COLUMNS: Record<string, Columns> = {
   },
   Node: {
     headers: ['STATUS', 'ROLES', 'AGE', 'VERSION'],
-    wide: ['INTERNAL-IP', 'EXTERNAL-IP', 'POD-CIDR'],
+    wide: ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'],
     row: (o, _c, now) => {
       const n = o as Node;
       const roles = Object.keys(n.meta.labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice(24));
@@ -173,13 +211,17 @@ const COLUMNS: Record<string, Columns> = {
       return [n.unschedulable ? 'Ready,SchedulingDisabled' : 'Ready', list(roles), age(n.meta.creationTimestamp, now),
         typeof info['kubeletVersion'] === 'string' ? info['kubeletVersion'] : 'knet'];
     },
-    wideRow: (o) => { const n = o as Node; return [list(n.internalIPs), '<none>', list(n.podCIDRs.map((c) => c.text))]; },
+    wideRow: (o) => {
+      const n = o as Node;
+      return [nodeAddress(n, 'InternalIP'), nodeAddress(n, 'ExternalIP'), nodeInfo(n, 'osImage'), nodeInfo(n, 'kernelVersion'), nodeInfo(n, 'containerRuntimeVersion')];
+    },
   },
   Namespace: {
     headers: ['STATUS', 'AGE'],
     row: (o, _c, now) => ['Active', age(o.meta.creationTimestamp, now)],
   },
   Deployment: {
+    ...workloadWide(true),
     headers: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -189,6 +231,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   ReplicaSet: {
+    ...workloadWide(true),
     headers: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -197,6 +240,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   StatefulSet: {
+    ...workloadWide(false),
     headers: ['READY', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -204,6 +248,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   DaemonSet: {
+    ...workloadWide(true),
     headers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -213,6 +258,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   Job: {
+    ...workloadWide(true),
     headers: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
     row: (o, _c, now) => { const w = o as Workload; return ['Running', `0/${w.replicas}`, '<unknown>', age(w.meta.creationTimestamp, now)]; },
   },
