@@ -5,16 +5,9 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'yaml';
-import { main } from './main.js';
-import type { Io } from './output.js';
+import { runCli } from './test-support/run.js';
 
-function run(argv: string[]): { code: number; out: string; err: string } {
-  let out = '';
-  let err = '';
-  const io: Io = { out: (t) => { out += t.endsWith('\n') ? t : `${t}\n`; }, err: (t) => { err += t.endsWith('\n') ? t : `${t}\n`; }, color: false };
-  const code = main(argv, io);
-  return { code, out, err };
-}
+const run = runCli;
 
 const OPSCART = 'examples/opscart';
 const dir = mkdtempSync(join(tmpdir(), 'knet-habits-'));
