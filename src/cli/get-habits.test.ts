@@ -61,6 +61,11 @@ describe('short names, as kubectl knows them', () => {
     expect(r.err).toContain('No resources found in shop namespace.\n');
   });
 
+  it('get all includes ReplicationControllers, as kubectl\'s "all" category does', () => {
+    const r = run(['get', 'all', '-n', 'shop', '-f', KEPT]);
+    expect(r.out).toMatch(/^replicationcontroller\/legacy\s/m);
+  });
+
   it('-o name names the kind with its API group', () => {
     const r = run(['get', 'pdb', '-n', 'shop', '-o', 'name', '-f', KEPT]);
     expect(r.out).toBe('poddisruptionbudget.policy/web\n');

@@ -86,8 +86,12 @@ export function resourceText(r: Resource): string {
 
 /** `kubectl get -o name`'s prefix: the kind, lower case, with its API group (`deployment.apps`). */
 export function nameKind(r: Resource): string {
-  const gv = GROUP_VERSIONS[r.kind] ?? 'v1';
-  return gv.includes('/') ? `${r.kind.toLowerCase()}.${gv.slice(0, gv.indexOf('/'))}` : r.kind.toLowerCase();
+  return kindWithGroup(r.kind);
+}
+
+export function kindWithGroup(kind: string): string {
+  const gv = GROUP_VERSIONS[kind] ?? 'v1';
+  return gv.includes('/') ? `${kind.toLowerCase()}.${gv.slice(0, gv.indexOf('/'))}` : kind.toLowerCase();
 }
 
 function pluralOf(kind: string): string {
@@ -96,7 +100,8 @@ function pluralOf(kind: string): string {
 }
 
 /** `kubectl get all`: the workload-facing kinds, in kubectl's order. */
-export const ALL = ['pods', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets', 'jobs'];
+export const ALL = ['pods', 'replicationcontrollers', 'services', 'daemonsets', 'deployments', 'replicasets', 'statefulsets',
+  'horizontalpodautoscalers', 'cronjobs', 'jobs'];
 
 export function findResource(name: string): Resource | undefined {
   const n = name.toLowerCase();

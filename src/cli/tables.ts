@@ -4,6 +4,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
 import { formatSelector, selectorFrom } from '../model/labels.js';
 import { certManagerColumns } from './tables-cert-manager.js';
+import { kindWithGroup } from './resources.js';
 import type { EventWire } from '../model/events.js';
 import type {
   EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
@@ -286,17 +287,10 @@ export function buildTable(kind: string, plural: string, objects: readonly AnyOb
   ];
   const rows = objects.map((o) => [
     ...(opts.showNamespace ? [o.meta.namespace] : []),
-    opts.showKind ? `${kindPrefix(kind, plural)}/${o.meta.name}` : o.meta.name,
+    opts.showKind ? `${kindWithGroup(kind)}/${o.meta.name}` : o.meta.name,
     ...cols.row(o, c, now),
     ...(opts.wide && cols.wideRow ? cols.wideRow(o, c) : []),
     ...(opts.showLabels ? [labelsText(o.meta.labels)] : []),
   ]);
   return { headers, rows };
-}
-
-function kindPrefix(kind: string, plural: string): string {
-  // `kubectl get all` prints pod/x, service/x, deployment.apps/x, ...
-  const group: Record<string, string> = { Deployment: '.apps', ReplicaSet: '.apps', StatefulSet: '.apps', DaemonSet: '.apps', Job: '.batch' };
-  void plural;
-  return `${kind.toLowerCase()}${group[kind] ?? ''}`;
 }
