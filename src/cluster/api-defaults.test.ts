@@ -144,6 +144,13 @@ describe('metadata the API server sets on create', () => {
     expect(meta['uid']).toBe((toWire(two)['metadata'] as Record<string, unknown>)['uid']);
   });
 
+  it('a kind knet does not model (it may be cluster-scoped) gets a uid but no namespace it did not state', () => {
+    const { cluster } = fill('apiVersion: external-secrets.io/v1beta1\nkind: ClusterSecretStore\nmetadata: {name: vault}\nspec: {}\n');
+    const meta = toWire(cluster.others[0]!)['metadata'] as Record<string, unknown>;
+    expect(meta['namespace']).toBeUndefined();
+    expect(meta['uid']).toMatch(/^[0-9a-f-]{36}$/);
+  });
+
   it('a uid the input states is kept; objects of different kinds or names get different uids', () => {
     const { cluster } = fill(yaml);
     const stored = cluster.configMaps.find((m) => m.meta.name === 'stored')!;

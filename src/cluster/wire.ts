@@ -47,16 +47,20 @@ function metaToWire(m: Meta, generateName = ''): Json {
 }
 
 export function toWire(o: AnyObject): Json {
-  return withServerMeta(wireOf(o), o.meta);
+  return withServerMeta(wireOf(o), o.meta, o.kind);
 }
+
+const MODELLED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'ConfigMap',
+  'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'Issuer', 'Certificate']);
 
 /**
  * What the API server sets in every object's metadata on create, where the input left it
  * out: the namespace (the request's, `default` unless -n says otherwise) and the uid.
  */
-function withServerMeta(w: Json, m: Meta): Json {
+function withServerMeta(w: Json, m: Meta, kind: string): Json {
   const meta = obj(w, 'metadata');
-  if (m.namespace && !meta['namespace']) meta['namespace'] = m.namespace;
+  // A kind knet does not model may be cluster-scoped (a CRD's): its namespace is left as written.
+  if (m.namespace && !meta['namespace'] && MODELLED.has(kind)) meta['namespace'] = m.namespace;
   if (m.uid && !meta['uid']) meta['uid'] = m.uid;
   return w;
 }
