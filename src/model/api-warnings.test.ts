@@ -223,6 +223,12 @@ describe('pod specs: the API server\'s warnings (warningsForPodSpecAndMeta)', ()
     expect(rendered(issues)).toEqual(['warning: spec.template.spec.nodeSelector[failure-domain.beta.kubernetes.io/zone]: deprecated since v1.17; use "topology.kubernetes.io/zone" instead']);
   });
 
+  it('hostIP without hostPort -> the port as the API server prints it', () => {
+    const { issues } = decode(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: c\n    image: nginx\n    ports: [{name: http, containerPort: 80, hostIP: 10.0.0.5}]\n`,
+      decodePod, 'Pod default/p');
+    expect(rendered(issues)).toEqual(['warning: spec.containers[0].ports[0]: hostIP set without hostPort: {Name:http HostPort:0 ContainerPort:80 Protocol:TCP HostIP:10.0.0.5}']);
+  });
+
   it('the same hostAliases ip twice -> duplicate ip', () => {
     const { issues } = decode(`apiVersion: v1\nkind: Pod\nmetadata: {name: p}\nspec:\n  hostAliases:\n  - {ip: 10.0.0.5, hostnames: [a]}\n  - {ip: 10.0.0.5, hostnames: [b]}\n  containers: [{name: c, image: nginx}]\n`,
       decodePod, 'Pod default/p');

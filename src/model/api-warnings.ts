@@ -27,6 +27,11 @@ function texts(d: Decoder, path: FieldPath): string[] {
   return Array.isArray(v) ? v.map((x) => (typeof x === 'string' ? x : '')) : [];
 }
 
+function count(d: Decoder, path: FieldPath): number {
+  const v = d.get(path);
+  return Array.isArray(v) ? v.length : 0;
+}
+
 function keys(d: Decoder, path: FieldPath): string[] {
   const v = d.get(path);
   return v && typeof v === 'object' && !Array.isArray(v) ? Object.keys(v) : [];
@@ -136,14 +141,32 @@ export function warnIngress(d: Decoder, annotations: Readonly<Record<string, str
   }
 }
 
-/** warningsForPodSpecAndMeta, for the fields knet reads: nodeSelector and hostAliases. */
+/** A hostIP only means something with a hostPort; Go's %+v of the (defaulted) port follows. */
+function warnHostIPWithoutHostPort(d: Decoder, p: FieldPath): void {
+  const hostIP = text(d, [...p, 'hostIP']);
+  const hostPort = d.get([...p, 'hostPort']);
+  if (!hostIP || (typeof hostPort === 'number' && hostPort !== 0)) return;
+  const port = d.get([...p, 'containerPort']);
+  const shown = `{Name:${text(d, [...p, 'name'])} HostPort:0 ContainerPort:${typeof port === 'number' ? port : 0} Protocol:${text(d, [...p, 'protocol']) || 'TCP'} HostIP:${hostIP}}`;
+  d.apiWarning([...p, 'hostIP'], `${apiPath(p)}: hostIP set without hostPort: ${shown}`,
+    'set hostPort as well, or remove hostIP: without a hostPort nothing listens on the node');
+}
+
+/** warningsForPodSpecAndMeta, for the fields knet reads: nodeSelector, container ports' hostIP and hostAliases. */
 export function warnPodSpec(d: Decoder, spec: FieldPath): void {
   for (const key of keys(d, [...spec, 'nodeSelector'])) {
     const msg = DEPRECATED_NODE_LABELS[key];
     if (msg) d.apiWarning([...spec, 'nodeSelector', key], `${apiPath([...spec, 'nodeSelector'])}[${key}]: ${msg}`);
   }
+  for (const list of ['initContainers', 'containers']) {
+    const nc = count(d, [...spec, list]);
+    for (let c = 0; c < nc; c++) {
+      const np = count(d, [...spec, list, c, 'ports']);
+      for (let i = 0; i < np; i++) warnHostIPWithoutHostPort(d, [...spec, list, c, 'ports', i]);
+    }
+  }
   const ips = new Set<string>();
-  const n = d.len([...spec, 'hostAliases']);
+  const n = count(d, [...spec, 'hostAliases']);
   for (let i = 0; i < n; i++) {
     const ip = text(d, [...spec, 'hostAliases', i, 'ip']);
     if (ip && ips.has(ip)) {
