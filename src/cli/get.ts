@@ -4,7 +4,8 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { Service } from '../model/types.js';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { matchesSelector, parseSelectorString, type Selector } from '../model/labels.js';
-import { ALL, findResource, otherResource, RESOURCES, type Resource } from './resources.js';
+import { ALL, findResource, nameKind, otherResource, resourceText, RESOURCES, type Resource } from './resources.js';
+import { matchesFields, parseFieldSelector, unsupportedField, type FieldRequirement } from './field-selector.js';
 import { Option, type Command } from 'commander';
 import { CliError, toJson, toYaml, type Io } from './output.js';
 import { loadFrom, withSource } from './source.js';
@@ -15,6 +16,7 @@ export interface GetOptions {
   readonly namespace: string; // '' = the default namespace
   readonly allNamespaces: boolean;
   readonly selector: string;
+  readonly fieldSelector?: string; // kubectl's --field-selector
   readonly output: string; // '' | wide | yaml | json | name
   readonly showLabels: boolean;
 }
@@ -29,12 +31,13 @@ export function registerGet(program: Command, io: Io): void {
     .option('-n, --namespace <ns>', 'the namespace to list', '')
     .option('-A, --all-namespaces', 'list across all namespaces', false)
     .option('-l, --selector <selector>', 'label selector, e.g. app=api,tier!=db', '')
+    .option('--field-selector <selector>', 'field selector, e.g. spec.nodeName=node-1,status.phase!=Running (the fields kubectl supports)', '')
     .addOption(new Option('-o, --output <format>', 'output format: wide, yaml, json or name').default(''))
     .option('--show-labels', 'show labels as the last column', false)
-    .action((resources: string[], o: { filename: string[]; namespace: string; allNamespaces: boolean; selector: string; output: string; showLabels: boolean }) => {
+    .action((resources: string[], o: { filename: string[]; namespace: string; allNamespaces: boolean; selector: string; fieldSelector: string; output: string; showLabels: boolean }) => {
       const cluster = loadFrom(io, o.filename);
       runGet(io, cluster, resources, {
-        namespace: o.namespace, allNamespaces: o.allNamespaces, selector: o.selector, output: o.output, showLabels: o.showLabels,
+        namespace: o.namespace, allNamespaces: o.allNamespaces, selector: o.selector, fieldSelector: o.fieldSelector, output: o.output, showLabels: o.showLabels,
       });
     });
 }
@@ -51,6 +54,12 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
     const parsed = parseSelectorString(opts.selector);
     if ('error' in parsed) throw new CliError(`error: ${parsed.error} in -l "${opts.selector}"`);
     selector = parsed;
+  }
+  let fields: FieldRequirement[] = [];
+  if (opts.fieldSelector) {
+    const parsed = parseFieldSelector(opts.fieldSelector);
+    if ('error' in parsed) throw new CliError(`error: ${parsed.error}`);
+    fields = parsed;
   }
 
   // Forms: `get pods`, `get pods,svc`, `get pod NAME...`, `get pod/NAME svc/NAME`, `get all`.
@@ -74,6 +83,14 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
   for (const { resource, names } of requests) {
     let objects = resource.list(cluster).filter((o) => !resource.namespaced || opts.allNamespaces || o.meta.namespace === ns);
     if (selector) objects = objects.filter((o) => matchesSelector(selector!, o.meta.labels));
+    if (fields.length) {
+      // The API server refuses the whole list request, as kubectl shows it.
+      const refused = unsupportedField(resource.kind, fields);
+      if (refused) {
+        throw new CliError(`Error from server (BadRequest): Unable to find ${JSON.stringify(resourceText(resource))} that match label selector ${JSON.stringify(opts.selector)}, field selector ${JSON.stringify(opts.fieldSelector)}: ${refused}`);
+      }
+      objects = objects.filter((o) => matchesFields(resource.kind, o, cluster, fields));
+    }
     if (names.length) {
       const picked: AnyObject[] = [];
       for (const n of names) {
@@ -130,17 +147,6 @@ function resolve(cluster: Cluster, type: string): Resource {
   const r = findResource(type) ?? otherResource(cluster, type);
   if (!r) throw new CliError(`error: the server doesn't have a resource type "${type}"\nknown types: ${RESOURCES.map((x) => x.plural).join(', ')}`);
   return r;
-}
-
-function nameKind(r: Resource): string {
-  const groups: Record<string, string> = {
-    Deployment: 'deployment.apps', ReplicaSet: 'replicaset.apps', StatefulSet: 'statefulset.apps', DaemonSet: 'daemonset.apps',
-    Job: 'job.batch', Ingress: 'ingress.networking.k8s.io', IngressClass: 'ingressclass.networking.k8s.io',
-    NetworkPolicy: 'networkpolicy.networking.k8s.io', EndpointSlice: 'endpointslice.discovery.k8s.io',
-    Certificate: 'certificate.cert-manager.io', Issuer: 'issuer.cert-manager.io', ClusterIssuer: 'clusterissuer.cert-manager.io',
-    CertificateRequest: 'certificaterequest.cert-manager.io', Order: 'order.acme.cert-manager.io', Challenge: 'challenge.acme.cert-manager.io',
-  };
-  return groups[r.kind] ?? r.kind.toLowerCase();
 }
 
 /** `get endpoints` lists Services; print them as the Endpoints objects the control plane keeps. */

@@ -2,8 +2,9 @@
 // (left-aligned, three spaces between columns, headers in capitals).
 import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
-import { formatSelector } from '../model/labels.js';
+import { formatSelector, selectorFrom } from '../model/labels.js';
 import { certManagerColumns } from './tables-cert-manager.js';
+import { kindWithGroup } from './resources.js';
 import type { EventWire } from '../model/events.js';
 import type {
   EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
@@ -105,6 +106,44 @@ function workloadPods(c: Cluster, w: Workload): Pod[] {
       p.meta.ownerReferences.some((o) => o.kind === 'ReplicaSet' && o.name === rs.meta.name))));
 }
 
+/** The wide columns of the workload kinds: CONTAINERS, IMAGES and (but for StatefulSets) SELECTOR. */
+function workloadWide(withSelector: boolean): Pick<Columns, 'wide' | 'wideRow'> {
+  return {
+    wide: ['CONTAINERS', 'IMAGES', ...(withSelector ? ['SELECTOR'] : [])],
+    wideRow: (o) => {
+      const w = o as Workload;
+      const cs = w.template.spec.containers;
+      return [list(cs.map((c) => c.name)), list(cs.map((c) => c.image)), ...(withSelector ? [workloadSelector(w)] : [])];
+    },
+  };
+}
+
+/** metav1.FormatLabelSelector; a Job's is the one its controller generates from its uid. */
+function workloadSelector(w: Workload): string {
+  if (w.kind === 'Job' && w.selector.key === '') return `batch.kubernetes.io/controller-uid=${w.meta.uid}`;
+  // The Deployment controller adds pod-template-hash to the selector of each ReplicaSet it makes.
+  const hash = w.template.labels['pod-template-hash'];
+  if (w.kind === 'ReplicaSet' && hash && !w.selector.requirements.some((r) => r.key === 'pod-template-hash')) {
+    return formatSelector(selectorFrom({ 'pod-template-hash': hash }, w.selector.requirements));
+  }
+  return w.selector.key === '' ? '<none>' : formatSelector(w.selector);
+}
+
+/** A Node's address of a type, as kubectl's node printer finds it. */
+function nodeAddress(n: Node, type: 'InternalIP' | 'ExternalIP'): string {
+  const addrs = (n.raw?.value['status'] as Record<string, unknown> | undefined)?.['addresses'];
+  if (Array.isArray(addrs)) {
+    const a = addrs.find((x) => x && typeof x === 'object' && (x as Record<string, unknown>)['type'] === type) as Record<string, unknown> | undefined;
+    return typeof a?.['address'] === 'string' ? a['address'] : '<none>';
+  }
+  return type === 'InternalIP' ? n.internalIPs[0] ?? '<none>' : '<none>';
+}
+
+function nodeInfo(n: Node, key: string): string {
+  const info = ((n.raw?.value['status'] as Record<string, unknown> | undefined)?.['nodeInfo'] ?? {}) as Record<string, unknown>;
+  return typeof info[key] === 'string' && info[key] ? info[key] : '<unknown>';
+}
+
 export interface Columns {
   readonly headers: readonly string[];
   readonly wide?: readonly string[];
@@ -168,7 +207,7 @@ const COLUMNS: Record<string, Columns> = {
   },
   Node: {
     headers: ['STATUS', 'ROLES', 'AGE', 'VERSION'],
-    wide: ['INTERNAL-IP', 'EXTERNAL-IP', 'POD-CIDR'],
+    wide: ['INTERNAL-IP', 'EXTERNAL-IP', 'OS-IMAGE', 'KERNEL-VERSION', 'CONTAINER-RUNTIME'],
     row: (o, _c, now) => {
       const n = o as Node;
       const roles = Object.keys(n.meta.labels).filter((k) => k.startsWith('node-role.kubernetes.io/')).map((k) => k.slice(24));
@@ -176,13 +215,17 @@ const COLUMNS: Record<string, Columns> = {
       return [n.unschedulable ? 'Ready,SchedulingDisabled' : 'Ready', list(roles), age(n.meta.creationTimestamp, now),
         typeof info['kubeletVersion'] === 'string' ? info['kubeletVersion'] : 'knet'];
     },
-    wideRow: (o) => { const n = o as Node; return [list(n.internalIPs), '<none>', list(n.podCIDRs.map((c) => c.text))]; },
+    wideRow: (o) => {
+      const n = o as Node;
+      return [nodeAddress(n, 'InternalIP'), nodeAddress(n, 'ExternalIP'), nodeInfo(n, 'osImage'), nodeInfo(n, 'kernelVersion'), nodeInfo(n, 'containerRuntimeVersion')];
+    },
   },
   Namespace: {
     headers: ['STATUS', 'AGE'],
     row: (o, _c, now) => ['Active', age(o.meta.creationTimestamp, now)],
   },
   Deployment: {
+    ...workloadWide(true),
     headers: ['READY', 'UP-TO-DATE', 'AVAILABLE', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -192,6 +235,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   ReplicaSet: {
+    ...workloadWide(true),
     headers: ['DESIRED', 'CURRENT', 'READY', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -200,6 +244,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   StatefulSet: {
+    ...workloadWide(false),
     headers: ['READY', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -207,6 +252,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   DaemonSet: {
+    ...workloadWide(true),
     headers: ['DESIRED', 'CURRENT', 'READY', 'UP-TO-DATE', 'AVAILABLE', 'NODE SELECTOR', 'AGE'],
     row: (o, c, now) => {
       const w = o as Workload;
@@ -216,6 +262,7 @@ const COLUMNS: Record<string, Columns> = {
     },
   },
   Job: {
+    ...workloadWide(true),
     headers: ['STATUS', 'COMPLETIONS', 'DURATION', 'AGE'],
     row: (o, _c, now) => { const w = o as Workload; return ['Running', `0/${w.replicas}`, '<unknown>', age(w.meta.creationTimestamp, now)]; },
   },
@@ -243,17 +290,10 @@ export function buildTable(kind: string, plural: string, objects: readonly AnyOb
   ];
   const rows = objects.map((o) => [
     ...(opts.showNamespace ? [o.meta.namespace] : []),
-    opts.showKind ? `${kindPrefix(kind, plural)}/${o.meta.name}` : o.meta.name,
+    opts.showKind ? `${kindWithGroup(kind)}/${o.meta.name}` : o.meta.name,
     ...cols.row(o, c, now),
     ...(opts.wide && cols.wideRow ? cols.wideRow(o, c) : []),
     ...(opts.showLabels ? [labelsText(o.meta.labels)] : []),
   ]);
   return { headers, rows };
-}
-
-function kindPrefix(kind: string, plural: string): string {
-  // `kubectl get all` prints pod/x, service/x, deployment.apps/x, ...
-  const group: Record<string, string> = { Deployment: '.apps', ReplicaSet: '.apps', StatefulSet: '.apps', DaemonSet: '.apps', Job: '.batch' };
-  void plural;
-  return `${kind.toLowerCase()}${group[kind] ?? ''}`;
 }

@@ -7,6 +7,8 @@ import { sortIssues, type Issue } from '../model/issue.js';
 import type { Ingress, Inventory, Namespace, Node, Service } from '../model/types.js';
 import { shimCertificates } from '../core/certs/ingress-shim.js';
 import { defaultObjects } from './defaults.js';
+import { withDefaultIngressClass } from './default-ingress-class.js';
+import { withHeadlessFamilies } from './service-ip-families.js';
 import { buildEndpointSlices } from './endpointslices.js';
 import { assignPodIPs } from './ipam.js';
 import { ingressAnnotationIssues } from './ingress-annotations.js';
@@ -39,14 +41,15 @@ export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } 
   const nodes = fillNodes(config, input.nodes, issues, input.pods.filter((p) => p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]));
   const apiServerIP = apiServerAddress(nodes);
   const defaults = defaultObjects(input, apiServerIP);
-  const merged = mergeInventories(input, defaults);
+  // Ingresses as the DefaultIngressClass admission plugin leaves them.
+  const merged = { ...mergeInventories(input, defaults), ingresses: withDefaultIngressClass(input.ingresses, input.ingressClasses) };
 
   const namespaces = withImplicitNamespaces(merged, issues);
   const expansion = expandWorkloads(merged.workloads, merged.pods, nodes, new Set(input.replacedPods ?? []));
   const allPods = [...merged.pods, ...expansion.pods];
   const nodeNames = schedulePods(allPods, nodes, issues);
   const pods = assignPodIPs(config, allPods, nodeNames, nodes, issues);
-  const services = allocateServices(config, merged.services, issues);
+  const services = withHeadlessFamilies(allocateServices(config, merged.services, issues), config.serviceSubnets[0]?.family ?? 4);
   const podIndex = new PodIndex(pods);
   const endpointSlices = buildEndpointSlices(services, podIndex, nodes, merged.endpointSlices, merged.endpoints);
   const ingresses = withIngressStatus(merged.ingresses, services, merged);

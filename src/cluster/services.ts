@@ -9,6 +9,7 @@ import type { ClusterConfig, Service, ServicePort } from '../model/types.js';
 import { fnv32a } from './naming.js';
 import { heldByApiServer, statesField } from './infer-config.js';
 import { issueAt } from './issues.js';
+import { inServiceRange } from './service-ip-range.js';
 
 /** KEP-3070: min(max(16, cidrSize/16), 256) of the whole CIDR's size; 0 (no bands) for 16 addresses or fewer. */
 export function clusterIPBandOffset(cidr: Cidr): bigint {
@@ -109,7 +110,7 @@ export function allocateServices(config: ClusterConfig, services: readonly Servi
           'set networking.serviceSubnet in the Cluster object to the range the cluster really uses'));
         return;
       }
-      if (!alloc || !cidrContains(alloc.cidr, ip)) {
+      if (!alloc || !inServiceRange(alloc.cidr, ip)) {
         issues.push(issueAt(s, path, 'cluster-ip-out-of-range', 'error',
           `spec.clusterIPs: Invalid value: ${JSON.stringify(s.clusterIPs)}: failed to allocate IP ${ip}: the provided IP (${ip}) is not in the valid range. The range of valid IPs is ${ranges}`,
           `remove clusterIP to get one assigned, or pick an address inside ${ranges}`));

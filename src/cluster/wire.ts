@@ -47,6 +47,25 @@ function metaToWire(m: Meta, generateName = ''): Json {
 }
 
 export function toWire(o: AnyObject): Json {
+  return withServerMeta(wireOf(o), o.meta, o.kind);
+}
+
+const MODELLED = new Set(['Pod', 'Service', 'Endpoints', 'EndpointSlice', 'Ingress', 'NetworkPolicy', 'Secret', 'ConfigMap',
+  'Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'Issuer', 'Certificate']);
+
+/**
+ * What the API server sets in every object's metadata on create, where the input left it
+ * out: the namespace (the request's, `default` unless -n says otherwise) and the uid.
+ */
+function withServerMeta(w: Json, m: Meta, kind: string): Json {
+  const meta = obj(w, 'metadata');
+  // A kind knet does not model may be cluster-scoped (a CRD's): its namespace is left as written.
+  if (m.namespace && !meta['namespace'] && MODELLED.has(kind)) meta['namespace'] = m.namespace;
+  if (m.uid && !meta['uid']) meta['uid'] = m.uid;
+  return w;
+}
+
+function wireOf(o: AnyObject): Json {
   switch (o.kind) {
     case 'Pod': return podToWire(o as Pod);
     case 'Service': return serviceToWire(o as Service);
@@ -109,6 +128,8 @@ function serviceToWire(s: Service): Json {
   } else if (s.headless) {
     spec['clusterIP'] = 'None';
     spec['clusterIPs'] = ['None'];
+    spec['ipFamilies'] = s.ipFamilies.map((f) => `IPv${f}`);
+    spec['ipFamilyPolicy'] = s.ipFamilyPolicy;
   }
   if (s.type !== 'ExternalName') {
     spec['type'] = s.type;
@@ -183,6 +204,9 @@ function sliceToWire(s: EndpointSlice): Json {
 
 function ingressToWire(i: Ingress): Json {
   const w = clone(i.raw?.value);
+  // The DefaultIngressClass admission plugin's choice (cluster/default-ingress-class.ts).
+  const spec = obj(w, 'spec');
+  if (i.ingressClassName && spec['ingressClassName'] == null) spec['ingressClassName'] = i.ingressClassName;
   if (i.loadBalancerIngress.length) {
     obj(obj(w, 'status'), 'loadBalancer')['ingress'] = i.loadBalancerIngress.map((a) => (/^[\d.:a-f]+$/i.test(a) ? { ip: a } : { hostname: a }));
   }

@@ -5,8 +5,8 @@ import { loadCluster, type Cluster } from '../cluster/fill-in.js';
 import { toWire } from '../cluster/wire.js';
 import { readSources, parseText } from '../model/source.js';
 import { hasErrors } from '../model/issue.js';
-import { assignmentsOf, desiredCluster } from './desired.js';
-import { NO_ASSIGNMENTS } from './state.js';
+import { assignmentsOf, desiredCluster, desiredFromState } from './desired.js';
+import { NO_ASSIGNMENTS, toStoredObject } from './state.js';
 
 const OPSCART = 'examples/opscart';
 
@@ -93,5 +93,15 @@ spec:
     const o = desiredCluster({ objects, overrides: { cni: 'kubenet' }, assignments: NO_ASSIGNMENTS }).cluster;
     expect(o.config.cni).toBe('kubenet');
     expect(o.nodes).toHaveLength(3);
+  });
+});
+
+describe('the running cluster\'s stored objects', () => {
+  it('warn of nothing: the API server\'s warnings came when they were applied', () => {
+    const objects = parseText('ing.yaml', 'apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations: {kubernetes.io/ingress.class: nginx}\nspec:\n  defaultBackend: {service: {name: web, port: {number: 80}}}\n').objects;
+    const applied = desiredCluster({ objects, overrides: {}, assignments: NO_ASSIGNMENTS });
+    expect(applied.issues.map((i) => i.code)).toContain('api-warning');
+    const stored = desiredFromState({ objects: objects.map(toStoredObject), overrides: {}, assignments: NO_ASSIGNMENTS });
+    expect(stored.issues.map((i) => i.code)).not.toContain('api-warning');
   });
 });

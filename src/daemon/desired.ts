@@ -30,7 +30,9 @@ export const FLAGS_FILE = '<knet up flags>';
 
 export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments' | 'retiring' | 'terminating' | 'replaced'>): { cluster: Cluster; issues: Issue[] } {
   const objects = [...state.objects, ...(state.retiring ?? []), ...(state.terminating ?? [])].map(toRawObject);
-  return desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
+  const desired = desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
+  // The stored objects were created already: the API server's warnings came with knet apply.
+  return { ...desired, issues: desired.issues.filter((i) => i.code !== 'api-warning') };
 }
 
 export function desiredCluster(input: DesiredInput): { cluster: Cluster; issues: Issue[] } {

@@ -6,6 +6,7 @@ import { dns1123Subdomain, labelValue, qualifiedName } from './names.js';
 import type { FieldPath } from './source.js';
 import type { Meta, OwnerRef, Protocol } from './types.js';
 import { PROTOCOLS } from './types.js';
+import { objectUid } from './uid.js';
 
 export type NameRule = (name: string) => string[];
 
@@ -44,7 +45,8 @@ export function decodeMeta(d: Decoder, namespaced: boolean, nameRule: NameRule =
     namespace,
     labels,
     annotations: d.strMap(['metadata', 'annotations']),
-    uid: d.str(['metadata', 'uid']),
+    // The API server gives every object a uid on create; one the input states is kept.
+    uid: d.str(['metadata', 'uid']) || objectUid(d.str(['kind']), namespace, name || generateName),
     creationTimestamp: d.str(['metadata', 'creationTimestamp']),
     deletionTimestamp: d.str(['metadata', 'deletionTimestamp']),
     ownerReferences: ownerRefs,

@@ -5,6 +5,7 @@ import { isIP } from 'node:net';
 import { decodeMeta, nameHint } from './decode-common.js';
 import { checkRemovedVersion, forbidden, rawLen, required, unknownField } from './decode-api.js';
 import type { Decoder } from './decoder.js';
+import { warnIngress } from './api-warnings.js';
 import { dns1035Label, dns1123Subdomain, ianaSvcName, validPortNum } from './names.js';
 import type { FieldPath } from './source.js';
 import type { Ingress, IngressBackend, IngressClass, IngressPath, IngressRule, IngressTLS, PathType } from './types.js';
@@ -71,6 +72,7 @@ export function decodeIngress(d: Decoder): Ingress {
     if (hostname) loadBalancerIngress.push(hostname);
   }
 
+  warnIngress(d, meta.annotations);
   return {
     kind: 'Ingress', meta, apiVersion, raw: d.raw,
     ingressClassName, defaultBackend, rules, tls: tls.map((t) => t.tls), loadBalancerIngress,

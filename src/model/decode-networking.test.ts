@@ -269,7 +269,10 @@ describe('decodeIngress: validation as the API server does it', () => {
       yaml: `apiVersion: networking.k8s.io/v1\nkind: Ingress\nmetadata:\n  name: web\n  annotations:\n    kubernetes.io/ingress.class: traefik\nspec:\n${block(`
         ingressClassName: nginx
         defaultBackend: {service: {name: web, port: {number: 80}}}`)}\n`,
-      want: ['error: metadata.annotations["kubernetes.io/ingress.class"]: Invalid value: "traefik": must match `ingressClassName` when both are specified'],
+      want: [
+        'error: metadata.annotations["kubernetes.io/ingress.class"]: Invalid value: "traefik": must match `ingressClassName` when both are specified',
+        'warning: annotation "kubernetes.io/ingress.class" is deprecated, please use \'spec.ingressClassName\' instead',
+      ],
     },
     {
       name: 'v1 backend in the old serviceName/servicePort shape -> unknown field',

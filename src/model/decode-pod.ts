@@ -8,6 +8,7 @@ import { MATCH_ALL, matchesSelector } from './labels.js';
 import { dns1123Label, ianaSvcName, validPortNum } from './names.js';
 import type { FieldPath } from './source.js';
 import { validatePodSpecExtras } from './validate-pod.js';
+import { warnPodSpec } from './api-warnings.js';
 import type {
   Container, ContainerPort, DnsConfig, DnsPolicy, Pod, PodPhase, PodSpec, PodTemplate, Probe, ProbeHandler,
   Workload, WorkloadKind,
@@ -98,6 +99,7 @@ export function decodePodSpec(d: Decoder, path: FieldPath): PodSpec {
   if (subdomain) for (const e of dns1123Label(subdomain)) d.invalid([...path, 'subdomain'], subdomain, e);
 
   validatePodSpecExtras(d, path);
+  warnPodSpec(d, path);
 
   const tolerations = [];
   const nTol = d.len([...path, 'tolerations']);

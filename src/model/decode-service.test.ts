@@ -316,7 +316,7 @@ describe('decodeService: validation as the API server does it', () => {
         externalIPs: [203.0.113.10]
         ports:
         - port: 80`),
-      want: [],
+      want: ['warning: spec.externalIPs is deprecated and may no longer be implemented in some clusters'],
     },
     {
       name: 'externalTrafficPolicy Local on a LoadBalancer -> no issue',
@@ -385,7 +385,7 @@ describe('decodeService: validation as the API server does it', () => {
         externalIPs: [127.0.0.1]
         ports:
         - port: 80`),
-      want: [`error: spec.externalIPs[0]: Invalid value: "127.0.0.1": ${SPECIAL_IP}`],
+      want: [`error: spec.externalIPs[0]: Invalid value: "127.0.0.1": ${SPECIAL_IP}`, 'warning: spec.externalIPs is deprecated and may no longer be implemented in some clusters'],
     },
     {
       name: 'externalIPs unspecified, link-local and multicast -> not special addresses',
@@ -398,6 +398,7 @@ describe('decodeService: validation as the API server does it', () => {
         `error: spec.externalIPs[1]: Invalid value: "169.254.1.1": ${SPECIAL_IP}`,
         `error: spec.externalIPs[2]: Invalid value: "224.0.0.1": ${SPECIAL_IP}`,
         `error: spec.externalIPs[3]: Invalid value: "::1": ${SPECIAL_IP}`,
+        'warning: spec.externalIPs is deprecated and may no longer be implemented in some clusters',
       ],
     },
     {
@@ -409,6 +410,7 @@ describe('decodeService: validation as the API server does it', () => {
       want: [
         'error: spec.externalIPs[0]: Invalid value: "1..2.3": must be a valid IP address',
         'error: spec.externalIPs[1]: Invalid value: "300.1.1.1": must be a valid IP address',
+        'warning: spec.externalIPs is deprecated and may no longer be implemented in some clusters',
       ],
     },
     {
@@ -532,7 +534,8 @@ describe('decodeService: defaults and domain values', () => {
       clusterIPs: [10.96.0.10, "2001:DB8::0:a"]
       ipFamilies: [IPv4, IPv6]
       ports: [{port: 80}]`), decodeService, 'Service shop/web');
-    expect(issues).toEqual([]);
+    // The API server keeps the text and warns (GetWarningsForIP).
+    expect(rendered(issues)).toEqual(['warning: spec.clusterIPs[1]: IPv6 address "2001:DB8::0:a" should be in RFC 5952 canonical format ("2001:db8::a")']);
     expect(value.clusterIPs).toEqual(['10.96.0.10', '2001:db8::a']);
     expect(value.ipFamilies).toEqual([4, 6]);
     expect(value.ipFamilyPolicy).toBe('RequireDualStack');

@@ -1,5 +1,6 @@
 // Services, EndpointSlices and legacy Endpoints, validated as the API server does
 // (pkg/apis/core/validation ValidateService, discovery ValidateEndpointSlice).
+import { parseLegacyIP, warnService } from './api-warnings.js';
 import { decodeCidr, decodeIP, decodeMeta, decodeProtocol, validateLabelMap } from './decode-common.js';
 import type { Decoder } from './decoder.js';
 import { familyOf, isLinkLocal, isLoopback, isMulticast, isUnspecified, parseIP, type Cidr, type IP } from './ip.js';
@@ -34,7 +35,7 @@ export function decodeService(d: Decoder): Service {
   if (!headless) {
     ipTexts.forEach((t, i) => {
       const path: FieldPath = clusterIPsText.length > 0 ? ['spec', 'clusterIPs', i] : ['spec', 'clusterIP'];
-      const ip = parseIP(t);
+      const ip = parseLegacyIP(t)?.ip;
       if (!ip) d.invalid(path, t, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)', 'use an address from the service subnet, "None" for a headless Service, or leave it out');
       else clusterIPs.push(ip);
     });
@@ -54,7 +55,12 @@ export function decodeService(d: Decoder): Service {
     else if (f === 'IPv6') ipFamilies.push(6);
     else d.unsupported(['spec', 'ipFamilies', i], f, ['IPv4', 'IPv6']);
   });
-  const familyPolicyText = d.str(['spec', 'ipFamilyPolicy'], ipFamilies.length > 1 || clusterIPs.length > 1 ? 'RequireDualStack' : 'SingleStack');
+  // The API server's default (initIPFamilyFields): SingleStack, except that a headless
+  // Service without a selector requires both families, since its endpoints can be of either.
+  const sel = d.get(['spec', 'selector']);
+  const selectorless = !sel || typeof sel !== 'object' || Object.keys(sel).length === 0;
+  const familyPolicyText = d.str(['spec', 'ipFamilyPolicy'],
+    ipFamilies.length > 1 || clusterIPs.length > 1 || (headless && selectorless) ? 'RequireDualStack' : 'SingleStack');
   let ipFamilyPolicy: IPFamilyPolicy = 'SingleStack';
   if (FAMILY_POLICIES.includes(familyPolicyText as IPFamilyPolicy)) ipFamilyPolicy = familyPolicyText as IPFamilyPolicy;
   else d.unsupported(['spec', 'ipFamilyPolicy'], familyPolicyText, FAMILY_POLICIES);
@@ -87,7 +93,7 @@ export function decodeService(d: Decoder): Service {
 
   const externalIPs: IP[] = [];
   d.strList(['spec', 'externalIPs']).forEach((t, i) => {
-    const ip = decodeIP(d, ['spec', 'externalIPs', i]);
+    const ip = decodeLegacyIP(d, ['spec', 'externalIPs', i]);
     if (ip && (isUnspecified(ip) || isLoopback(ip) || isLinkLocal(ip) || isMulticast(ip))) {
       d.invalid(['spec', 'externalIPs', i], t, 'may not be unspecified, loopback, link-local or multicast');
     }
@@ -109,11 +115,16 @@ export function decodeService(d: Decoder): Service {
   if (TRAFFIC_POLICIES.includes(itpText as TrafficPolicy)) internalTrafficPolicy = itpText as TrafficPolicy;
   else d.unsupported(['spec', 'internalTrafficPolicy'], itpText, TRAFFIC_POLICIES);
 
-  const healthCheckNodePort = d.int(['spec', 'healthCheckNodePort']) ?? 0;
+  const healthCheckNodePort = decodeHealthCheckNodePort(d, type, externalTrafficPolicy);
   const affinityText = d.str(['spec', 'sessionAffinity'], 'None');
   let sessionAffinity: 'None' | 'ClientIP' = 'None';
   if (affinityText === 'None' || affinityText === 'ClientIP') sessionAffinity = affinityText;
   else d.unsupported(['spec', 'sessionAffinity'], affinityText, ['ClientIP', 'None']);
+  // ValidateService: the config belongs to ClientIP affinity (whose timeout defaults to 10800).
+  if (sessionAffinity === 'None' && d.has(['spec', 'sessionAffinityConfig'])) {
+    d.report(['spec', 'sessionAffinityConfig'], 'forbidden', 'Forbidden: must not be set when session affinity is None',
+      'add sessionAffinity: ClientIP, or remove sessionAffinityConfig');
+  }
   const timeoutPath: FieldPath = ['spec', 'sessionAffinityConfig', 'clientIP', 'timeoutSeconds'];
   const timeout = d.int(timeoutPath) ?? 10800;
   if (timeout < 1 || timeout > 86400) {
@@ -132,17 +143,44 @@ export function decodeService(d: Decoder): Service {
     if (c) sourceRanges.push(c);
   });
 
+  warnService(d, { type, headless, sessionAffinity });
   return {
     kind: 'Service', apiVersion: d.str(['apiVersion']), meta, raw: d.raw,
     type, selector, headless, clusterIPs, ipFamilies, ipFamilyPolicy, ports,
     externalName, externalIPs,
-    loadBalancerIP: decodeIP(d, ['spec', 'loadBalancerIP']) ?? '',
+    loadBalancerIP: decodeLegacyIP(d, ['spec', 'loadBalancerIP']) ?? '',
     loadBalancerSourceRanges: sourceRanges,
     loadBalancerIngress: lbIngress,
     externalTrafficPolicy, internalTrafficPolicy, healthCheckNodePort,
     sessionAffinity, sessionAffinityTimeout: timeout,
     publishNotReadyAddresses: d.bool(['spec', 'publishNotReadyAddresses']) ?? false,
   };
+}
+
+/** A Service's IP fields are legacy fields: the API server reads them as ParseIPSloppy does. */
+function decodeLegacyIP(d: Decoder, path: FieldPath): IP | undefined {
+  const t = d.str(path);
+  if (!t) return undefined;
+  const ip = parseLegacyIP(t)?.ip;
+  if (!ip) d.invalid(path, t, 'must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)');
+  return ip;
+}
+
+/**
+ * validateServiceExternalTrafficPolicy: kube-proxy answers health checks only for
+ * LoadBalancer Services with externalTrafficPolicy Local; anywhere else the field is refused.
+ */
+function decodeHealthCheckNodePort(d: Decoder, type: ServiceType, etp: TrafficPolicy): number {
+  const path: FieldPath = ['spec', 'healthCheckNodePort'];
+  const port = d.int(path) ?? 0;
+  if (port === 0) return 0;
+  if (type !== 'LoadBalancer' || etp !== 'Local') {
+    d.invalid(path, port, "may only be set when `type` is 'LoadBalancer' and `externalTrafficPolicy` is 'Local'",
+      'remove healthCheckNodePort: the API server allocates one for a LoadBalancer Service with externalTrafficPolicy: Local');
+    return 0;
+  }
+  for (const e of validPortNum(port)) d.invalid(path, port, e);
+  return port;
 }
 
 function decodeServicePorts(d: Decoder, type: ServiceType, headless: boolean): ServicePort[] {

@@ -3,6 +3,7 @@
 // over an object reports every problem in it.
 import type { Issue, Severity } from './issue.js';
 import type { FieldPath, RawObject } from './source.js';
+import { isStored } from './stored.js';
 
 export function formatPath(path: FieldPath): string {
   let out = '';
@@ -40,6 +41,16 @@ export class Decoder {
       message: field && !message.startsWith(field) ? `${field}: ${message}` : message,
       hint,
     });
+  }
+
+  /**
+   * A warning the API server returns for an object it accepts, in its words (kubectl prints
+   * it as `Warning: <text>`): the text names its own field, so none is added; the position
+   * is the field's. A dump's objects were created already: reading them warns of nothing.
+   */
+  apiWarning(path: FieldPath, text: string, hint?: string): void {
+    if (isStored(this.raw)) return;
+    this.sink.push({ code: 'api-warning', severity: 'warning', ...this.raw.locate(path), object: this.object, message: text, hint });
   }
 
   required(path: FieldPath, hint?: string): void {

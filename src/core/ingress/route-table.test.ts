@@ -27,11 +27,11 @@ describe('which Ingresses the controller serves', () => {
     expect(summary(route(t, 'http://a.shop.com/'))).toBe(served ? '200 shop/web:80 /' : '404');
   });
 
-  it('two default IngressClasses -> an Ingress without class is refused at creation', () => {
+  it('two default IngressClasses -> the DefaultIngressClass plugin gives the newest (equal age: the first by name)', () => {
     const second = 'apiVersion: networking.k8s.io/v1\nkind: IngressClass\nmetadata:\n  name: nginx2\n  annotations: {ingressclass.kubernetes.io/is-default-class: "true"}\nspec: {controller: k8s.io/ingress-nginx}\n';
     const t = tableOf(shopCluster(second, ing('a', rules(rule('a.shop.com', web())))));
-    expect(t.admissions.find((a) => a.ingress === 'shop/a')).toEqual({ ingress: 'shop/a', served: false, otherClass: null,
-      why: 'refused at creation: 2 IngressClasses are marked default (nginx, nginx2), only 1 allowed' });
+    expect(t.admissions.find((a) => a.ingress === 'shop/a')).toMatchObject({ ingress: 'shop/a', served: true });
+    expect(t.admissions.find((a) => a.ingress === 'shop/a')!.why).toContain('ingressClassName nginx');
   });
 });
 
