@@ -123,7 +123,7 @@ const cases: readonly Case[] = [
   // Outside the cluster zone
   ['a name outside the zone comes from the upstream (external records)', 'api.external.com', 'A',
     ['api.external.com. 30 IN A 203.0.113.80']],
-  ['a name the upstream does not know -> NXDOMAIN', 'nothing.example.org', 'A', ['NXDOMAIN']],
+  ['a public name the Cluster object does not list -> UNKNOWN: the real upstream answers it', 'nothing.example.org', 'A', ['UNKNOWN']],
   ['an external name without the type -> NODATA', 'api.external.com', 'AAAA', ['NODATA']],
 
   // ANY (knet shows every type; CoreDNS answers ANY with no records)
