@@ -38,6 +38,9 @@ export function renderTrace(t: Trace, style: Style = PLAIN, verbose = false): st
   if (t.verdict === 'delivered') {
     lines.push(style('ok', t.reason));
     if (t.hint) lines.push(style('warn', `  note: ${t.hint}`));
+  } else if (t.verdict === 'unknown') {
+    lines.push(style('warn', `UNKNOWN: ${t.reason}`));
+    if (t.hint) lines.push(`  note: ${t.hint}`);
   } else {
     lines.push(style('fail', `FAILED at ${t.failedAt}: ${t.reason}`));
     if (t.hint) lines.push(`  fix: ${t.hint}`);

@@ -103,11 +103,17 @@ describe('knet dns on examples/opscart', () => {
     expect(answers(r.out)).toEqual(['10.0.96.10.in-addr.arpa. 30 IN PTR kube-dns.kube-system.svc.cluster.local.']);
   });
 
-  it('a missing name is NXDOMAIN (exit 0, as dig), a relative one gets a hint', () => {
+  it('a relative name asked as written goes upstream: UNKNOWN (exit 0, as dig), with a hint', () => {
     const r = run(['dns', 'kubernetes.default']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(';; status: NXDOMAIN');
+    expect(r.out).toContain(';; status: UNKNOWN');
     expect(r.out).toContain(';; hint: kubernetes.default is not fully qualified');
+  });
+
+  it('a missing name in the cluster domain is NXDOMAIN, with the zone\'s SOA in the authority section', () => {
+    const r = run(['dns', 'nope.production.svc.cluster.local']);
+    expect(r.out).toContain(';; status: NXDOMAIN');
+    expect(r.out).toMatch(/;; AUTHORITY SECTION:\ncluster\.local\. 30 IN SOA ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30/);
   });
 
   it('AAAA of an IPv4 Service is NODATA', () => {
@@ -115,7 +121,7 @@ describe('knet dns on examples/opscart', () => {
   });
 
   const errors: readonly [string, string[], string][] = [
-    ['an unknown type', ['dns', 'web', '--type', 'MX'], 'error: unknown record type "MX": knet answers A, AAAA, CNAME, SRV, PTR, TXT, ANY\n  hint: '],
+    ['an unknown type', ['dns', 'web', '--type', 'MX'], 'error: unknown record type "MX": knet answers A, AAAA, CNAME, SRV, PTR, TXT, SOA, NS, ANY\n  hint: '],
     ['an empty label', ['dns', 'a..b.cluster.local'], 'error: "a..b.cluster.local" has an empty label (two dots in a row, or a leading dot)\n  hint: remove the extra dot'],
     ['a label too long', ['dns', `${'x'.repeat(64)}.example.com`], 'is 64 characters long; DNS allows at most 63\n  hint: '],
     ['characters no name can carry', ['dns', 'web/api'], 'error: label "web/api" has characters a DNS name cannot carry\n  hint: '],
