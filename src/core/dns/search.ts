@@ -6,7 +6,7 @@
 // UNKNOWN (an upstream knet does not model) goes on too, and is what the lookup ends with
 // when the name as written was unknown and no other candidate resolved.
 import type { DnsAnswer, Rcode, RR } from './message.js';
-import type { RRType } from './names.js';
+import { fqdn, type RRType } from './names.js';
 import { ndotsOf, type ResolvConf } from './resolv-conf.js';
 
 export interface SentQuery {
@@ -129,7 +129,8 @@ export function searchName(conf: ResolvConf, name: string, types: readonly RRTyp
   }
   return {
     server, ndots, candidates: tried, queries, packets: queries.length, rcode, resolved, reasons,
-    advice: adviceFor(name, conf, ndots, tried, resolved, types.length),
+    // A name the upstream answers (UNKNOWN as written) costs its search list all the same.
+    advice: adviceFor(name, conf, ndots, tried, resolved ?? (asIs === 'UNKNOWN' ? { name: fqdn(name), answers: [] } : null), types.length),
   };
 }
 
