@@ -89,7 +89,7 @@ export function traceDns(ctx: TraceContext, client: TraceClient, name: string): 
     const summary = foreign
       ? `${name}: asked of ${server}, a nameserver outside the model: its answer is unknown to knet`
       : `${name}: ${r.reasons.find((x) => x.startsWith('resolved upstream')) ?? 'resolved upstream'}`;
-    return { step: { ...found, ok: true, summary, details: [...details, ...r.reasons.filter((x) => x !== summary)] }, address: null, unknown };
+    return { step: { ...found, ok: true, summary, details: [...details, ...r.reasons.filter((x) => !summary.endsWith(x))] }, address: null, unknown };
   }
   const rcode = r.rcode === 'NOERROR' ? 'NODATA' : r.rcode === 'UNKNOWN' ? 'no address knet knows' : r.rcode;
   return { step: { ...found, ok: false, summary: `${name} does not resolve: ${rcode} after ${plural(r.candidates.length, 'name')} (${plural(r.packets, 'query', 'queries')})`, hint: nameHint(ctx, client, name, r) }, address: null, unknown: null };

@@ -116,6 +116,30 @@ describe('knet dns on examples/opscart', () => {
     expect(r.out).toMatch(/;; AUTHORITY SECTION:\ncluster\.local\. 30 IN SOA ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30/);
   });
 
+  it('a public name the Cluster object does not list, --from a pod: resolved upstream, the address UNKNOWN (not NXDOMAIN)', () => {
+    const r = run(['dns', 'api.github.com', '--from', API, '-o', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect([j.rcode, j.verdict, j.reason, j.resolved]).toEqual(['UNKNOWN', 'unknown', 'resolved upstream (forward . /etc/resolv.conf), address unknown to knet', null]);
+    expect(j.queries.at(-1)).toEqual({ name: 'api.github.com.', type: 'AAAA', rcode: 'UNKNOWN' });
+    expect(run(['dns', 'api.github.com', '--from', API]).out).toContain(';; 4 names, 8 packets; unknown: resolved upstream (forward . /etc/resolv.conf), address unknown to knet');
+  });
+
+  it("a pod's own hostname --from that pod comes from its /etc/hosts, before any query", () => {
+    const name = API.split('/')[1]!;
+    const j = JSON.parse(run(['dns', name, '--from', API, '-o', 'json']).out);
+    expect([j.packets, j.hosts.source, j.resolved.addresses]).toEqual([0, 'pod', [ipOf('production', name)]]);
+    expect(run(['dns', name, '--from', API]).out).toContain(`;; ${name} from /etc/hosts (the pod's own hostname): read before DNS, no query sent`);
+  });
+
+  it('SOA and NS of the cluster zone, with --type', () => {
+    const soa = JSON.parse(run(['dns', 'cluster.local', '--type', 'SOA', '-o', 'json']).out);
+    expect(soa.answers[0].data).toMatch(/^ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30$/);
+    const ns = JSON.parse(run(['dns', 'cluster.local', '--type', 'NS', '-o', 'json']).out);
+    expect(answers(JSON.stringify(ns))).toEqual(['cluster.local. 30 IN NS kube-dns.kube-system.svc.cluster.local.']);
+    expect(ns.additional).toEqual([{ name: 'kube-dns.kube-system.svc.cluster.local.', type: 'A', ttl: 30, data: '10.96.0.10' }]);
+  });
+
   it('AAAA of an IPv4 Service is NODATA', () => {
     expect(JSON.parse(run(['dns', 'api-service.production.svc.cluster.local', '-t', 'AAAA', '-o', 'json']).out)).toEqual({ rcode: 'NOERROR', answers: [] });
   });
