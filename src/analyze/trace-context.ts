@@ -2,7 +2,7 @@
 // the DNS server, kube-proxy's tables, the compiled policies, the ingress controller's
 // route table, and indexes of pods, nodes and Service addresses.
 import type { Cluster } from '../cluster/fill-in.js';
-import { buildDnsIndex, type DnsIndex } from '../core/dns/dns-server.js';
+import { buildDnsIndex, type DnsIndex, type DnsIndexOptions } from '../core/dns/dns-server.js';
 import { routeTableOf, type RouteTable } from '../core/ingress/index.js';
 import { policyEnforcement, type Enforcement } from '../core/policy/enforcement.js';
 import { PolicyIndex } from '../core/policy/evaluate.js';
@@ -32,7 +32,8 @@ export interface TraceContext {
   readonly serviceByAddress: ReadonlyMap<string, Service>;
 }
 
-export function buildTraceContext(cluster: Cluster): TraceContext {
+/** `dns.upstream`: 'closed' for the running cluster, whose internet is the external records alone. */
+export function buildTraceContext(cluster: Cluster, dns: DnsIndexOptions = {}): TraceContext {
   const podsByIP = new Map<string, Pod[]>();
   for (const p of cluster.pods) {
     if (p.spec.hostNetwork || p.status.phase === 'Succeeded' || p.status.phase === 'Failed') continue;
@@ -48,7 +49,7 @@ export function buildTraceContext(cluster: Cluster): TraceContext {
   }
   return {
     cluster,
-    dns: buildDnsIndex(cluster),
+    dns: buildDnsIndex(cluster, dns),
     proxy: buildProxyIndex(cluster),
     policies: new PolicyIndex(cluster.networkPolicies),
     enforcement: policyEnforcement(cluster.config.cni),

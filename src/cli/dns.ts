@@ -33,7 +33,9 @@ export function registerDns(program: Command, io: Io): void {
     .action((name: string, o: { filename: string[]; type: string; from: string; namespace: string; output: string }) => {
       checkOutput(o.output);
       const cluster = loadFrom(io, o.filename);
-      runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace, output: o.output });
+      // The running cluster's internet is its external records and nothing else: closed.
+      const index = buildDnsIndex(cluster, { upstream: o.filename.length === 0 ? 'closed' : 'open' });
+      runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace, output: o.output }, index);
     });
 }
 

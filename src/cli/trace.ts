@@ -18,6 +18,8 @@ export interface TraceCliOptions {
   readonly via: string;
   readonly output: string; // '' | json
   readonly verbose: boolean;
+  /** 'closed' when reading the running cluster: its internet is the external records alone. */
+  readonly upstream?: 'open' | 'closed';
 }
 
 export function registerTrace(program: Command, io: Io): void {
@@ -31,7 +33,7 @@ export function registerTrace(program: Command, io: Io): void {
     .option('-v, --verbose', 'show the evidence under every step', false)
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
     .action((target: string, o: TraceCliOptions & { filename: string[] }) => {
-      const code = runTrace(io, loadTolerant(io, o.filename), target, o);
+      const code = runTrace(io, loadTolerant(io, o.filename), target, { ...o, upstream: o.filename.length === 0 ? 'closed' : 'open' });
       if (code !== 0) throw new CliError('', code);
     });
 }
@@ -52,7 +54,7 @@ export function runTrace(io: Io, cluster: Cluster, target: string, o: TraceCliOp
   }
   const protocol = o.protocol.toUpperCase() as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new CliError(`error: --protocol must be one of ${PROTOCOLS.join(', ')}, got "${o.protocol}"`);
-  const ctx = buildTraceContext(cluster);
+  const ctx = buildTraceContext(cluster, { upstream: o.upstream ?? 'open' });
   const client = parseTraceSource(ctx, o.from);
   if (isInputError(client)) throw new CliError(`error: --from: ${client.error}\n  hint: ${client.hint}`);
   const t = parseTraceTarget(ctx, target);
