@@ -115,9 +115,10 @@ function egressToUnknown(ctx: TraceContext, client: TraceClient, host: string, p
 
 function leavesCluster(ctx: TraceContext, client: TraceClient): TraceStep | null {
   if (client.node === null) return null;
+  const onPodNetwork = client.pod !== null && !client.pod.spec.hostNetwork;
   return {
-    layer: 'pod-network', ok: true, from: client.node, to: 'outside', path: 'leaves-cluster', mode: 'routed', nat: client.kind === 'pod',
-    summary: client.kind === 'pod'
+    layer: 'pod-network', ok: true, from: client.node, to: 'outside', path: 'leaves-cluster', mode: 'routed', nat: onPodNetwork,
+    summary: onPodNetwork
       ? `leaves the cluster from node ${client.node}: source NAT to the node's address ${nodeAddress(ctx, client.node) ?? ''} (pod addresses are not routed outside)`
       : `leaves the cluster from node ${client.node}`,
     details: [], warning: null, hint: null,
