@@ -108,6 +108,12 @@ describe('knet trace to a name outside the cluster', () => {
     expect(t['reason']).toMatch(/no egress rule of theirs allows an address outside the cluster on 443\/TCP/);
   });
 
+  it('--to names the target as well as the argument does', () => {
+    const t = json('trace', '-f', 'examples/opscart', '--from', 'node/node-1', '--to', 'https://api.github.com/');
+    expect([t['verdict'], t['target']]).toEqual(['delivered', 'https://api.github.com/']);
+    expect(run('trace', '-f', 'examples/opscart', '--from', 'node/node-1').err).toMatch(/error: no target/);
+  });
+
   it('from a node: nothing polices it, it leaves the cluster (exit 0)', () => {
     const r = run('trace', '-f', 'examples/opscart', '--from', 'node/node-1', 'https://api.github.com/');
     expect(r.code).toBe(0);
