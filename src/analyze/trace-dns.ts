@@ -41,11 +41,12 @@ export function traceDns(ctx: TraceContext, client: TraceClient, name: string): 
   const hosts = lookup?.hosts ?? null;
   if (hosts) {
     // The hosts file answers before any query: no connection to the nameserver is made.
-    const address = (hosts.addresses.find((a) => !a.includes(':')) ?? hosts.addresses[0]) as IP;
-    return {
-      step: { ...base, ok: true, addresses: [...hosts.addresses], details: [...details, ...r.reasons], summary: `${name} -> ${address}${whatIs(ctx, address)} ${hostsOrigin(hosts)}; no DNS query` },
-      address, unknown: null,
-    };
+    const first = (hosts.addresses.find((a) => !a.includes(':')) ?? hosts.addresses[0]) as IP;
+    // Loopback is the pod itself: its containers share one network namespace.
+    const self = isLoopback(first) && client.pod ? client.ip : null;
+    const address = self ?? first;
+    const summary = `${name} -> ${first}${whatIs(ctx, first)} ${hostsOrigin(hosts)}; no DNS query${self ? `: loopback, the pod itself (${self})` : ''}`;
+    return { step: { ...base, ok: true, addresses: [...hosts.addresses], details: [...details, ...r.reasons], summary }, address, unknown: null };
   }
   if (!conf.nameservers[0]) return fail(`${client.label} has no nameserver in its resolv.conf: ${name} cannot be resolved`, 'use dnsPolicy ClusterFirst, or give dnsConfig.nameservers with dnsPolicy None');
 
@@ -93,6 +94,10 @@ export function traceDns(ctx: TraceContext, client: TraceClient, name: string): 
   }
   const rcode = r.rcode === 'NOERROR' ? 'NODATA' : r.rcode === 'UNKNOWN' ? 'no address knet knows' : r.rcode;
   return { step: { ...found, ok: false, summary: `${name} does not resolve: ${rcode} after ${plural(r.candidates.length, 'name')} (${plural(r.packets, 'query', 'queries')})`, hint: nameHint(ctx, client, name, r) }, address: null, unknown: null };
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.');
 }
 
 /** Some Ingress rule names the host, served or not (what an outside client's trace is about). */

@@ -92,6 +92,12 @@ describe('/etc/hosts before DNS', () => {
     expect(t.steps[1]!.layer).toBe('service'); // on past DNS, to kube-proxy
   });
 
+  it('localhost is the pod itself: on to its own address and port', () => {
+    const t = traceIn(shop(), 'shop/web-1', 'http://localhost:8080/');
+    expect(t.steps[0]!.summary).toMatch(/^localhost -> 127\.0\.0\.1 from \/etc\/hosts \(localhost\); no DNS query: loopback, the pod itself \(10\.244\.\d+\.\d+\)$/);
+    expect([t.verdict, t.delivered?.pod]).toEqual(['delivered', 'shop/web-1']);
+  });
+
   it("the pod's own FQDN and hostname come from its hosts file", () => {
     const ctx = shop(aliased);
     const t = traceIn(ctx, 'shop/app-1', 'http://app-1.apps.shop.svc.cluster.local:8080/');
