@@ -19,7 +19,9 @@ export function challengeFindings(ctx: TraceContext, probe: AcmeProbe): Issue[] 
     const t = probe(ch.dnsName);
     const where = t.verdict === 'failed'
       ? `port 80 of ${ch.dnsName} from the internet stops at the ${t.failedAt ?? 'unknown'} layer: ${t.reason}`
-      : `the prediction delivers port 80 of ${ch.dnsName} from the internet (${t.reason}), so look at what answers there`;
+      : t.verdict === 'unknown'
+        ? `where port 80 of ${ch.dnsName} leads from the internet is unknown to knet (${t.reason})`
+        : `the prediction delivers port 80 of ${ch.dnsName} from the internet (${t.reason}), so look at what answers there`;
     const hint = t.verdict === 'failed' && t.hint
       ? `${t.hint}; then the self check passes within seconds (knet get challenges -n ${ch.namespace} -o wide)`
       : hintFor(ch);

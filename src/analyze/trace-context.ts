@@ -39,6 +39,10 @@ export interface TraceContext {
   readonly declaredPortsOnly: boolean;
 }
 
+/**
+ * `running`: knet's running cluster (read without -f): its emulated pods serve declared ports
+ * only, and its internet is the external records alone (DNS upstream 'closed').
+ */
 export function buildTraceContext(cluster: Cluster, o: { readonly running?: boolean } = {}): TraceContext {
   const podsByIP = new Map<string, Pod[]>();
   for (const p of cluster.pods) {
@@ -55,7 +59,7 @@ export function buildTraceContext(cluster: Cluster, o: { readonly running?: bool
   }
   return {
     cluster,
-    dns: buildDnsIndex(cluster),
+    dns: buildDnsIndex(cluster, { upstream: o.running ? 'closed' : 'open' }),
     proxy: buildProxyIndex(cluster),
     policies: new PolicyIndex(cluster.networkPolicies),
     enforcement: policyEnforcement(cluster.config.cni),

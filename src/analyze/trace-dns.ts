@@ -1,8 +1,10 @@
-// The DNS step of a trace: the client's resolv.conf, the fact that a query is itself a
-// connection (pod -> kube-dns ClusterIP:53/UDP -> DNAT to a CoreDNS pod) that policies can
-// block, each query of the search expansion with its rcode, and the address it ends with.
+// The DNS step of a trace: the pod's /etc/hosts first, then the client's resolv.conf, the
+// fact that a query is itself a connection (pod -> kube-dns ClusterIP:53/UDP -> DNAT to a
+// CoreDNS pod) that policies can block, each query of the search expansion with its rcode,
+// and the address it ends with, or UNKNOWN where only the upstream knows it.
 import { askServer } from '../core/dns/dns-server.js';
-import { resolveFromPod, resolvConfOf } from '../core/dns/pod-dns.js';
+import { hostsOrigin } from '../core/dns/hosts-file.js';
+import { resolveFromPod, resolvConfOf, type PodLookup } from '../core/dns/pod-dns.js';
 import { parseResolvConf, type ResolvConf } from '../core/dns/resolv-conf.js';
 import { searchName, type SearchResult } from '../core/dns/search.js';
 import { hostMatches } from '../core/ingress/host-path.js';
@@ -11,6 +13,7 @@ import { parseIP, type IP } from '../model/ip.js';
 import { hostPort, peerOfAddress, plural, podRef, PUBLIC_DNS, type TraceClient, type TraceContext } from './trace-context.js';
 import { egressStep, ingressStep } from './trace-policy.js';
 import { explainNoEndpoints, findService } from './trace-service.js';
+import type { UnknownAnswer } from './trace-outside.js';
 import type { DnsQueryLine, TraceStep } from './trace-types.js';
 import type { NetworkPolicy } from '../model/types.js';
 import { selectorYaml } from '../model/labels.js';
@@ -38,11 +41,31 @@ export function blockingPolicy(ctx: TraceContext, refs: readonly string[]): Netw
   return objs.find((p) => p.egress.length === 0) ?? objs[0] ?? null;
 }
 
-export function traceDns(ctx: TraceContext, client: TraceClient, name: string): { step: DnsStep; address: IP | null } {
+/** What the DNS step ends with: an address, an address only the upstream knows, or nothing. */
+export interface DnsOutcome {
+  readonly step: DnsStep;
+  readonly address: IP | null;
+  /** Resolved where knet cannot follow: the upstream's answer, or a nameserver outside the model. */
+  readonly unknown: UnknownAnswer | null;
+}
+
+export function traceDns(ctx: TraceContext, client: TraceClient, name: string): DnsOutcome {
   const conf = resolvConfFor(ctx, client);
   const details = [`${client.kind === 'external' ? 'public DNS' : 'resolv.conf'}: nameserver ${conf.nameservers.join(' ') || '(none)'}${conf.searches.length ? `; search ${conf.searches.join(' ')}` : ''}${conf.options.length ? `; options ${conf.options.join(' ')}` : ''}`];
   const base = { layer: 'dns' as const, name, server: conf.nameservers[0] ?? '', queries: [] as DnsQueryLine[], addresses: [] as string[], warning: null, hint: null };
-  const fail = (summary: string, hint: string): { step: DnsStep; address: null } => ({ step: { ...base, ok: false, summary, details, hint }, address: null });
+  const fail = (summary: string, hint: string): DnsOutcome => ({ step: { ...base, ok: false, summary, details, hint }, address: null, unknown: null });
+  const lookup: PodLookup | null = client.pod ? resolveFromPod(ctx.dns, ctx.cluster, client.pod, name) : null;
+  const r: SearchResult = lookup ?? searchName(conf, name, ['A', 'AAAA'], (s, n, t) => askServer(ctx.dns, s, n, t));
+  const hosts = lookup?.hosts ?? null;
+  if (hosts) {
+    // The hosts file answers before any query: no connection to the nameserver is made.
+    const first = (hosts.addresses.find((a) => !a.includes(':')) ?? hosts.addresses[0]) as IP;
+    // Loopback is the pod itself: its containers share one network namespace.
+    const self = isLoopback(first) && client.pod ? client.ip : null;
+    const address = self ?? first;
+    const summary = `${name} -> ${first}${whatIs(ctx, first)} ${hostsOrigin(hosts)}; no DNS query${self ? `: loopback, the pod itself (${self})` : ''}`;
+    return { step: { ...base, ok: true, addresses: [...hosts.addresses], details: [...details, ...r.reasons], summary }, address, unknown: null };
+  }
   if (!conf.nameservers[0]) return fail(`${client.label} has no nameserver in its resolv.conf: ${name} cannot be resolved`, 'use dnsPolicy ClusterFirst, or give dnsConfig.nameservers with dnsPolicy None');
 
   if (client.kind !== 'external') {
@@ -50,9 +73,6 @@ export function traceDns(ctx: TraceContext, client: TraceClient, name: string): 
     details.push(...conn.line.split('\n'));
     if (!conn.ok) return fail(`name lookups from ${client.label} time out: ${conn.reason}`, conn.hint);
   }
-  const r: SearchResult = client.pod
-    ? resolveFromPod(ctx.dns, ctx.cluster, client.pod, name)
-    : searchName(conf, name, ['A', 'AAAA'], (s, n, t) => askServer(ctx.dns, s, n, t));
   const queries = r.queries.map((q) => ({ name: q.name, type: q.type, rcode: q.timedOut ? 'TIMEOUT' : q.rcode === 'NOERROR' && q.answers === 0 ? 'NODATA' : q.rcode }));
   details.push(...queryLines(queries));
   if (r.advice) details.push(`note: ${r.advice.message}; ${r.advice.fixes[0] ?? ''}`);
@@ -66,7 +86,7 @@ export function traceDns(ctx: TraceContext, client: TraceClient, name: string): 
       const nth = r.candidates.length === 1 ? '' : `, the ${ordinal(r.candidates.length)} name tried`;
       return {
         step: { ...found, ok: true, addresses, summary: `${name} -> ${address}${whatIs(ctx, address)} as ${r.resolved.name}${cname ? ` (CNAME ${cname.data})` : ''}${nth}; ${plural(r.packets, 'query', 'queries')}` },
-        address,
+        address, unknown: null,
       };
     }
   }
@@ -78,10 +98,30 @@ export function traceDns(ctx: TraceContext, client: TraceClient, name: string): 
         summary: `${name} -> ${published}, the address the ingress controller publishes for Ingress ${ingressOf(ctx, name)}`,
         details: [...details, `${name} is not among the Cluster object's external records: knet takes the public DNS record to point at the Ingress's address, as it would in production`],
       },
-      address: published,
+      address: published, unknown: null,
     };
   }
-  return { step: { ...found, ok: false, summary: `${name} does not resolve: ${r.rcode === 'NOERROR' ? 'NODATA' : r.rcode} after ${plural(r.candidates.length, 'name')} (${plural(r.packets, 'query', 'queries')})`, hint: nameHint(ctx, client, name, r) }, address: null };
+  if (r.rcode === 'UNKNOWN' && !(client.kind === 'external' && namedByIngress(ctx, name))) {
+    const server = r.server;
+    const foreign = !ctx.dns.serverIPs.has(server) && !ctx.dns.upstreamServers.has(server);
+    const unknown: UnknownAnswer = foreign ? { kind: 'foreign-server', server } : { kind: 'upstream' };
+    const summary = foreign
+      ? `${name}: asked of ${server}, a nameserver outside the model: its answer is unknown to knet`
+      : `${name}: ${r.reasons.find((x) => x.startsWith('resolved upstream')) ?? 'resolved upstream'}`;
+    return { step: { ...found, ok: true, summary, details: [...details, ...r.reasons.filter((x) => !summary.endsWith(x))] }, address: null, unknown };
+  }
+  const rcode = r.rcode === 'NOERROR' ? 'NODATA' : r.rcode === 'UNKNOWN' ? 'no address knet knows' : r.rcode;
+  return { step: { ...found, ok: false, summary: `${name} does not resolve: ${rcode} after ${plural(r.candidates.length, 'name')} (${plural(r.packets, 'query', 'queries')})`, hint: nameHint(ctx, client, name, r) }, address: null, unknown: null };
+}
+
+function isLoopback(ip: string): boolean {
+  return ip === '::1' || ip.startsWith('127.');
+}
+
+/** Some Ingress rule names the host, served or not (what an outside client's trace is about). */
+function namedByIngress(ctx: TraceContext, host: string): boolean {
+  const h = host.toLowerCase().replace(/\.$/, '');
+  return ctx.cluster.ingresses.some((i) => i.rules.some((r) => r.host && hostMatches(r.host, h)));
 }
 
 function resolvConfFor(ctx: TraceContext, client: TraceClient): ResolvConf {

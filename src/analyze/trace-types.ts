@@ -37,7 +37,7 @@ export type TraceStep =
     readonly direction: 'egress' | 'ingress';
     readonly pod: string; // the pod whose policies decide: the source for egress, the destination for ingress
     readonly enforced: boolean;
-    readonly verdict: 'allowed' | 'denied' | 'not-isolated' | 'exempt';
+    readonly verdict: 'allowed' | 'denied' | 'not-isolated' | 'exempt' | 'unknown'; // unknown: an ipBlock decides, by an address knet does not know
     readonly policy: string | null; // the allowing policy, when one did
     readonly isolatedBy: readonly string[];
   })
@@ -94,7 +94,7 @@ export interface Trace {
   readonly fromNode: string | null;
   readonly target: string;
   readonly protocol: Protocol;
-  /** unknown: the answer depends on what knet does not model (reason says what). */
+  /** unknown: the answer depends on what knet does not model (the reason says what: an address only the upstream DNS knows, another controller's Ingress class, pods an operator makes). */
   readonly verdict: 'delivered' | 'failed' | 'unknown';
   readonly failedAt: TraceLayer | null;
   /** One line: where it arrived, or why it did not. */

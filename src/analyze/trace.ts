@@ -2,13 +2,15 @@
 // DNS (itself a connection to kube-dns), kube-proxy's decision, egress policy at the
 // source, the pod network, ingress policy at the destination, the container's port; and
 // for a URL that lands on the ingress controller, TLS, the route and the backend's
-// endpoints, followed again from the controller pod. Ends in delivered or failed.
+// endpoints, followed again from the controller pod. Ends in delivered or failed, or
+// unknown where the outcome depends on an address only the upstream DNS knows.
 import { parseIP, type IP } from '../model/ip.js';
 import type { Protocol } from '../model/types.js';
 import { externalClient, isIngressControllerPod, nodeAddress, peerOfPod, podClient, podRef, type TraceClient, type TraceContext } from './trace-context.js';
 import { traceDns } from './trace-dns.js';
 import { followEndpoints, hop, type Landing } from './trace-hop.js';
 import { traceIngress, unservedHost, type UrlTarget } from './trace-ingress.js';
+import { traceToUnknownAddress } from './trace-outside.js';
 import type { Delivery, Failure, Trace, TraceStep } from './trace-types.js';
 
 export type TraceTarget =
@@ -52,6 +54,13 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
     if (!ip) {
       const dns = traceDns(ctx, client, host);
       steps.push(dns.step);
+      if (dns.unknown) {
+        // DNS is not the failing layer: the name resolves where knet cannot follow; egress decides by port.
+        const out = traceToUnknownAddress(ctx, client, host, target.port, protocol, dns.unknown);
+        steps.push(...out.steps);
+        const delivered: Delivery | null = out.verdict === 'delivered' ? { pod: null, node: null, ip: '', port: target.port } : null;
+        return { ...head, verdict: out.verdict, failedAt: out.failedAt, reason: out.reason, hint: out.hint, delivered, steps };
+      }
       if (!dns.address) return failed({ layer: 'dns', reason: dns.step.summary, hint: dns.step.hint ?? '' });
       ip = dns.address;
     }

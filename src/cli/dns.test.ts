@@ -103,10 +103,10 @@ describe('knet dns on examples/opscart', () => {
     expect(answers(r.out)).toEqual(['10.0.96.10.in-addr.arpa. 30 IN PTR kube-dns.kube-system.svc.cluster.local.']);
   });
 
-  it('a missing name is NXDOMAIN (exit 0, as dig), a relative one gets a hint', () => {
+  it('a relative name asked as written goes upstream: UNKNOWN (exit 0, as dig), with a hint', () => {
     const r = run(['dns', 'kubernetes.default']);
     expect(r.code).toBe(0);
-    expect(r.out).toContain(';; status: NXDOMAIN');
+    expect(r.out).toContain(';; status: UNKNOWN');
     expect(r.out).toContain(';; hint: kubernetes.default is not fully qualified');
   });
 
@@ -116,12 +116,42 @@ describe('knet dns on examples/opscart', () => {
     expect(run(['dns', 'kafka-0.kafka-headless.messaging.svc.cluster.local', '-o', 'json']).out).toMatch(/"rcode": "NOERROR"/);
   });
 
+  it('a missing name in the cluster domain is NXDOMAIN, with the zone\'s SOA in the authority section', () => {
+    const r = run(['dns', 'nope.production.svc.cluster.local']);
+    expect(r.out).toContain(';; status: NXDOMAIN');
+    expect(r.out).toMatch(/;; AUTHORITY SECTION:\ncluster\.local\. 30 IN SOA ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30/);
+  });
+
+  it('a public name the Cluster object does not list, --from a pod: resolved upstream, the address UNKNOWN (not NXDOMAIN)', () => {
+    const r = run(['dns', 'api.github.com', '--from', API, '-o', 'json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.out);
+    expect([j.rcode, j.verdict, j.reason, j.resolved]).toEqual(['UNKNOWN', 'unknown', 'resolved upstream (forward . /etc/resolv.conf), address unknown to knet', null]);
+    expect(j.queries.at(-1)).toEqual({ name: 'api.github.com.', type: 'AAAA', rcode: 'UNKNOWN' });
+    expect(run(['dns', 'api.github.com', '--from', API]).out).toContain(';; 4 names, 8 packets; unknown: resolved upstream (forward . /etc/resolv.conf), address unknown to knet');
+  });
+
+  it("a pod's own hostname --from that pod comes from its /etc/hosts, before any query", () => {
+    const name = API.split('/')[1]!;
+    const j = JSON.parse(run(['dns', name, '--from', API, '-o', 'json']).out);
+    expect([j.packets, j.hosts.source, j.resolved.addresses]).toEqual([0, 'pod', [ipOf('production', name)]]);
+    expect(run(['dns', name, '--from', API]).out).toContain(`;; ${name} from /etc/hosts (the pod's own hostname): read before DNS, no query sent`);
+  });
+
+  it('SOA and NS of the cluster zone, with --type', () => {
+    const soa = JSON.parse(run(['dns', 'cluster.local', '--type', 'SOA', '-o', 'json']).out);
+    expect(soa.answers[0].data).toMatch(/^ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30$/);
+    const ns = JSON.parse(run(['dns', 'cluster.local', '--type', 'NS', '-o', 'json']).out);
+    expect(answers(JSON.stringify(ns))).toEqual(['cluster.local. 30 IN NS kube-dns.kube-system.svc.cluster.local.']);
+    expect(ns.additional).toEqual([{ name: 'kube-dns.kube-system.svc.cluster.local.', type: 'A', ttl: 30, data: '10.96.0.10' }]);
+  });
+
   it('AAAA of an IPv4 Service is NODATA', () => {
     expect(JSON.parse(run(['dns', 'api-service.production.svc.cluster.local', '-t', 'AAAA', '-o', 'json']).out)).toEqual({ rcode: 'NOERROR', answers: [] });
   });
 
   const errors: readonly [string, string[], string][] = [
-    ['an unknown type', ['dns', 'web', '--type', 'MX'], 'error: unknown record type "MX": knet answers A, AAAA, CNAME, SRV, PTR, TXT, ANY\n  hint: '],
+    ['an unknown type', ['dns', 'web', '--type', 'MX'], 'error: unknown record type "MX": knet answers A, AAAA, CNAME, SRV, PTR, TXT, SOA, NS, ANY\n  hint: '],
     ['an empty label', ['dns', 'a..b.cluster.local'], 'error: "a..b.cluster.local" has an empty label (two dots in a row, or a leading dot)\n  hint: remove the extra dot'],
     ['a label too long', ['dns', `${'x'.repeat(64)}.example.com`], 'is 64 characters long; DNS allows at most 63\n  hint: '],
     ['characters no name can carry', ['dns', 'web/api'], 'error: label "web/api" has characters a DNS name cannot carry\n  hint: '],

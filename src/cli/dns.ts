@@ -1,12 +1,14 @@
 // `knet dns NAME`: what the cluster DNS answers, printed like dig's answer section or as
-// JSON; with --from ns/pod, the pod's resolver at work: the names its search list makes,
-// each query's rcode, the packets sent, what resolved, and the ndots fan-out with its fixes.
+// JSON; with --from ns/pod, the pod's resolver at work: its /etc/hosts first, then the names
+// its search list makes, each query's rcode, the packets sent, what resolved, and the ndots
+// fan-out with its fixes. UNKNOWN where only an upstream knet does not model knows the answer.
 import { Option, type Command } from 'commander';
 import type { Cluster } from '../cluster/fill-in.js';
 import { isInputError, sourcePod } from '../analyze/trace-input.js';
 import { buildDnsIndex, resolveName, type DnsIndex } from '../core/dns/dns-server.js';
 import type { DnsAnswer, RR } from '../core/dns/message.js';
 import { checkName, parseQType, QTYPES, reverseName, type QType } from '../core/dns/names.js';
+import { hostsOrigin } from '../core/dns/hosts-file.js';
 import { resolveFromPod } from '../core/dns/pod-dns.js';
 import { parseIP } from '../model/ip.js';
 import type { Pod } from '../model/types.js';
@@ -32,7 +34,9 @@ export function registerDns(program: Command, io: Io): void {
     .action((name: string, o: { filename: string[]; type: string; from: string; namespace: string; output: string }) => {
       checkOutput(o.output);
       const cluster = loadFrom(io, o.filename);
-      runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace, output: o.output });
+      // The running cluster's internet is its external records and nothing else: closed.
+      const index = buildDnsIndex(cluster, { upstream: o.filename.length === 0 ? 'closed' : 'open' });
+      runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace, output: o.output }, index);
     });
 }
 
@@ -66,10 +70,11 @@ export function runDns(io: Io, cluster: Cluster, rawName: string, opts: DnsOptio
     return;
   }
   const lines = [
-    `;; status: ${answer.rcode}${noData(answer) ? ' (NODATA: the name exists, without this type)' : ''}`,
+    `;; status: ${answer.rcode}${noData(answer) ? ' (NODATA: the name exists, without this type)' : answer.rcode === 'UNKNOWN' ? ' (the upstream answers; knet does not know what)' : ''}`,
     ';; QUESTION SECTION:',
     `;${fqdnOf(name)} IN ${q}`,
     ...section('ANSWER', answer.answers),
+    ...section('AUTHORITY', answer.authority ?? []),
     ...section('ADDITIONAL', answer.additional),
     '',
     `;; SERVER: ${serverOf(index, answer)}`,
@@ -96,21 +101,28 @@ function fromPod(io: Io, cluster: Cluster, index: DnsIndex, name: string, type: 
       resolved: r.resolved
         ? { name: r.resolved.name, addresses: answers.filter((a) => a.type === 'A' || a.type === 'AAAA').map((a) => a.data) }
         : null,
+      ...(r.hosts ? { hosts: { source: r.hosts.source, addresses: r.hosts.addresses } } : {}),
+      ...(r.rcode === 'UNKNOWN' ? unknownJson(r.reasons) : {}),
       ...(r.advice ? { warning: { message: r.advice.message, fixes: r.advice.fixes } } : {}),
     }));
     return;
   }
   const c = r.resolvConf.conf;
+  const head = `;; from ${pod.meta.namespace}/${pod.meta.name} on ${pod.spec.nodeName || '(unscheduled)'}: nameserver ${c.nameservers.join(' ') || '(none)'}; search ${c.searches.join(' ') || '(none)'}; ndots:${r.ndots}`;
+  if (r.hosts) {
+    io.out([head, `;; ${r.hosts.name} ${hostsOrigin(r.hosts)}: read before DNS, no query sent`, ...section('ANSWER', answers)].join('\n'));
+    return;
+  }
   const width = Math.max(...r.queries.map((q) => q.name.length));
   const lines = [
-    `;; from ${pod.meta.namespace}/${pod.meta.name} on ${pod.spec.nodeName || '(unscheduled)'}: nameserver ${c.nameservers.join(' ') || '(none)'}; search ${c.searches.join(' ') || '(none)'}; ndots:${r.ndots}`,
+    head,
     `;; QUERIES (glibc's search order; ${type ? `${type} for each name` : 'A and AAAA for each name, as getaddrinfo asks'}):`,
     ...r.queries.map((q, i) => {
       const first = i === 0 || r.queries[i - 1]!.name !== q.name;
       const n = first ? `${String(r.candidates.indexOf(q.name) + 1).padStart(2)}.` : '   ';
       return `;; ${n} ${q.name.padEnd(width)}  ${q.type.padEnd(5)} ${q.rcode}${q.timedOut ? ' (timeout)' : ''}`;
     }),
-    `;; ${r.candidates.length} name${r.candidates.length === 1 ? '' : 's'}, ${r.packets} packet${r.packets === 1 ? '' : 's'}; ${r.resolved ? `resolved as ${r.resolved.name}` : `not resolved: ${r.rcode === 'NOERROR' ? 'NODATA' : r.rcode}`}`,
+    `;; ${r.candidates.length} name${r.candidates.length === 1 ? '' : 's'}, ${r.packets} packet${r.packets === 1 ? '' : 's'}; ${r.resolved ? `resolved as ${r.resolved.name}` : r.rcode === 'UNKNOWN' ? `unknown: ${unknownReason(r.reasons)}` : `not resolved: ${r.rcode === 'NOERROR' ? 'NODATA' : r.rcode}`}`,
     ...section('ANSWER', answers),
     '',
     ...r.reasons.map((x) => `;; why: ${x}`),
@@ -154,7 +166,18 @@ function jsonRR(r: RR): Record<string, unknown> {
 function jsonAnswer(a: DnsAnswer): Record<string, unknown> {
   const out: Record<string, unknown> = { rcode: a.rcode, answers: a.answers.map(jsonRR) };
   if (a.additional.length) out['additional'] = a.additional.map(jsonRR);
+  if (a.rcode === 'UNKNOWN') Object.assign(out, unknownJson(a.reasons));
   return out;
+}
+
+/** The reason an answer is UNKNOWN: the upstream's answer, or a nameserver outside the model. */
+function unknownReason(reasons: readonly string[]): string {
+  return reasons.find((r) => r.startsWith('resolved upstream') || r.startsWith('the nameserver ')) ?? reasons[0] ?? 'an upstream knet does not model answers';
+}
+
+/** UNKNOWN in the JSON contract: rcode UNKNOWN, with the verdict and its reason. */
+function unknownJson(reasons: readonly string[]): Record<string, unknown> {
+  return { verdict: 'unknown', reason: unknownReason(reasons) };
 }
 
 function noData(a: DnsAnswer): boolean {
@@ -171,10 +194,10 @@ function serverOf(index: DnsIndex, a: DnsAnswer): string {
   return `${dns} (kube-system/kube-dns: ${who})`;
 }
 
-/** A relative name asked without --from is taken as absolute (as dig does): say so when it fails. */
+/** A relative name asked without --from is taken as absolute (as dig does): say so when it fails or goes upstream. */
 function relativeHint(name: string, a: DnsAnswer, cluster: Cluster): string | null {
   const domain = cluster.config.clusterDomain;
-  if (name.endsWith('.') || a.rcode !== 'NXDOMAIN' || name.toLowerCase().endsWith(domain)) return null;
+  if (name.endsWith('.') || (a.rcode !== 'NXDOMAIN' && a.rcode !== 'UNKNOWN') || name.toLowerCase().endsWith(domain)) return null;
   const labels = name.split('.');
   const full = labels.length === 1 ? `${name}.NAMESPACE.svc.${domain}.` : labels.length === 2 ? twoLabelName(labels[0]!, labels[1]!, cluster) : null;
   return `${name} is not fully qualified and was asked as written; pods expand it with their search list: add --from NS/POD${full ? `, or write the full name ${full}` : ''}`;

@@ -99,6 +99,28 @@ describe('knet trace on examples/opscart (healthy)', () => {
   });
 });
 
+describe('knet trace to a name outside the cluster', () => {
+  it('opscart frontend -> https://api.github.com/: DNS resolves upstream, the default-deny egress stops it at policy', () => {
+    const t = json('trace', '-f', 'examples/opscart', '--from', 'production/deploy/frontend', 'https://api.github.com/');
+    expect([t['verdict'], t['failedAt']]).toEqual(['failed', 'policy']);
+    const dns = (t['steps'] as { layer: string; ok: boolean; summary: string }[])[0]!;
+    expect([dns.layer, dns.ok, dns.summary]).toEqual(['dns', true, 'api.github.com: resolved upstream (forward . /etc/resolv.conf), address unknown to knet']);
+    expect(t['reason']).toMatch(/no egress rule of theirs allows an address outside the cluster on 443\/TCP/);
+  });
+
+  it('--to names the target as well as the argument does', () => {
+    const t = json('trace', '-f', 'examples/opscart', '--from', 'node/node-1', '--to', 'https://api.github.com/');
+    expect([t['verdict'], t['target']]).toEqual(['delivered', 'https://api.github.com/']);
+    expect(run('trace', '-f', 'examples/opscart', '--from', 'node/node-1').err).toMatch(/error: no target/);
+  });
+
+  it('from a node: nothing polices it, it leaves the cluster (exit 0)', () => {
+    const r = run('trace', '-f', 'examples/opscart', '--from', 'node/node-1', 'https://api.github.com/');
+    expect(r.code).toBe(0);
+    expect(r.out).toMatch(/\nleaves the cluster from node node-1 for api\.github\.com:443\/TCP \(resolved upstream, address unknown to knet\)/);
+  });
+});
+
 describe('knet trace arguments', () => {
   const cases: [string[], RegExp][] = [
     [['--from', 'production/nope', 'api-service:8080'], /error: --from: no pod or workload nope in namespace production; pods there: api-/],

@@ -19,7 +19,7 @@ export interface TraceCliOptions {
   readonly via: string;
   readonly output: string; // '' | json
   readonly verbose: boolean;
-  /** Without -f: knet's running cluster, whose emulated pods serve declared ports only. */
+  /** Without -f: knet's running cluster, whose emulated pods serve declared ports only and whose internet is the external records alone. */
   readonly running?: boolean;
 }
 
@@ -27,13 +27,17 @@ export function registerTrace(program: Command, io: Io): void {
   withSource(program
     .command('trace')
     .description('follow one request layer by layer (DNS, Service, policies, pod network, container, Ingress, TLS): delivered, or where it fails and the fix')
-    .argument('<target>', 'a URL (http://api-service:8080/, https://api.opscart.com/), name:port, IP:port, or node/NAME:port (a NodePort)'))
+    .argument('[target]', 'a URL (http://api-service:8080/, https://api.opscart.com/), name:port, IP:port, or node/NAME:port (a NodePort)'))
     .requiredOption('--from <source>', 'who sends it: ns/pod, ns/deploy/NAME (its first pod), node/NAME, or external (a client on the internet)')
+    .option('--to <target>', 'the target, as an option (the same as the argument)')
     .option('--protocol <protocol>', 'TCP, UDP or SCTP (URLs are TCP)', 'TCP')
     .option('--via <node>', 'node/NAME: the node an outside packet reaches (NodePort, LoadBalancer)', '')
     .option('-v, --verbose', 'show the evidence under every step', false)
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
-    .action((target: string, o: TraceCliOptions & { filename: string[] }) => {
+    .action((arg: string | undefined, o: TraceCliOptions & { filename: string[]; to?: string }) => {
+      if (arg && o.to && arg !== o.to) throw new CliError(`error: two targets, "${arg}" and --to "${o.to}"\n  hint: give one`);
+      const target = arg ?? o.to;
+      if (!target) throw new CliError('error: no target\n  hint: knet trace --from SRC TARGET, e.g. knet trace --from prod/web https://api.github.com/');
       const code = runTrace(io, loadFrom(io, o.filename), target, { ...o, running: o.filename.length === 0 });
       if (code !== 0) throw new CliError('', code);
     });

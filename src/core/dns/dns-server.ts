@@ -1,15 +1,18 @@
 // The cluster's DNS server as a pure function: which server block of the Corefile takes
 // a query (the longest matching zone on port 53), the kubernetes plugin's answer, its
-// fallthrough to forward (the simulated internet), and the cache plugin's TTL cap.
-// Built once per cluster snapshot; each query is a handful of map lookups.
+// fallthrough to forward (the internet: open in a prediction, closed in the running
+// cluster), and the cache plugin's TTL cap. Built once per cluster snapshot; each query
+// is a handful of map lookups.
 import type { Issue } from '../../model/issue.js';
 import { cidrContains, parseIP, type IP } from '../../model/ip.js';
 import type { Inventory } from '../../model/types.js';
 import { buildClusterRecords, type ClusterRecords } from './cluster-records.js';
 import { kubeadmDnsConfig, parseCorefile, type DnsServerConfig, type ServerBlock } from './corefile.js';
 import { askInternet, buildInternet, type Internet } from './internet.js';
+import { parseResolvConf } from './resolv-conf.js';
 import { withAcmeServerRecords } from '../certs/acme-server.js';
 import { serveKubernetes } from './kubernetes-plugin.js';
+import { soaRecord, zoneAsAsked } from './zone-apex.js';
 import type { DnsAnswer, RR } from './message.js';
 import { canonicalName, fqdn, inZone, RR_TYPES, type QType, type RRType } from './names.js';
 
@@ -23,12 +26,33 @@ export interface DnsIndex {
   readonly clusterRanges: Inventory['config']['serviceSubnets'];
   readonly issues: readonly Issue[];
   /** A name outside the kubernetes zone, asked through the whole server (ExternalName targets). */
-  readonly upstream: (name: string, type: RRType) => readonly RR[];
+  readonly upstream: (name: string, type: RRType) => DnsAnswer;
+  /**
+   * The nameservers knet models as the upstream (the internet's resolver, the nodes'
+   * resolv.conf servers); another address outside the cluster is a server knet does not know.
+   */
+  readonly upstreamServers: ReadonlySet<string>;
+  /** The SOA serial (CoreDNS: the Unix time of the last change it saw). */
+  readonly serial: number;
 }
 
-type DnsInput = Pick<Inventory, 'config' | 'namespaces' | 'services' | 'endpointSlices' | 'pods' | 'configMaps'>;
+type DnsInput = Pick<Inventory, 'config' | 'namespaces' | 'services' | 'endpointSlices' | 'pods' | 'configMaps'> & Partial<Pick<Inventory, 'nodes'>>;
 
-export function buildDnsIndex(inv: DnsInput): DnsIndex {
+/** The internet's resolver, which the nodes' resolv.conf names by default (compile/topology.ts). */
+export const INTERNET_RESOLVER = '203.0.113.53';
+
+export interface DnsIndexOptions {
+  /**
+   * 'open' (a prediction, the default): public names the Cluster object does not list are
+   * the real upstream's, answered UNKNOWN. 'closed' (the running cluster): the external
+   * records are the whole internet, anything else is NXDOMAIN.
+   */
+  readonly upstream?: 'open' | 'closed';
+  /** The SOA serial; by default the newest creationTimestamp of what DNS watches (0 without one). */
+  readonly serial?: number;
+}
+
+export function buildDnsIndex(inv: DnsInput, options: DnsIndexOptions = {}): DnsIndex {
   const issues: Issue[] = [];
   const config = corefileConfig(inv, issues);
   const records = buildClusterRecords(inv);
@@ -36,14 +60,36 @@ export function buildDnsIndex(inv: DnsInput): DnsIndex {
   const kubeDns = records.namespaces.get('kube-system')?.get('kube-dns');
   for (const ip of kubeDns?.clusterIPs ?? []) serverIPs.add(ip);
   for (const s of kubeDns?.slices ?? []) for (const a of s.addresses) serverIPs.add(a.ip);
+  const clusterRanges = [...inv.config.serviceSubnets, inv.config.podSubnet];
+  const open = options.upstream !== 'closed' ? { clusterDomain: inv.config.clusterDomain, clusterRanges } : null;
   const index: DnsIndex = {
     config, records, serverIPs, issues,
-    internet: buildInternet(withAcmeServerRecords(inv.config.externalRecords)),
+    internet: buildInternet(withAcmeServerRecords(inv.config.externalRecords), open),
     clusterDomain: inv.config.clusterDomain,
-    clusterRanges: [...inv.config.serviceSubnets, inv.config.podSubnet],
-    upstream: (name, type) => resolveName(index, name, type).answers,
+    clusterRanges,
+    upstream: (name, type) => resolveName(index, name, type),
+    upstreamServers: upstreamServersOf(inv),
+    serial: options.serial ?? newestChange(inv),
   };
   return index;
+}
+
+function upstreamServersOf(inv: DnsInput): Set<string> {
+  const out = new Set<string>([INTERNET_RESOLVER]);
+  for (const text of [inv.config.defaultResolvConf, ...(inv.nodes ?? []).map((n) => n.resolvConf)]) {
+    if (text) for (const ns of parseResolvConf(text).nameservers) out.add(ns);
+  }
+  return out;
+}
+
+/** CoreDNS's serial is the time of the last change it saw: here the newest object DNS watches. */
+function newestChange(inv: DnsInput): number {
+  let newest = 0;
+  for (const o of [...inv.services, ...inv.endpointSlices]) {
+    const t = o.meta.creationTimestamp ? Date.parse(o.meta.creationTimestamp) : NaN;
+    if (t > newest) newest = t;
+  }
+  return Math.floor(newest / 1000);
 }
 
 /** kube-system/coredns's Corefile, else kubeadm's default; its problems as Issues on the ConfigMap. */
@@ -98,6 +144,12 @@ export function askServer(index: DnsIndex, server: string, name: string, type: Q
       reasons: [`nothing answers DNS at ${server} (not the kube-dns Service or a CoreDNS pod): the query times out`],
     };
   }
+  if (index.internet.open && !index.upstreamServers.has(server)) {
+    return {
+      rcode: 'UNKNOWN', answers: [], additional: [], source: 'upstream',
+      reasons: [`the nameserver ${server} is outside the model (not the cluster DNS, not the nodes' upstream): what it answers for ${fqdn(name)} is unknown to knet`],
+    };
+  }
   if (type === 'ANY') return resolveAnyWith(name, (t) => askInternet(index.internet, canonicalName(name), fqdn(name), t));
   const a = askInternet(index.internet, canonicalName(name), fqdn(name), type);
   return { ...a, reasons: [`${server} is outside the cluster: the internet's DNS answers`, ...a.reasons] };
@@ -108,17 +160,28 @@ function serveBlock(index: DnsIndex, block: ServerBlock, q: string, owner: strin
   const k = block.kubernetes;
   const zone = k ? longestZone(k.zones, q) : undefined;
   if (k && zone !== undefined) {
-    const r = serveKubernetes(index.records, k, q, owner, zone, type, index.upstream);
-    if (!r.nameError) return { rcode: 'NOERROR', answers: r.answers, additional: r.additional, source: 'kubernetes', reasons: r.reasons };
+    const r = serveKubernetes(index.records, k, q, owner, zone, type, index.upstream, index.serial);
+    // BackendError: NXDOMAIN and NODATA carry the zone's SOA in the authority section.
+    const authority = [soaRecord(zoneAsAsked(owner, zone), k.ttl, index.serial)];
+    if (!r.nameError) {
+      return {
+        rcode: r.unknown ? 'UNKNOWN' : 'NOERROR', answers: r.answers, additional: r.additional, source: 'kubernetes', reasons: r.reasons,
+        ...(r.answers.length === 0 ? { authority } : {}),
+      };
+    }
     reasons.push(...r.reasons);
     const falls = k.fallthrough !== null && (k.fallthrough.length === 0 || k.fallthrough.some((z) => inZone(q, z)));
-    if (!falls) return { rcode: 'NXDOMAIN', answers: [], additional: [], source: 'kubernetes', reasons };
+    if (!falls) return { rcode: 'NXDOMAIN', answers: [], additional: [], authority, source: 'kubernetes', reasons };
     reasons.push(`the kubernetes plugin falls through for ${zone || '.'}: the next plugin answers`);
   }
   const f = block.forward;
   if (f && inZone(q, f.from)) {
     const a = askInternet(index.internet, q, owner, type);
-    return { ...a, reasons: [...reasons, `forward ${f.from || '.'} ${f.to.join(' ')}: the upstream (the simulated internet) answers`, ...a.reasons] };
+    const forward = `forward ${f.from || '.'} ${f.to.join(' ')}`;
+    const why = a.rcode === 'UNKNOWN'
+      ? `resolved upstream (${forward}), address unknown to knet`
+      : `${forward}: the upstream (${index.internet.open ? 'the Cluster object\'s external records' : 'the simulated internet'}) answers`;
+    return { ...a, reasons: [...reasons, why, ...a.reasons] };
   }
   return { rcode: 'SERVFAIL', answers: [], additional: [], source: 'none', reasons: [...reasons, `no plugin of the server block answers ${owner}`] };
 }
@@ -180,7 +243,8 @@ function resolveAnyWith(name: string, ask: (t: RRType) => DnsAnswer): DnsAnswer 
   let nx = true;
   for (const t of RR_TYPES) {
     const a = ask(t);
-    if (a.rcode !== 'NXDOMAIN') nx = false;
+    // SOA is NODATA below the apex whatever the name (handler.go): it says nothing of existence.
+    if (a.rcode !== 'NXDOMAIN' && !(t === 'SOA' && a.answers.length === 0)) nx = false;
     if (!all || (all.rcode !== 'NOERROR' && a.rcode === 'NOERROR')) all = a;
     for (const rr of a.answers) {
       const key = `${rr.name} ${rr.type} ${rr.data}`;

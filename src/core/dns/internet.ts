@@ -1,10 +1,13 @@
-// The simulated internet's DNS: the names of the Cluster object's `external.records`,
-// answered as an authoritative server would (CNAMEs followed, NODATA for a name that
-// exists without the type or is a parent of a known name, NXDOMAIN otherwise), and
-// PTR records for their addresses. It stands for whatever CoreDNS forwards to.
+// The internet's DNS, as CoreDNS's upstream answers: the names of the Cluster object's
+// `external.records` (CNAMEs followed, NODATA for a name that exists without the type or
+// is a parent of a known name) and PTR records for their addresses. Closed (the running
+// cluster's simulated internet): nothing else exists. Open (a prediction of a real
+// cluster): any other public name is the real upstream's, which knet does not know
+// (UNKNOWN); NXDOMAIN only where no upstream can hold the name.
+import { cidrContains, type Cidr } from '../../model/ip.js';
 import type { ExternalRecord } from '../../model/types.js';
 import { txtData, type DnsAnswer, type RR } from './message.js';
-import { addressFromReverse, type RRType } from './names.js';
+import { addressFromReverse, inZone, type RRType } from './names.js';
 
 /** TTL of the simulated internet's records (external records carry none of their own). */
 export const INTERNET_TTL = 300;
@@ -14,9 +17,24 @@ export interface Internet {
   readonly records: ReadonlyMap<string, ExternalRecord>;
   readonly parents: ReadonlySet<string>; // empty non-terminals above known names
   readonly reverse: ReadonlyMap<string, readonly string[]>; // IP -> names
+  /** null: closed, the records are the whole internet (the running cluster's). */
+  readonly open: OpenWorld | null;
 }
 
-export function buildInternet(records: readonly ExternalRecord[]): Internet {
+/** What knet knows no upstream holds, in a prediction of a real cluster. */
+export interface OpenWorld {
+  readonly clusterDomain: string;
+  /** The cluster's pod and service ranges: no public server names their addresses. */
+  readonly clusterRanges: readonly Cidr[];
+}
+
+/**
+ * Special-use top-level names no public DNS delegates (RFC 6761 test, localhost, invalid,
+ * example; RFC 6762 local): a recursive resolver answers them NXDOMAIN.
+ */
+const SPECIAL_USE = ['localhost', 'invalid', 'test', 'example', 'local'];
+
+export function buildInternet(records: readonly ExternalRecord[], open: OpenWorld | null = null): Internet {
   const byName = new Map<string, ExternalRecord>();
   const parents = new Set<string>(['']);
   const reverse = new Map<string, string[]>();
@@ -30,7 +48,7 @@ export function buildInternet(records: readonly ExternalRecord[]): Internet {
       else reverse.set(ip, [r.name]);
     }
   }
-  return { records: byName, parents, reverse };
+  return { records: byName, parents, reverse, open };
 }
 
 /** `name` canonical, `owner` the name as asked (with its trailing dot). */
@@ -42,7 +60,10 @@ export function askInternet(net: Internet, name: string, owner: string, type: RR
     const rec = net.records.get(current);
     if (!rec) {
       if (type === 'PTR' && hop === 0) return ptr(net, name, owner);
+      const unknown = net.open ? unlisted(net.open, current) : null;
+      if (unknown) return { rcode: 'UNKNOWN', answers, additional: [], source: 'upstream', reasons: [unknown] };
       if (hop > 0) return answer('NOERROR', answers, `the CNAME target ${current}. does not exist on the internet`);
+      if (net.open) return answer('NXDOMAIN', [], absentWhy(net.open, current));
       return net.parents.has(current)
         ? answer('NOERROR', [], `${name}. exists on the internet (a parent of known names) but has no ${type} record`)
         : answer('NXDOMAIN', [], `${name}. does not exist on the internet (not in the Cluster object's external.records)`);
@@ -63,10 +84,33 @@ export function askInternet(net: Internet, name: string, owner: string, type: RR
   return { rcode: 'SERVFAIL', answers: [], additional: [], source: 'upstream', reasons: [`CNAME chain from ${name}. is longer than ${MAX_CHAIN}`] };
 }
 
+/**
+ * Open world: the reason a name outside the external records is the upstream's to answer,
+ * or null where no upstream can hold it (a single label, a special-use name, the cluster
+ * domain, which only the cluster DNS serves).
+ */
+function unlisted(open: OpenWorld, name: string): string | null {
+  if (!name.includes('.')) return null; // a top-level name: no address records at the root
+  const tld = name.slice(name.lastIndexOf('.') + 1);
+  if (SPECIAL_USE.includes(tld) || inZone(name, open.clusterDomain)) return null;
+  return `${name}. is not among the Cluster object's external.records: the upstream answers it, with an address unknown to knet`;
+}
+
+function absentWhy(open: OpenWorld, name: string): string {
+  if (!name.includes('.')) return `${name || '.'} is a single label: no public name server has address records for a top-level name`;
+  if (inZone(name, open.clusterDomain)) return `${name}. is in the cluster domain ${open.clusterDomain}, which only the cluster DNS serves: the upstream has no such name`;
+  return `${name}. is a special-use name (RFC 6761): no public name server answers it`;
+}
+
 function ptr(net: Internet, name: string, owner: string): DnsAnswer {
   const ip = addressFromReverse(name);
   const names = ip ? net.reverse.get(ip) ?? [] : [];
-  if (names.length === 0) return answer('NXDOMAIN', [], `no external record has the address ${ip ?? name}`);
+  if (names.length === 0 && net.open && ip && !net.open.clusterRanges.some((c) => cidrContains(c, ip))) {
+    return { rcode: 'UNKNOWN', answers: [], additional: [], source: 'upstream', reasons: [`${ip} is outside the cluster and no external record has it: its name is the upstream's, unknown to knet`] };
+  }
+  if (names.length === 0) {
+    return answer('NXDOMAIN', [], net.open && ip ? `${ip} is in the cluster's own ranges: no upstream names it` : `no external record has the address ${ip ?? name}`);
+  }
   return answer('NOERROR', names.map((n) => ({ name: owner, type: 'PTR', ttl: INTERNET_TTL, data: `${n}.` })), `${ip} is an address of an external record`);
 }
 

@@ -1,12 +1,14 @@
 // The answers CoreDNS's kubernetes plugin gives for one query type (handler.go ServeDNS
 // and plugin/backend_lookup.go): A/AAAA by family, ExternalName CNAMEs completed from
 // the cluster or the upstream, SRV with CoreDNS's weights, PTR for ClusterIPs and
-// endpoints, the dns-version TXT, and NXDOMAIN versus NODATA for each.
+// endpoints, the dns-version TXT, SOA and NS at the zone's apex (zone-apex.ts), and
+// NXDOMAIN versus NODATA for each.
 import type { ClusterRecords } from './cluster-records.js';
 import type { KubernetesPlugin } from './corefile.js';
 import { endpointLabel, findRecords, type Item } from './kubernetes-records.js';
-import { txtData, type RR } from './message.js';
+import { txtData, type DnsAnswer, type RR } from './message.js';
 import { addressFromReverse, fqdn, inZone, isReverse, type RRType } from './names.js';
+import { defaultNsAddresses, isDefaultNs, nsAnswer, soaRecord, zoneAsAsked } from './zone-apex.js';
 
 /** The schema version of the Kubernetes DNS specification CoreDNS implements. */
 export const DNS_SCHEMA_VERSION = '1.1.0';
@@ -18,20 +20,40 @@ export interface PluginResult {
   readonly answers: readonly RR[];
   readonly additional: readonly RR[];
   readonly reasons: readonly string[];
+  /** The answer ends at an upstream knet does not model (an ExternalName's public target). */
+  readonly unknown?: boolean;
 }
 
 /** Resolves a name outside the zone through the whole server (CoreDNS's upstream lookup). */
-export type UpstreamLookup = (name: string, type: RRType) => readonly RR[];
+export type UpstreamLookup = (name: string, type: RRType) => DnsAnswer;
 
 export function serveKubernetes(
-  d: ClusterRecords, k: KubernetesPlugin, name: string, owner: string, zone: string, type: RRType, upstream: UpstreamLookup,
+  d: ClusterRecords, k: KubernetesPlugin, name: string, owner: string, zone: string, type: RRType, upstream: UpstreamLookup, serial: number,
 ): PluginResult {
+  if (isDefaultNs(name, zone) && type !== 'TXT' && type !== 'PTR') {
+    const answers = type === 'A' || type === 'AAAA' ? defaultNsAddresses(d, k, owner, zone, type) : [];
+    return { nameError: false, answers, additional: [], reasons: [`${name}. is the zone's name server (the SOA's primary): the cluster DNS's own addresses`] };
+  }
   switch (type) {
+    case 'SOA':
+      // handler.go: SOA only at the apex; below it the answer is NODATA, whatever the name.
+      return name === zone
+        ? { nameError: false, answers: [soaRecord(zoneAsAsked(owner, zone), k.ttl, serial)], additional: [], reasons: [`${owner} is the apex of the kubernetes zone ${zone || '.'}`] }
+        : { nameError: false, answers: [], additional: [], reasons: [`CoreDNS answers SOA only at the apex of ${zone || '.'}: NODATA below it`] };
+    case 'NS': {
+      if (name === zone) {
+        const ns = nsAnswer(d, k, owner, zone);
+        return { nameError: false, ...ns, reasons: [`${owner} is the apex of the kubernetes zone: its name servers are the Services CoreDNS is an endpoint of`] };
+      }
+      // Below the apex NS is answered by the name's existence (handler.go's fake A lookup).
+      const f = findRecords(d, k, name, zone);
+      return f.ok ? { nameError: false, answers: [], additional: [], reasons: [f.why, `${name}. has no NS record: NODATA`] } : miss(f.why);
+    }
     case 'A':
     case 'AAAA': {
       const chain = addressChain(d, k, name, owner, zone, type, upstream, 0);
       return chain.found
-        ? { nameError: false, answers: chain.records, additional: [], reasons: chain.reasons }
+        ? { nameError: false, answers: chain.records, additional: [], reasons: chain.reasons, ...(chain.unknown ? { unknown: true } : {}) }
         : { nameError: true, answers: [], additional: [], reasons: chain.reasons };
     }
     case 'TXT': return txt(d, k, name, owner, zone);
@@ -58,12 +80,13 @@ function miss(why: string): PluginResult {
  */
 function addressChain(
   d: ClusterRecords, k: KubernetesPlugin, name: string, owner: string, zone: string, type: 'A' | 'AAAA', upstream: UpstreamLookup, depth: number,
-): { found: boolean; records: RR[]; reasons: string[] } {
+): { found: boolean; records: RR[]; reasons: string[]; unknown: boolean } {
   const f = findRecords(d, k, name, zone);
-  if (!f.ok) return { found: false, records: [], reasons: [f.why] };
+  if (!f.ok) return { found: false, records: [], reasons: [f.why], unknown: false };
   const want = type === 'A' ? 4 : 6;
   const records: RR[] = [];
   const reasons = [f.why];
+  let unknown = false;
   for (const item of f.items) {
     if (item.family === 0) {
       if (item.host === name || depth >= MAX_CNAME_CHAIN) continue; // x CNAME x, or a chain too long
@@ -71,11 +94,17 @@ function addressChain(
       if (inZone(item.host, zone)) {
         const next = addressChain(d, k, item.host, fqdn(item.host), zone, type, upstream, depth + 1);
         reasons.push(...next.reasons);
-        if (next.records.length > 0) records.push(cname, ...next.records);
+        if (next.unknown) unknown = true;
+        if (next.records.length > 0 || next.unknown) records.push(cname, ...next.records);
       } else {
-        const answers = upstream(item.host, type);
-        reasons.push(`${item.host}. is outside ${zone}.: its ${type} records come from the upstream${answers.length ? '' : ', which has none'}`);
-        records.push(cname, ...answers);
+        const a = upstream(item.host, type);
+        if (a.rcode === 'UNKNOWN') {
+          unknown = true;
+          reasons.push(`${item.host}. is outside ${zone}.: its ${type} records come from the upstream, which knet does not know`, ...a.reasons);
+        } else {
+          reasons.push(`${item.host}. is outside ${zone}.: its ${type} records come from the upstream${a.answers.length ? '' : ', which has none'}`);
+        }
+        records.push(cname, ...a.answers);
       }
       continue;
     }
@@ -83,7 +112,7 @@ function addressChain(
     records.push({ name: owner, type, ttl: k.ttl, data: item.host });
   }
   if (records.length === 0 && f.items.length > 0) reasons.push(`${name}. exists but has no ${type} record: NODATA`);
-  return { found: true, records, reasons };
+  return { found: true, records, reasons, unknown };
 }
 
 function hasData(records: readonly RR[], data: string): boolean {

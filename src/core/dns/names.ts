@@ -4,7 +4,7 @@
 import { familyOf, ipToBigInt, parseIP, type IP } from '../../model/ip.js';
 
 /** The record types knet answers; ANY asks for all of them. */
-export const RR_TYPES = ['A', 'AAAA', 'CNAME', 'SRV', 'PTR', 'TXT'] as const;
+export const RR_TYPES = ['A', 'AAAA', 'CNAME', 'SRV', 'PTR', 'TXT', 'SOA', 'NS'] as const;
 export type RRType = (typeof RR_TYPES)[number];
 export type QType = RRType | 'ANY';
 export const QTYPES: readonly QType[] = [...RR_TYPES, 'ANY'];

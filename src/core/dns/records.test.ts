@@ -2,6 +2,8 @@
 // one case per rule, against the fixture's cluster under kubeadm's Corefile (ttl 30,
 // pods insecure, cache 30). Expectations are zone lines; NXDOMAIN and NODATA by name.
 import { describe, expect, it } from 'vitest';
+import { resolveName } from './dns-server.js';
+import { zoneLine } from './message.js';
 import { ask, fixture } from './test-support/fixture.js';
 import { findServiceSlow } from './kubernetes-records.js';
 import type { QType } from './names.js';
@@ -123,8 +125,21 @@ const cases: readonly Case[] = [
   // Outside the cluster zone
   ['a name outside the zone comes from the upstream (external records)', 'api.external.com', 'A',
     ['api.external.com. 30 IN A 203.0.113.80']],
-  ['a name the upstream does not know -> NXDOMAIN', 'nothing.example.org', 'A', ['NXDOMAIN']],
+  ['a public name the Cluster object does not list -> UNKNOWN: the real upstream answers it', 'nothing.example.org', 'A', ['UNKNOWN']],
   ['an external name without the type -> NODATA', 'api.external.com', 'AAAA', ['NODATA']],
+
+  // The zone's own records (handler.go, backend_lookup.go SOA and NS, ns.go nsAddrs); serial 0: no timestamps in the fixture
+  ['SOA at the apex: ns.dns.<zone>, hostmaster.<zone>, CoreDNS\'s timers, minimum = the plugin TTL', 'cluster.local', 'SOA',
+    ['cluster.local. 30 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 0 7200 1800 86400 30']],
+  ['SOA of a reverse zone the plugin serves', 'in-addr.arpa', 'SOA',
+    ['in-addr.arpa. 30 IN SOA ns.dns.in-addr.arpa. hostmaster.in-addr.arpa. 0 7200 1800 86400 30']],
+  ['SOA below the apex -> NODATA, whether the name exists or not', 'nope.prod.svc.cluster.local', 'SOA', ['NODATA']],
+  ['NS at the apex: the Service CoreDNS is an endpoint of (kube-dns)', 'cluster.local', 'NS',
+    ['cluster.local. 30 IN NS kube-dns.kube-system.svc.cluster.local.']],
+  ['NS below the apex -> NODATA for a name that exists', 'api.prod.svc.cluster.local', 'NS', ['NODATA']],
+  ['NS below the apex -> NXDOMAIN for one that does not', 'nope.prod.svc.cluster.local', 'NS', ['NXDOMAIN']],
+  ['ns.dns.<zone> -> the kube-dns ClusterIP', 'ns.dns.cluster.local', 'A', ['ns.dns.cluster.local. 30 IN A 10.96.0.10']],
+  ['ns.dns.<zone> has no AAAA in an IPv4 kube-dns -> NODATA', 'ns.dns.cluster.local', 'AAAA', ['NODATA']],
 
   // ANY (knet shows every type; CoreDNS answers ANY with no records)
   ['ANY -> every record the name has', 'api.prod.svc.cluster.local', 'ANY',
@@ -135,6 +150,19 @@ const cases: readonly Case[] = [
 describe('cluster DNS records', () => {
   it.each(cases)('%s', (_rule, name, type, expected) => {
     expect(ask(name, type)).toEqual(expected);
+  });
+
+  it('NS at the apex carries the name server\'s address in the additional section', () => {
+    const a = resolveName(fixture().index, 'cluster.local', 'NS');
+    expect(a.additional.map(zoneLine)).toEqual(['kube-dns.kube-system.svc.cluster.local. 30 IN A 10.96.0.10']);
+  });
+
+  it('NXDOMAIN and NODATA from the kubernetes plugin carry the zone\'s SOA in the authority section, in the query\'s case', () => {
+    const soa = 'cluster.local. 30 IN SOA ns.dns.cluster.local. hostmaster.cluster.local. 0 7200 1800 86400 30';
+    expect(resolveName(fixture().index, 'nope.prod.svc.cluster.local', 'A').authority?.map(zoneLine)).toEqual([soa]);
+    expect(resolveName(fixture().index, 'api.prod.svc.cluster.local', 'AAAA').authority?.map(zoneLine)).toEqual([soa]);
+    expect(resolveName(fixture().index, 'x.prod.svc.Cluster.Local', 'A').authority?.[0]?.name).toBe('Cluster.Local.');
+    expect(resolveName(fixture().index, 'api.prod.svc.cluster.local', 'A').authority).toBeUndefined();
   });
 
   it('the precomputed answers of each Service equal the ones worked out per query', () => {

@@ -63,10 +63,10 @@ describe('glibc search expansion', () => {
     expect(trace(pod, 'api.external.com').at(-1)).toBe('1 names, 2 packets: resolved as api.external.com.');
   });
 
-  it('dots >= ndots and the as-is name fails: the search list follows', () => {
+  it('dots >= ndots and the as-is name is the upstream\'s (UNKNOWN to knet): the search list follows', () => {
     const pod = podWith('data', 'kafka-0', { dnsConfig: { options: [{ name: 'ndots', value: '1' }] } });
     expect(trace(pod, 'api.prod')).toEqual([
-      'api.prod. A NXDOMAIN', 'api.prod. AAAA NXDOMAIN',
+      'api.prod. A UNKNOWN', 'api.prod. AAAA UNKNOWN',
       'api.prod.data.svc.cluster.local. A NXDOMAIN', 'api.prod.data.svc.cluster.local. AAAA NXDOMAIN',
       'api.prod.svc.cluster.local. A NOERROR', 'api.prod.svc.cluster.local. AAAA NOERROR',
       '3 names, 6 packets: resolved as api.prod.svc.cluster.local.',

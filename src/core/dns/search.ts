@@ -3,8 +3,10 @@
 // is tried as-is first; otherwise each search domain is appended in turn and the name
 // itself comes last. Each candidate is asked for A and AAAA; the first candidate with
 // an answer wins; NXDOMAIN, NODATA and SERVFAIL go on to the next; a timeout or a refusal stops.
+// UNKNOWN (an upstream knet does not model) goes on too, and is what the lookup ends with
+// when the name as written was unknown and no other candidate resolved.
 import type { DnsAnswer, Rcode, RR } from './message.js';
-import type { RRType } from './names.js';
+import { fqdn, type RRType } from './names.js';
 import { ndotsOf, type ResolvConf } from './resolv-conf.js';
 
 export interface SentQuery {
@@ -64,6 +66,8 @@ export function searchName(conf: ResolvConf, name: string, types: readonly RRTyp
   let gotNoData = false;
   let gotServfail = false;
   let firstAsIs: Rcode | null = null;
+  let asIs: Rcode | null = null;
+  const unknown: string[] = [];
   let stopped: Rcode | null = null;
   let resolved: SearchResult['resolved'] = null;
 
@@ -94,6 +98,12 @@ export function searchName(conf: ResolvConf, name: string, types: readonly RRTyp
     const first = answers[0]!;
     const combined = first.rcode !== 'NOERROR' ? first : answers[answers.length - 1]!;
     if (candidate === `${name}.` && candidates[0] === candidate) firstAsIs = combined.rcode;
+    if (candidate === `${name}.` || candidate === name) asIs = combined.rcode;
+    if (combined.rcode === 'UNKNOWN') {
+      unknown.push(candidate);
+      reasons.push(...combined.reasons);
+      continue;
+    }
     if (combined.timedOut) {
       stopped = 'SERVFAIL';
       reasons.push(...combined.reasons, 'the resolver gives up after the timeout (5 s x attempts): it does not try the other candidates');
@@ -108,12 +118,19 @@ export function searchName(conf: ResolvConf, name: string, types: readonly RRTyp
     if (combined.rcode === 'SERVFAIL') gotServfail = true;
   }
 
+  const allUnknown = unknown.length > 0 && unknown.length === tried.length;
   const rcode: Rcode = resolved ? 'NOERROR'
-    : stopped ?? firstAsIs ?? (gotNoData ? 'NOERROR' : gotServfail ? 'SERVFAIL' : 'NXDOMAIN');
-  if (!resolved && !stopped) reasons.push(`none of the ${tried.length} names has ${types.join(' or ')} records`);
+    : stopped ?? (asIs === 'UNKNOWN' || allUnknown ? 'UNKNOWN' : null) ?? firstAsIs ?? (gotNoData ? 'NOERROR' : gotServfail ? 'SERVFAIL' : 'NXDOMAIN');
+  if (resolved && unknown.length > 0) {
+    reasons.push(`knet does not know what the upstream answers for ${unknown.join(', ')}, asked before ${resolved.name}: if it has records there, they win`);
+  } else if (!resolved && !stopped && rcode !== 'UNKNOWN') {
+    if (unknown.length > 0) reasons.push(`knet takes the upstream to have no ${unknown.join(', ')} (it does not know)`);
+    reasons.push(`none of the ${tried.length} names has ${types.join(' or ')} records`);
+  }
   return {
     server, ndots, candidates: tried, queries, packets: queries.length, rcode, resolved, reasons,
-    advice: adviceFor(name, conf, ndots, tried, resolved, types.length),
+    // A name the upstream answers (UNKNOWN as written) costs its search list all the same.
+    advice: adviceFor(name, conf, ndots, tried, resolved ?? (asIs === 'UNKNOWN' ? { name: fqdn(name), answers: [] } : null), types.length),
   };
 }
 

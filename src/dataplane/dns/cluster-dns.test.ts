@@ -106,6 +106,23 @@ describe('CoreDNS on the wire: answers', () => {
     expect(soa.answers!.map((a) => a.type)).toEqual(['SOA']);
   });
 
+  it('SOA and NS of each zone on the wire, as CoreDNS answers them; ns.dns.<zone> is the kube-dns ClusterIP', () => {
+    const data = load(cluster);
+    const server = new ClusterDns({ sockets: NO_SOCKETS, netns: 'knet-x', data, log: null });
+    const soa = decode(ask(server, q('cluster.local', 'SOA')));
+    expect([soa.rcode, soa.flag_aa]).toEqual(['NOERROR', true]);
+    expect(soa.answers[0]).toMatchObject({ name: 'cluster.local', type: 'SOA', ttl: 30,
+      data: { mname: 'ns.dns.cluster.local', rname: 'hostmaster.cluster.local', serial: data.current!.serial, refresh: 7200, retry: 1800, expire: 86400, minimum: 30 } });
+    const ns = decode(ask(server, q('cluster.local', 'NS')));
+    expect(zoneLines(ask(server, q('cluster.local', 'NS')))).toEqual(['cluster.local. 30 IN NS kube-dns.kube-system.svc.cluster.local.']);
+    expect(ns.additionals.map((a) => `${a.name} ${a.type} ${String(a.data)}`)).toEqual(['kube-dns.kube-system.svc.cluster.local A 10.96.0.10']);
+    expect(zoneLines(ask(server, q('in-addr.arpa', 'NS')))).toEqual(['in-addr.arpa. 30 IN NS kube-dns.kube-system.svc.in-addr.arpa.']);
+    expect(zoneLines(ask(server, q('ns.dns.cluster.local')))).toEqual(['ns.dns.cluster.local. 30 IN A 10.96.0.10']);
+    const below = decode(ask(server, q('web.prod.svc.cluster.local', 'SOA')));
+    expect([below.rcode, below.answers.length, below.authorities[0]?.type]).toEqual(['NOERROR', 0, 'SOA']);
+    expect(decode(ask(server, q('nope.prod.svc.cluster.local', 'NS'))).rcode).toBe('NXDOMAIN');
+  });
+
   it('names outside the cluster zones go to the forward plugin', () => {
     const data = load(cluster);
     const parsed = (name: string, type = 'A') => {

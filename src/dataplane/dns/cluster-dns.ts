@@ -1,5 +1,5 @@
 // A CoreDNS pod on the wire: the answers of core/dns's resolveName for what the kubernetes
-// plugin serves (with the SOA CoreDNS puts in negative answers), the forward plugin for what
+// plugin serves (SOA and NS at the apex, the SOA in negative answers), the forward plugin for what
 // it does not (the upstreams of the Corefile's `forward`; `/etc/resolv.conf` is the pod's
 // own file, the node's resolv.conf under dnsPolicy Default: 203.0.113.53 on the internet
 // side), and the cache plugin in front of both as the Corefile sets it (`cache 30`: TTLs
@@ -8,8 +8,9 @@ import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import type { ServerBlock, CachePlugin } from '../../core/dns/corefile.js';
 import { resolveName, type DnsIndex } from '../../core/dns/dns-server.js';
-import type { DnsAnswer } from '../../core/dns/message.js';
+import { wireRcode, type DnsAnswer } from '../../core/dns/message.js';
 import { canonicalName, inZone, type QType } from '../../core/dns/names.js';
+import { soaRecord, zoneAsAsked } from '../../core/dns/zone-apex.js';
 import { ETC_NETNS } from '../run-state.js';
 import type { NetnsSwitch } from '../runtime/netns.js';
 import { parseResolvConf } from '../runtime/resolve.js';
@@ -22,7 +23,7 @@ import { scanMessage, setTtls } from './relay.js';
 import { AA, CLASS_IN, RCODE, TC, TYPE, typeName, type OutRecord, type Query } from './wire.js';
 
 /** The query types core/dns answers; others are answered by the name's existence alone. */
-const MODELLED = new Map<number, QType>([[1, 'A'], [28, 'AAAA'], [5, 'CNAME'], [33, 'SRV'], [12, 'PTR'], [16, 'TXT'], [255, 'ANY']]);
+const MODELLED = new Map<number, QType>([[1, 'A'], [28, 'AAAA'], [5, 'CNAME'], [33, 'SRV'], [12, 'PTR'], [16, 'TXT'], [6, 'SOA'], [2, 'NS'], [255, 'ANY']]);
 
 /** The cache plugin's floor for both kinds of answers (MINTTL, default 5 s). */
 const CACHE_MIN_TTL = 5;
@@ -170,32 +171,27 @@ function shuffled<T>(list: readonly T[]): T[] {
 
 /**
  * Local (kubernetes plugin, or an error) or forward: resolveName's answer says which plugin
- * answered. Types core/dns does not model get NXDOMAIN or NODATA from the name's A answer,
- * except SOA at a kubernetes zone's apex.
+ * answered, with the zone's SOA in its negative answers. Types core/dns does not model get
+ * NXDOMAIN or NODATA from the name's A answer (handler.go's fake A lookup).
  */
 export function decide(data: LoadedDns, q: Query): Decision {
   const index = data.index;
   const canon = canonicalName(q.qname);
   const block = blockFor(index, canon);
   const modelled = MODELLED.get(q.qtype);
-  let a: DnsAnswer = resolveName(index, q.qname, modelled ?? 'A');
+  const a: DnsAnswer = resolveName(index, q.qname, modelled ?? 'A');
   if (a.source === 'upstream' && block) return { kind: 'forward', block };
   const k = block?.kubernetes ?? null;
   const zone = k ? longestZone(k.zones, canon) : undefined;
-  if (!modelled) {
-    if (q.qtype === TYPE.SOA && zone !== undefined && canon === zone && k) {
-      const soa = soaRecord(zone, k.ttl, data.serial);
-      return { kind: 'local', answer: finish(block, canon, { rcode: RCODE.NOERROR, flags: AA, answers: [soa], authority: [], additional: [], cacheTtl: null }) };
-    }
-    a = { ...a, answers: [], additional: [] };
-  }
-  const rcode = RCODE[a.rcode];
-  const answers = outRecords(a.answers);
+  const rcode = RCODE[wireRcode(a)];
+  const answers = modelled ? outRecords(a.answers) : [];
   const negative = rcode === RCODE.NXDOMAIN || (rcode === RCODE.NOERROR && answers.length === 0);
-  const authority = a.source === 'kubernetes' && negative && zone !== undefined && k ? [soaRecord(zone, k.ttl, data.serial)] : [];
+  // An unmodelled type at a name with A records is NODATA: the SOA that resolveName gave no reason to add.
+  const soa = a.authority?.length ? a.authority : zone !== undefined && k ? [soaRecord(zoneAsAsked(q.qname, zone), k.ttl, index.serial)] : [];
+  const authority = a.source === 'kubernetes' && negative ? outRecords(soa) : [];
   return {
     kind: 'local',
-    answer: finish(block, canon, { rcode, flags: a.source === 'kubernetes' ? AA : 0, answers, authority, additional: outRecords(a.additional), cacheTtl: null }),
+    answer: finish(block, canon, { rcode, flags: a.source === 'kubernetes' ? AA : 0, answers, authority, additional: modelled ? outRecords(a.additional) : [], cacheTtl: null }),
   };
 }
 
@@ -232,16 +228,6 @@ export function cacheTtlFor(c: CachePlugin | null, canon: string, rcode: number,
   } else return null;
   const ttl = Math.min(Math.max(msgTtl ?? CACHE_MIN_TTL, CACHE_MIN_TTL), cap);
   return ttl > 0 ? ttl : null;
-}
-
-/**
- * The SOA CoreDNS's kubernetes plugin writes (plugin/backend_lookup.go SOA): TTL min(ttl, 300),
- * serial the last change it saw, minimum the plugin TTL.
- */
-export function soaRecord(zone: string, ttl: number, serial: number): OutRecord {
-  const z = zone ? `${zone}.` : '.';
-  const suffix = zone ? `.${zone}.` : '.';
-  return { name: z, type: TYPE.SOA!, ttl: Math.min(ttl, 300), data: `ns.dns${suffix} hostmaster${suffix} ${serial} 7200 1800 86400 ${ttl}` };
 }
 
 /** The server block on port 53 with the longest zone holding the name (as dns-server.ts picks). */

@@ -30,12 +30,12 @@ export class DnsDataSource {
   refresh(version: string): boolean {
     if (this.current && this.current.version === version) return false;
     const text = readFileSync(this.path, 'utf8');
-    const { index, corefile } = indexFromSnapshot(text, this.path);
+    const serial = Math.floor(Date.now() / 1000);
+    const { index, corefile } = indexFromSnapshot(text, this.path, serial);
     const before = this.current;
     this.current = {
-      index, corefile, version,
+      index, corefile, version, serial,
       generation: ++this.generation,
-      serial: Math.floor(Date.now() / 1000),
       corefileSha512: createHash('sha512').update(corefile).digest('hex'),
     };
     for (const fn of this.listeners) fn(this.current, before);

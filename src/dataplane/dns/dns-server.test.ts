@@ -141,6 +141,13 @@ describe.skipIf(reason !== '')(`DNS servers on real packets${reason ? ` (skipped
       expect(nx).toContain('status: NXDOMAIN');
       expect(nx).toMatch(/cluster\.local\.\s+30\s+IN\s+SOA\s+ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\./);
 
+      // The zones' own records, as CoreDNS's kubernetes plugin answers them.
+      expect(await short('SOA', 'cluster.local')).toEqual([expect.stringMatching(/^ns\.dns\.cluster\.local\. hostmaster\.cluster\.local\. \d+ 7200 1800 86400 30$/)]);
+      expect(await short('NS', 'cluster.local')).toEqual(['kube-dns.kube-system.svc.cluster.local.']);
+      expect(await dig('NS', 'cluster.local')).toMatch(/;; ADDITIONAL SECTION:\nkube-dns\.kube-system\.svc\.cluster\.local\.\s+30\s+IN\s+A\s+10\.96\.0\.10/);
+      expect(await short('NS', 'in-addr.arpa')).toEqual(['kube-dns.kube-system.svc.in-addr.arpa.']);
+      expect(await short('ns.dns.cluster.local')).toEqual(['10.96.0.10']);
+
       // nslookup, as the seed's quick reference runs it.
       const ns = (await captureInNetns(I, ['nslookup', 'kubernetes.default.svc.cluster.local', '10.250.0.2'])).stdout;
       expect(ns).toMatch(/Name:\s+kubernetes\.default\.svc\.cluster\.local\nAddress: 10\.96\.0\.1/);

@@ -1,9 +1,10 @@
 // The internet's resolver at 203.0.113.53 (in the cluster's knet-<c>-inet namespace): what
 // nodes' resolv.conf names and CoreDNS forwards to. It answers the Cluster object's
-// external.records as core/dns's askServer does for an address outside the cluster, like a
-// recursive resolver (RA set, not authoritative), with an SOA in negative answers.
-import { askServer } from '../../core/dns/dns-server.js';
-import type { DnsAnswer } from '../../core/dns/message.js';
+// external.records as core/dns's askServer does for the nodes' upstream (the runtime's index
+// is closed: nothing else exists), like a recursive resolver (RA set, not authoritative),
+// with an SOA in negative answers.
+import { askServer, INTERNET_RESOLVER } from '../../core/dns/dns-server.js';
+import { wireRcode, type DnsAnswer } from '../../core/dns/message.js';
 import { canonicalName, type QType } from '../../core/dns/names.js';
 import type { DnsDataSource, LoadedDns } from './data-source.js';
 import type { LogFile } from './query-log.js';
@@ -12,10 +13,10 @@ import { DnsResponder, outRecords, plain, type Client, type Proto } from './resp
 import { CLASS_IN, RA, RCODE, TYPE, type OutRecord, type Query } from './wire.js';
 
 /** The address the simulated internet's resolver holds (compile/topology.ts INTERNET.upstreamDns). */
-export const INTERNET_DNS_ADDRESS = '203.0.113.53';
+export const INTERNET_DNS_ADDRESS = INTERNET_RESOLVER;
 const NEGATIVE_TTL = 300;
 
-const MODELLED = new Map<number, QType>([[1, 'A'], [28, 'AAAA'], [5, 'CNAME'], [33, 'SRV'], [12, 'PTR'], [16, 'TXT'], [255, 'ANY']]);
+const MODELLED = new Map<number, QType>([[1, 'A'], [28, 'AAAA'], [5, 'CNAME'], [33, 'SRV'], [12, 'PTR'], [16, 'TXT'], [6, 'SOA'], [2, 'NS'], [255, 'ANY']]);
 
 export class InternetDns extends DnsResponder {
   constructor(data: DnsDataSource, log: LogFile | null) {
@@ -27,7 +28,7 @@ export class InternetDns extends DnsResponder {
     const modelled = MODELLED.get(q.qtype);
     let a: DnsAnswer = askServer(data.index, INTERNET_DNS_ADDRESS, q.qname, modelled ?? 'A');
     if (!modelled) a = { ...a, answers: [], additional: [] };
-    const rcode = RCODE[a.rcode];
+    const rcode = RCODE[wireRcode(a)];
     const answers = outRecords(a.answers);
     const negative = rcode === RCODE.NXDOMAIN || (rcode === RCODE.NOERROR && answers.length === 0);
     return this.reply(q, msg, client, proto, data, key, start, {

@@ -40,8 +40,9 @@ function questions(c: Cluster): [string, QType][] {
 }
 
 function differential(c: Cluster): number {
-  const direct = buildDnsIndex(c);
-  const { index } = indexFromSnapshot(dnsSnapshot(c).text);
+  // The running cluster's index: a closed internet, the serial of its load.
+  const direct = buildDnsIndex(c, { upstream: 'closed', serial: 1700000000 });
+  const { index } = indexFromSnapshot(dnsSnapshot(c).text, 'dns.json', 1700000000);
   let asked = 0;
   for (const [name, type] of questions(c)) {
     const a = resolveName(direct, name, type);

@@ -77,7 +77,7 @@ export class SnapshotError extends Error {
 }
 
 /** Decodes a snapshot and builds its index; the Corefile's problems come back as issues. */
-export function indexFromSnapshot(text: string, file = 'dns.json'): { index: DnsIndex; corefile: string; issues: readonly Issue[] } {
+export function indexFromSnapshot(text: string, file = 'dns.json', serial?: number): { index: DnsIndex; corefile: string; issues: readonly Issue[] } {
   let doc: unknown;
   try {
     doc = JSON.parse(text);
@@ -91,7 +91,8 @@ export function indexFromSnapshot(text: string, file = 'dns.json'): { index: Dns
   const at = { file, line: 0, col: 0 };
   const raws: RawObject[] = (d.objects as Record<string, unknown>[]).map((value) => ({ file, value, locate: () => at }));
   const decoded = decodeObjects(raws);
-  const index = buildDnsIndex(decoded.inventory);
+  // The running cluster's internet is the external records and nothing else: closed.
+  const index = buildDnsIndex(decoded.inventory, { upstream: 'closed', ...(serial === undefined ? {} : { serial }) });
   const cm = decoded.inventory.configMaps.find((c) => c.meta.namespace === 'kube-system' && c.meta.name === 'coredns');
   return { index, corefile: cm?.data['Corefile'] ?? '', issues: index.issues };
 }

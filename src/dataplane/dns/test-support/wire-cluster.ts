@@ -109,7 +109,7 @@ export function zoneLines(reply: Buffer): string[] {
         break;
       }
       case 'TXT': data = (d as Buffer[]).map((b) => `"${b.toString()}"`).join(' '); break;
-      case 'CNAME': case 'PTR': data = `${d as string}.`; break;
+      case 'CNAME': case 'PTR': case 'NS': data = `${d as string}.`; break;
       default: data = String(d);
     }
     return `${a.name}. ${a.ttl} IN ${a.type} ${data}`;
