@@ -125,6 +125,8 @@ type IngressStep = Extract<TraceStep, { layer: 'ingress' }>;
 export function unservedHost(ctx: TraceContext, host: string): { step: IngressStep; unknown: boolean } | null {
   const r = reachHost(ctx.routes, ctx.cluster.ingresses, host);
   if (r.kind === 'controller') return null;
+  // A host no Ingress claims, and no controller: a name outside the cluster (DNS decides).
+  if (r.kind === 'no-controller' && r.ingresses.length === 0) return null;
   const h = normalizeHost(host);
   const base = { layer: 'ingress' as const, host: h, path: '', status: null, backend: null, warning: null };
   switch (r.kind) {
