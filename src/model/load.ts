@@ -16,7 +16,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] 
 /** Kinds knet models, by kind, with the API groups that serve them. */
 const KNOWN: Record<string, readonly string[]> = {
   Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], Secret: [''], ConfigMap: [''],
-  Deployment: ['apps'], ReplicaSet: ['apps'], StatefulSet: ['apps'], DaemonSet: ['apps'], Job: ['batch'],
+  Deployment: ['apps'], ReplicaSet: ['apps'], StatefulSet: ['apps'], DaemonSet: ['apps'], Job: ['batch'], ReplicationController: [''],
   EndpointSlice: ['discovery.k8s.io'],
   Ingress: ['networking.k8s.io', 'extensions'], IngressClass: ['networking.k8s.io'], NetworkPolicy: ['networking.k8s.io'],
   Issuer: ['cert-manager.io'], ClusterIssuer: ['cert-manager.io'], Certificate: ['cert-manager.io'],
@@ -138,7 +138,7 @@ function add(inv: Mutable<Inventory>, obj: KnownObject): void {
     case 'Namespace': inv.namespaces.push(obj); break;
     case 'Node': inv.nodes.push(obj); break;
     case 'Pod': inv.pods.push(obj); break;
-    case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet': case 'Job': inv.workloads.push(obj); break;
+    case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet': case 'Job': case 'ReplicationController': inv.workloads.push(obj); break;
     case 'Service': inv.services.push(obj); break;
     case 'EndpointSlice': inv.endpointSlices.push(obj); break;
     case 'Endpoints': inv.endpoints.push(obj); break;
