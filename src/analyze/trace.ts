@@ -2,7 +2,8 @@
 // DNS (itself a connection to kube-dns), kube-proxy's decision, egress policy at the
 // source, the pod network, ingress policy at the destination, the container's port; and
 // for a URL that lands on the ingress controller, TLS, the route and the backend's
-// endpoints, followed again from the controller pod. Ends in delivered or failed.
+// endpoints, followed again from the controller pod. Ends in delivered, failed, or unknown
+// where what decides is not modelled or not in the input.
 import { parseIP, type IP } from '../model/ip.js';
 import type { Protocol } from '../model/types.js';
 import { externalClient, isIngressControllerPod, nodeAddress, peerOfPod, podClient, podRef, type TraceClient, type TraceContext } from './trace-context.js';
@@ -32,7 +33,9 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
   const steps: TraceStep[] = [];
   const { client, target, protocol } = req;
   const head = { from: client.label, fromAddress: client.ip as string, fromNode: client.node, target: target.text, protocol };
-  const failed = (f: Failure): Trace => ({ ...head, verdict: 'failed', failedAt: f.layer, reason: f.reason, hint: f.hint || null, delivered: null, steps });
+  const failed = (f: Failure): Trace => f.unknown
+    ? { ...head, verdict: 'unknown', failedAt: null, unknownAt: f.layer, reason: f.reason, hint: f.hint || null, delivered: null, steps }
+    : { ...head, verdict: 'failed', failedAt: f.layer, unknownAt: null, reason: f.reason, hint: f.hint || null, delivered: null, steps };
 
   let ip: IP | null;
   if (target.kind === 'node') {
@@ -94,5 +97,5 @@ function delivered(head: Pick<Trace, 'from' | 'fromAddress' | 'fromNode' | 'targ
     ? `${podRef(l.pod)} ${l.ip}:${l.port} on ${l.pod.spec.nodeName}`
     : l.kind === 'node' ? `node ${l.node} ${l.ip}:${l.port}` : `${l.ip}:${l.port}, outside the cluster`;
   const reason = answer ? `delivered to ${where}: ${answer}` : `delivered to ${where}`;
-  return { ...head, verdict: 'delivered', failedAt: null, reason, hint, delivered: d, steps };
+  return { ...head, verdict: 'delivered', failedAt: null, unknownAt: null, reason, hint, delivered: d, steps };
 }
