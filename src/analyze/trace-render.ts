@@ -35,12 +35,12 @@ export function renderTrace(t: Trace, style: Style = PLAIN, verbose = false): st
     if (s.warning) lines.push(style('warn', `${indent}! ${s.warning}`));
   }
   lines.push('');
-  if (t.verdict === 'delivered') {
-    lines.push(style('ok', t.reason));
-    if (t.hint) lines.push(style('warn', `  note: ${t.hint}`));
-  } else if (t.verdict === 'unknown') {
+  if (t.verdict === 'unknown') {
     lines.push(style('warn', `UNKNOWN at ${t.unknownAt}: ${t.reason}`));
     if (t.hint) lines.push(`  to know: ${t.hint}`);
+  } else if (t.verdict === 'delivered') {
+    lines.push(style('ok', t.reason));
+    if (t.hint) lines.push(style('warn', `  note: ${t.hint}`));
   } else {
     lines.push(style('fail', `FAILED at ${t.failedAt}: ${t.reason}`));
     if (t.hint) lines.push(`  fix: ${t.hint}`);

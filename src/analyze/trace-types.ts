@@ -18,8 +18,9 @@ export interface StepBase {
   /** The fix, when the step failed. */
   readonly hint: string | null;
   /**
-   * Set (with ok false) when knet cannot tell: what decides is not modelled or not in the
-   * input (pods an operator makes from a custom resource, a Secret made out of band).
+   * Set when knet cannot tell: what decides is not modelled or not in the input (pods an
+   * operator makes from a custom resource, a Secret made out of band). With ok false the
+   * trace stops there; with ok true it goes on as if it were there, and ends unknown.
    */
   readonly unknown?: true;
 }

@@ -97,5 +97,8 @@ function delivered(head: Pick<Trace, 'from' | 'fromAddress' | 'fromNode' | 'targ
     ? `${podRef(l.pod)} ${l.ip}:${l.port} on ${l.pod.spec.nodeName}`
     : l.kind === 'node' ? `node ${l.node} ${l.ip}:${l.port}` : `${l.ip}:${l.port}, outside the cluster`;
   const reason = answer ? `delivered to ${where}: ${answer}` : `delivered to ${where}`;
+  // A step knet could not decide but went on past (a TLS Secret not in the input): unknown.
+  const unsure = steps.find((s) => s.unknown);
+  if (unsure) return { ...head, verdict: 'unknown', failedAt: null, unknownAt: unsure.layer, reason: `${reason}, but ${unsure.summary}`, hint: unsure.hint, delivered: d, steps };
   return { ...head, verdict: 'delivered', failedAt: null, unknownAt: null, reason, hint, delivered: d, steps };
 }

@@ -189,3 +189,35 @@ export function podsUnknown(cluster: Cluster, namespace: string, selector: Label
     hint: `include the workload that makes the pods labelled ${sel} in the input, or check on the cluster: kubectl get pods -n ${namespace} -l ${sel}`,
   };
 }
+
+/**
+ * Whether a Secret's absence is unknown rather than known: TLS Secrets are made out of band
+ * (`kubectl create secret tls`), seldom in manifests, and dumps usually leave Secrets out.
+ * Known missing only when the input evidently lists the namespace's Secrets: it holds other
+ * kubernetes.io/tls Secrets of that namespace, or it is a dump that holds Secrets.
+ */
+export function secretAbsenceUnknown(cluster: Cluster, namespace: string, name: string): Unknown | null {
+  const given = cluster.secrets.filter((s) => s.raw !== null);
+  if (given.some((s) => s.meta.namespace === namespace && s.meta.name === name)) return null;
+  const listed = given.some((s) => s.meta.namespace === namespace && s.type === 'kubernetes.io/tls') || (inputIsDump(cluster) && given.length > 0);
+  if (listed) return null;
+  return {
+    reason: `Secret ${namespace}/${name} is not in the input; if the cluster lacks it, ingress-nginx serves its fake certificate`,
+    hint: `TLS Secrets are usually created out of band: kubectl get secret -n ${namespace} ${name} tells; to include it, kubectl create secret tls ${name} -n ${namespace} --cert=... --key=... --dry-run=client -o yaml`,
+  };
+}
+
+/** The TLS Secret an Ingress names for `host` that the input lacks and no Certificate writes, when its absence is unknown. */
+export function unknownTlsSecret(cluster: Cluster, host: string): { readonly secret: string; readonly unknown: Unknown } | null {
+  const h = host.toLowerCase();
+  for (const ing of cluster.ingresses) {
+    for (const t of ing.tls) {
+      if (!t.secretName || !t.hosts.some((x) => x.toLowerCase() === h)) continue;
+      const ns = ing.meta.namespace;
+      if (cluster.certificates.some((c) => c.meta.namespace === ns && c.secretName === t.secretName)) continue;
+      const unknown = secretAbsenceUnknown(cluster, ns, t.secretName);
+      if (unknown) return { secret: `${ns}/${t.secretName}`, unknown: { ...unknown, reason: `${unknown.reason} for ${host}` } };
+    }
+  }
+  return null;
+}
