@@ -221,3 +221,15 @@ export function unknownTlsSecret(cluster: Cluster, host: string): { readonly sec
   }
   return null;
 }
+
+/** Every Service whose pods are unknown (podsUnknown), as the matrix's unknown rows and columns. */
+export function unknownServicePods(cluster: Cluster): { ref: string; namespace: string; service: string; reason: string }[] {
+  const out = [];
+  for (const svc of cluster.services) {
+    if (!svc.selector || Object.keys(svc.selector).length === 0 || svc.type === 'ExternalName') continue;
+    const unknown = podsUnknown(cluster, svc.meta.namespace, svc.selector, svc.meta.ownerReferences);
+    const ref = `${svc.meta.namespace}/${svc.meta.name}`;
+    if (unknown) out.push({ ref: `${ref}?`, namespace: svc.meta.namespace, service: ref, reason: unknown.reason });
+  }
+  return out.sort((a, b) => a.ref.localeCompare(b.ref));
+}
