@@ -2,7 +2,9 @@
 // but does not model may make (an operator's Prometheus makes a StatefulSet of its own), and
 // pods that manifests leave out (a documentation snippet's Service). A dump is the cluster:
 // there, a selector matching no pod is the truth.
+import { DEFAULTS_FILE } from '../cluster/defaults.js';
 import type { Cluster } from '../cluster/fill-in.js';
+import type { Selector } from '../model/labels.js';
 import type { OtherObject, OwnerRef } from '../model/types.js';
 
 type Labels = Readonly<Record<string, string>>;
@@ -110,7 +112,7 @@ export function inputIsDump(cluster: Cluster): boolean {
       const status = raw?.value['status'];
       return !!status && typeof status === 'object' && ('podIP' in status || 'phase' in status);
     };
-    known = [...cluster.pods, ...cluster.services, ...cluster.workloads, ...cluster.namespaces].some((o) => written(o.raw));
+    known = [...cluster.pods, ...cluster.services, ...cluster.workloads, ...cluster.namespaces].some((o) => o.raw?.file !== DEFAULTS_FILE && written(o.raw));
     DUMP.set(cluster, known);
   }
   return known;
@@ -125,9 +127,10 @@ const DUMP = new WeakMap<Cluster, boolean>();
  */
 export function inputIsSlice(cluster: Cluster): boolean {
   if (inputIsDump(cluster)) return false;
-  const declared = new Set(cluster.namespaces.filter((n) => n.raw !== null).map((n) => n.meta.name));
+  const given = (o: { readonly raw: { readonly file: string } | null }): boolean => o.raw !== null && o.raw.file !== DEFAULTS_FILE;
+  const declared = new Set(cluster.namespaces.filter(given).map((n) => n.meta.name));
   const used = [...cluster.services, ...cluster.workloads, ...cluster.networkPolicies, ...cluster.ingresses, ...cluster.pods]
-    .filter((o) => o.raw !== null).map((o) => o.meta.namespace);
+    .filter(given).map((o) => o.meta.namespace);
   return used.some((ns) => ns !== '' && !declared.has(ns));
 }
 
@@ -232,4 +235,40 @@ export function unknownServicePods(cluster: Cluster): { ref: string; namespace: 
     if (unknown) out.push({ ref: `${ref}?`, namespace: svc.meta.namespace, service: ref, reason: unknown.reason });
   }
   return out.sort((a, b) => a.ref.localeCompare(b.ref));
+}
+
+/** The `key=value` pairs of a selector's single-value In requirements (matchLabels). */
+function selectorPairs(selector: Selector): Labels {
+  return Object.fromEntries(selector.requirements.filter((r) => r.operator === 'In' && r.values.length === 1).map((r) => [r.key, r.values[0]!]));
+}
+
+/**
+ * Why the pods a NetworkPolicy's selector (its own, or a peer's in `namespaces`) stands for
+ * are unknown though none in the input matches: an object knet does not model may make them,
+ * or the manifests are a slice of a cluster and no pod of theirs comes close (no typo).
+ */
+export function policyPodsUnknown(cluster: Cluster, namespaces: readonly string[], selector: Selector): Unknown | null {
+  const pairs = selectorPairs(selector);
+  const makers = likelyMakers(namespaces.flatMap((ns) => unmodelledPodMakers(cluster, ns)), pairs);
+  const where = namespaces.join(', ');
+  if (makers.length > 0) {
+    return {
+      reason: `${namedMakers(makers)} in ${where} may make pods it selects, which knet keeps but does not model: which pods it selects is unknown`,
+      hint: `on the cluster, kubectl get pods -n ${namespaces[0] ?? ''} -l ${selector.key} tells`,
+    };
+  }
+  if (!inputIsSlice(cluster) || namespaces.some((ns) => nearMissPod(cluster, ns, pairs))) return null;
+  return {
+    reason: `no pod in the input matches ${selector.key || '{}'} in ${where}, and none there comes close: the input holds only part of the cluster, whose pods it may select`,
+    hint: `include the workloads of ${where} in the input to know, or on the cluster: kubectl get pods -n ${namespaces[0] ?? ''} -l ${selector.key}`,
+  };
+}
+
+/** Why no namespace matching a namespaceSelector is unknown rather than absent: manifests that are a slice of a cluster. */
+export function namespacesUnknown(cluster: Cluster, selector: Selector): Unknown | null {
+  if (!inputIsSlice(cluster)) return null;
+  return {
+    reason: `no namespace in the input is labelled ${selector.key}; the input holds only part of the cluster, whose namespaces may be`,
+    hint: `on the cluster, kubectl get namespaces -l ${selector.key} tells`,
+  };
 }
