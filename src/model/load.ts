@@ -44,7 +44,7 @@ export function decodeObjects(objects: readonly RawObject[]): { inventory: Inven
   const issues: Issue[] = [];
   const inv = emptyInventory();
   const seen = new Map<string, RawObject>();
-  const unknownKinds = new Map<string, { count: number; first: RawObject }>();
+  const unknownKinds = new Map<string, { kind: string; count: number; first: RawObject }>();
   let configSeen: RawObject | null = null;
 
   for (const raw of objects) {
@@ -69,7 +69,7 @@ export function decodeObjects(objects: readonly RawObject[]): { inventory: Inven
       const key = `${kind} (${apiVersion})`;
       const u = unknownKinds.get(key);
       if (u) u.count++;
-      else unknownKinds.set(key, { count: 1, first: raw });
+      else unknownKinds.set(key, { kind, count: 1, first: raw });
       const other: OtherObject = { kind, apiVersion, meta: decodeMeta(new Decoder(raw, label, []), namespaced), raw };
       inv.others.push(other);
       continue;
@@ -97,14 +97,27 @@ export function decodeObjects(objects: readonly RawObject[]): { inventory: Inven
     if (obj) add(inv, obj);
   }
 
-  for (const [key, u] of unknownKinds) {
-    issues.push({
-      code: 'unknown-kind', severity: 'info', ...u.first.locate(['kind']),
-      message: `${u.count} object${u.count === 1 ? '' : 's'} of kind ${key} kept but not modelled`,
-      hint: 'knet models core networking kinds; these objects are listed by knet get but do not affect predictions',
-    });
-  }
+  const kept = keptNotModelled(unknownKinds);
+  if (kept) issues.push(kept);
   return { inventory: inv, issues };
+}
+
+/**
+ * One note for every kind knet keeps but does not model, a count each, most first
+ * (`kept, not modelled: 13 ServiceMonitor, 8 PrometheusRule, 1 Prometheus`), at the first such
+ * object. An answer that depends on one of them says so where it does.
+ */
+function keptNotModelled(kinds: ReadonlyMap<string, { readonly kind: string; readonly count: number; readonly first: RawObject }>): Issue | null {
+  const all = [...kinds.entries()];
+  if (all.length === 0) return null;
+  const first = all[0]![1].first;
+  const shared = (kind: string) => all.filter(([, u]) => u.kind === kind).length > 1;
+  const counts = all.sort(([, a], [, b]) => b.count - a.count).map(([key, u]) => `${u.count} ${shared(u.kind) ? key : u.kind}`);
+  return {
+    code: 'unknown-kind', severity: 'info', ...first.locate(['kind']),
+    message: `kept, not modelled: ${counts.join(', ')}`,
+    hint: 'knet get lists them; they do not change predictions, except where an answer says it depends on them (pods an operator makes from a custom resource are unknown)',
+  };
 }
 
 function where(raw: RawObject): string {
