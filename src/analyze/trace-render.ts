@@ -52,7 +52,7 @@ export function renderTrace(t: Trace, style: Style = PLAIN, verbose = false): st
 export function traceJson(t: Trace): Record<string, unknown> {
   return {
     from: t.from, target: t.target, protocol: t.protocol,
-    verdict: t.verdict, failedAt: t.failedAt, unknownAt: t.unknownAt, reason: t.reason, hint: t.hint,
+    verdict: t.verdict, failedAt: t.failedAt, ...(t.verdict === 'unknown' ? { unknownAt: t.unknownAt } : {}), reason: t.reason, hint: t.hint,
     delivered: t.delivered,
     steps: t.steps.map((s) => ({ ...s })),
   };

@@ -82,13 +82,13 @@ export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptio
 
 const KNOWN: RouteUnknowns = { backend: null, tls: null };
 
-/** `verdict`: the outcome's kind, or unknown where knet cannot tell (status null then). */
+/** `verdict: "unknown"` only where knet cannot tell (a backend's pods: status null; a TLS Secret not in the input). */
 export function routeJson(d: RouteDecision, unknowns: RouteUnknowns = KNOWN): Record<string, unknown> {
   const o = d.outcome;
   const backend = o.kind === 'proxy' || o.kind === 'unavailable' || o.kind === 'passthrough' ? o.backend : null;
   const unsure = unknowns.backend ?? unknowns.tls?.unknown ?? null;
   return {
-    verdict: unsure ? 'unknown' : o.kind,
+    ...(unsure ? { verdict: 'unknown' } : {}),
     status: unknowns.backend ? null : o.status,
     ingress: d.ingress,
     backend: backend && {
