@@ -33,6 +33,10 @@ describe('podsUnknown: a selector matching no pod knet knows', () => {
     ['the same value under another key (name=web vs app=web) -> known: a typo',
       [pod('mon', 'web-1', 'app: web'), service('mon', 'web', 'name: web')], null],
     ['a dump -> known: the dump is the cluster', [dumpPod('mon', 'client-1', 'app: client', '10.244.0.9'), promSvc], null],
+    ['a dump listing the namespace\'s pods, with the custom resource -> known: the operator\'s pods would be listed',
+      [dumpPod('mon', 'client-1', 'app: client', '10.244.0.9'), promSvc, prometheus('mon')], null],
+    ['a dump without pods of the namespace, with the custom resource -> unknown',
+      [dumpPod('other', 'x-1', 'app: x', '10.244.0.9'), promSvc, prometheus('mon')], /would come from Prometheus mon\/k8s/],
   ];
   for (const [rule, docs, want] of cases) {
     it(rule, () => {

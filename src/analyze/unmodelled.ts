@@ -120,6 +120,11 @@ export function inputIsDump(cluster: Cluster): boolean {
 
 const DUMP = new WeakMap<Cluster, boolean>();
 
+/** A dump that holds pods of the namespace: the pods there are all there are. */
+function dumpListsPods(cluster: Cluster, namespace: string): boolean {
+  return inputIsDump(cluster) && cluster.podIndex.inNamespace(namespace).some((p) => p.raw !== null && p.raw.file !== DEFAULTS_FILE);
+}
+
 /**
  * Manifests that are a slice of a cluster: not a dump, and some namespace their objects use
  * has no Namespace object among them (a chart installed into an existing namespace, a
@@ -170,10 +175,12 @@ function editDistance(a: string, b: string): number {
 /**
  * Why the pods a selector of `namespace` stands for are unknown rather than absent, or null
  * when knet knows: some pod matches, or none does and nothing says they may exist elsewhere
- * (a dump, or a namespace whose pods come close: a typo).
+ * (a dump listing the namespace's pods, or a namespace whose pods come close: a typo).
  */
 export function podsUnknown(cluster: Cluster, namespace: string, selector: Labels, owners: readonly OwnerRef[] = []): Unknown | null {
   if (cluster.podIndex.select(namespace, selector).length > 0) return null;
+  // A dump that lists the namespace's pods lists the operator's too, when they exist.
+  if (dumpListsPods(cluster, namespace)) return null;
   const sel = labelsText(selector);
   const makers = likelyMakers([...unmodelledPodMakers(cluster, namespace), ...owners.filter((r) => !MODELLED_OWNERS.has(r.kind)).map((r) => ownerMaker(namespace, r))], selector);
   if (makers.length > 0) {
