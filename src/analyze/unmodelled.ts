@@ -173,6 +173,18 @@ function editDistance(a: string, b: string): number {
 }
 
 /**
+ * The most likely maker when its labels carry the selector's (or it owns the object):
+ * `its pods (app=x) would come from Prometheus ns/k8s, ...`; else the candidates.
+ */
+function makersReason(makers: readonly PodMaker[], selector: Labels, where: string, owners: readonly OwnerRef[] = []): string {
+  const top = makers[0]!;
+  const certain = Object.entries(selector).some(([k, v]) => top.labels[k] === v) || owners.some((r) => top.ref.endsWith(`/${r.name}`) && r.kind === top.kind);
+  return certain
+    ? `its pods (${labelsText(selector)}) would come from ${top.kind} ${top.ref}, which knet keeps but does not model`
+    : `no pod knet knows is labelled ${labelsText(selector)}; ${namedMakers(makers)} in namespace ${where} may make them, which knet keeps but does not model`;
+}
+
+/**
  * Why the pods a selector of `namespace` stands for are unknown rather than absent, or null
  * when knet knows: some pod matches, or none does and nothing says they may exist elsewhere
  * (a dump listing the namespace's pods, or a namespace whose pods come close: a typo).
@@ -183,16 +195,7 @@ export function podsUnknown(cluster: Cluster, namespace: string, selector: Label
   if (dumpListsPods(cluster, namespace)) return null;
   const sel = labelsText(selector);
   const makers = likelyMakers([...unmodelledPodMakers(cluster, namespace), ...owners.filter((r) => !MODELLED_OWNERS.has(r.kind)).map((r) => ownerMaker(namespace, r))], selector);
-  if (makers.length > 0) {
-    const top = makers[0]!;
-    const certain = Object.entries(selector).some(([k, v]) => top.labels[k] === v) || owners.some((r) => `${namespace}/${r.name}` === top.ref);
-    return {
-      reason: certain
-        ? `its pods (${sel}) would come from ${top.kind} ${top.ref}, which knet keeps but does not model`
-        : `no pod knet knows is labelled ${sel}; ${namedMakers(makers)} in namespace ${namespace} may make them, which knet keeps but does not model`,
-      hint: `on the cluster, kubectl get pods -n ${namespace} -l ${sel} tells`,
-    };
-  }
+  if (makers.length > 0) return { reason: makersReason(makers, selector, namespace, owners), hint: `on the cluster, kubectl get pods -n ${namespace} -l ${sel} tells` };
   if (inputIsDump(cluster) || nearMissPod(cluster, namespace, selector)) return null;
   return {
     reason: `no pod in the input matches ${sel}, and none in namespace ${namespace} comes close: the pods may be deployed from elsewhere; if none in the cluster does, connections are refused`,
@@ -260,7 +263,7 @@ export function policyPodsUnknown(cluster: Cluster, namespaces: readonly string[
   const where = namespaces.join(', ');
   if (makers.length > 0) {
     return {
-      reason: `${namedMakers(makers)} in ${where} may make pods it selects, which knet keeps but does not model: which pods it selects is unknown`,
+      reason: `${makersReason(makers, pairs, where)}: which pods it selects is unknown`,
       hint: `on the cluster, kubectl get pods -n ${namespaces[0] ?? ''} -l ${selector.key} tells`,
     };
   }
