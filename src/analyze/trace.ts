@@ -11,6 +11,7 @@ import { traceDns } from './trace-dns.js';
 import { followEndpoints, hop, type Landing } from './trace-hop.js';
 import { traceIngress, type UrlTarget } from './trace-ingress.js';
 import type { Delivery, Failure, Trace, TraceStep } from './trace-types.js';
+import { headlessPodsUnknown } from './unmodelled.js';
 
 export type TraceTarget =
   | ({ readonly kind: 'url'; readonly text: string } & UrlTarget)
@@ -46,7 +47,15 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
     if (!ip) {
       const dns = traceDns(ctx, client, host);
       steps.push(dns.step);
-      if (!dns.address) return failed({ layer: 'dns', reason: dns.step.summary, hint: dns.step.hint ?? '' });
+      if (!dns.address) {
+        // A headless Service's name exists once it has a ready endpoint: unknown when its pods are.
+        const headless = headlessPodsUnknown(ctx.cluster, dns.step.queries.map((q) => q.name));
+        if (headless) {
+          steps[steps.length - 1] = { ...dns.step, unknown: true };
+          return failed({ layer: 'dns', reason: `whether ${host} resolves is unknown: headless Service ${headless.service} has no ready endpoint knet knows; ${headless.unknown.reason}`, hint: headless.unknown.hint, unknown: true });
+        }
+        return failed({ layer: 'dns', reason: dns.step.summary, hint: dns.step.hint ?? '' });
+      }
       ip = dns.address;
     }
   }

@@ -6,6 +6,7 @@ import { routeJson } from '../cli/route.js';
 import { buildMatrix } from './matrix.js';
 import { matrixJson, renderMatrixTable } from './matrix-table.js';
 import { routeUnknowns } from './route-unknown.js';
+import { renderTrace } from './trace-render.js';
 import { build, clusterYaml, ingress, ingressNginx, namespace, pod, service, traceIn } from './trace-fixtures.js';
 import { inputIsDump, inputIsSlice, podsUnknown, secretAbsenceUnknown, unknownServicePods } from './unmodelled.js';
 
@@ -97,6 +98,15 @@ describe('trace, route and matrix say unknown', () => {
     const step = t.steps.find((s) => s.layer === 'service')!;
     expect(step.layer === 'service' && [step.verdict, step.unknown]).toEqual(['unknown', true]);
     expect(t.hint).not.toMatch(/selector/);
+  });
+
+  it('trace to a headless Service an operator\'s resource serves -> unknown at dns, not NXDOMAIN', () => {
+    const operated = service('mon', 'prometheus-operated', 'app.kubernetes.io/name: prometheus', '[{name: web, port: 9090, targetPort: 9090}]', 'clusterIP: None');
+    const { ctx } = build(clusterYaml(), namespace('mon'), client, operated, prometheus('mon'));
+    const t = traceIn(ctx, 'mon/client-1', 'prometheus-operated:9090');
+    expect([t.verdict, t.unknownAt]).toEqual(['unknown', 'dns']);
+    expect(t.reason).toMatch(/whether prometheus-operated resolves is unknown: headless Service mon\/prometheus-operated .* would come from Prometheus mon\/k8s/);
+    expect(renderTrace(t)).toMatch(/^ {2}dns +\? /m);
   });
 
   it('the same Service in a dump -> refused at service: the dump is the cluster', () => {

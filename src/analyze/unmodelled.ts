@@ -282,3 +282,15 @@ export function namespacesUnknown(cluster: Cluster, selector: Selector): Unknown
     hint: `on the cluster, kubectl get namespaces -l ${selector.key} tells`,
   };
 }
+
+/** A headless Service among the names a pod's resolver tried whose pods are unknown: its name may exist on the cluster. */
+export function headlessPodsUnknown(cluster: Cluster, names: readonly string[]): { service: string; unknown: Unknown } | null {
+  const tried = new Set(names.map((n) => n.toLowerCase().replace(/\.$/, '')));
+  for (const svc of cluster.services) {
+    if (!svc.headless || !svc.selector) continue;
+    if (!tried.has(`${svc.meta.name}.${svc.meta.namespace}.svc.${cluster.config.clusterDomain}`.toLowerCase())) continue;
+    const unknown = podsUnknown(cluster, svc.meta.namespace, svc.selector, svc.meta.ownerReferences);
+    if (unknown) return { service: `${svc.meta.namespace}/${svc.meta.name}`, unknown };
+  }
+  return null;
+}
