@@ -140,18 +140,19 @@ export function inputIsSlice(cluster: Cluster): boolean {
 }
 
 /**
- * A pod of the namespace whose labels come close to the selector: a value one edit or a
- * prefix away under the same key (app=api vs app=api-server), or the same value under
- * another key. Such a pod says the selector has a typo, not that its pods live elsewhere.
+ * A pod of the namespace whose labels come close to the selector: all pairs match but one,
+ * and that one is a value a prefix or an edit or two away under the same key (app=api vs
+ * app=api-server), the same value under another key, or a key the pod lacks beside other
+ * pairs it has. Such a pod says the selector has a typo, not that its pods live elsewhere.
  */
 export function nearMissPod(cluster: Cluster, namespace: string, selector: Labels): boolean {
   const pairs = Object.entries(selector);
   for (const p of cluster.podIndex.inNamespace(namespace)) {
-    for (const [k, v] of pairs) {
-      const have = p.meta.labels[k];
-      if (have !== undefined && have !== v && similar(have, v)) return true;
-      if (have === undefined && Object.values(p.meta.labels).includes(v)) return true;
-    }
+    const off = pairs.filter(([k, v]) => p.meta.labels[k] !== v);
+    if (off.length !== 1) continue;
+    const [k, v] = off[0]!;
+    const have = p.meta.labels[k];
+    if (have !== undefined ? similar(have, v) : pairs.length > 1 || Object.values(p.meta.labels).includes(v)) return true;
   }
   return false;
 }
