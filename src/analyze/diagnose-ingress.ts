@@ -12,7 +12,7 @@ import type { Certificate, Ingress, IngressBackend } from '../model/types.js';
 import { describeOtherClass, LEGACY_CLASS_ANNOTATION } from '../core/ingress/class.js';
 import type { TraceContext } from './trace-context.js';
 import { explainNoEndpoints } from './trace-service.js';
-import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
+import { podsUnknown, secretAbsenceUnknown } from './unmodelled.js';
 import { certificateCovers, certificateProblems, issuerOf, type AcmeProbe } from './trace-tls.js';
 
 export function ingressFindings(ctx: TraceContext): Issue[] {
@@ -141,12 +141,11 @@ function backendFindings(ctx: TraceContext, ing: Ingress, b: IngressBackend, pat
       `use a port the Service defines: ${svc.ports.map((p) => p.name ? `${p.name} (${p.port})` : String(p.port)).join(', ')}`)];
   }
   const why = explainNoEndpoints(ctx, svc);
-  const makers = svc.selector && ctx.cluster.podIndex.select(svc.meta.namespace, svc.selector).length === 0 ? unmodelledPodMakers(ctx.cluster, svc.meta.namespace) : [];
-  if (makers.length > 0) {
-    // The backend's pods may come from an object knet keeps but does not model: unknown, not 503.
+  const unknown = svc.selector ? podsUnknown(ctx.cluster, svc.meta.namespace, svc.selector, svc.meta.ownerReferences) : null;
+  if (unknown) {
+    // The backend's pods may come from what knet does not model or the input leaves out: unknown, not 503.
     return [issueAt(ing, [...path, 'service', 'name'], 'ingress-backend-unknown', 'info',
-      `Ingress ${ingRef} (${where}): its backend Service ${ref} selects no pod knet knows; ${namedMakers(makers)} may make them, which knet does not model: whether it answers or returns 503 is unknown`,
-      `nothing to do if those objects make pods the Service selects`)];
+      `Ingress ${ingRef} (${where}): whether its backend Service ${ref} answers or returns 503 is unknown: ${unknown.reason}`, unknown.hint)];
   }
   return [issueAt(ing, [...path, 'service', 'name'], 'ingress-backend-no-endpoints', 'error',
     `Ingress ${ingRef} (${where}) returns 503: its backend Service ${ref} has no ready endpoint: ${why.reason}`, why.hint)];
@@ -166,6 +165,12 @@ export function tlsFindings(ctx: TraceContext, probe: AcmeProbe): Issue[] {
       const path: FieldPath = ['spec', 'tls', ti, 'secretName'];
       if (!secret) {
         if (ctx.cluster.certificates.some((c) => c.meta.namespace === ing.meta.namespace && c.secretName === t.secretName)) return;
+        const unknown = secretAbsenceUnknown(ctx.cluster, ing.meta.namespace, t.secretName);
+        if (unknown) {
+          // Made out of band (kubectl create secret tls), as TLS Secrets usually are: unknown, not missing.
+          out.push(issueAt(ing, path, 'tls-secret-unknown', 'info', `${unknown.reason} for ${t.hosts.join(', ')}`, unknown.hint));
+          return;
+        }
         out.push(issueAt(ing, path, 'tls-secret-missing', 'error',
           `Secret ${secretRef} named by Ingress ${ingRef} does not exist, and no cert-manager Certificate writes it: the controller serves its self-signed default certificate for ${t.hosts.join(', ')}`,
           `create it (kubectl create secret tls ${t.secretName} -n ${ing.meta.namespace} --cert=... --key=...), or annotate the Ingress with cert-manager.io/cluster-issuer`));

@@ -8,7 +8,7 @@ import type { Issue } from '../model/issue.js';
 import type { NetworkPolicy, Pod, PolicyPeer } from '../model/types.js';
 import { blockingPolicy, dnsConnection, dnsEgressHint } from './trace-dns.js';
 import { plural, podClient, podRef, type TraceContext } from './trace-context.js';
-import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
+import { namespacesUnknown, policyPodsUnknown } from './unmodelled.js';
 
 export function policyFindings(ctx: TraceContext): Issue[] {
   const out: Issue[] = [];
@@ -29,17 +29,18 @@ export function policyFindings(ctx: TraceContext): Issue[] {
       // cert-manager's HTTP-01 solver pods exist only while a certificate is issued:
       // a policy made for them selecting nothing now is expected, not a mistake.
       const forSolvers = p.podSelector.requirements.some((r) => r.key === SOLVER_LABEL);
-      // Pods an unmodelled object makes (a ReplicationController, an operator's custom resource): unknown.
-      const makers = unmodelledPodMakers(ctx.cluster, p.meta.namespace);
-      out.push(issueAt(p, ['spec', 'podSelector'], 'policy-selects-no-pods', forSolvers || makers.length > 0 ? 'info' : 'warning',
+      // Pods an unmodelled object makes (an operator's custom resource), or pods of a cluster
+      // the manifests are only part of: unknown, a note.
+      const unknown = forSolvers ? null : policyPodsUnknown(ctx.cluster, [p.meta.namespace], p.podSelector);
+      out.push(issueAt(p, ['spec', 'podSelector'], 'policy-selects-no-pods', forSolvers || unknown ? 'info' : 'warning',
         forSolvers
           ? `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod now: it is for cert-manager's HTTP-01 solver pods, which exist only while a certificate is being issued`
-          : makers.length > 0
-            ? `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod knet knows (podSelector ${formatSelector(p.podSelector)}); ${namedMakers(makers)} in namespace ${p.meta.namespace} may make them, which knet does not model: which pods it isolates is unknown`
+          : unknown
+            ? `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod knet knows (podSelector ${formatSelector(p.podSelector)}): ${unknown.reason}`
             : `NetworkPolicy ${p.meta.namespace}/${p.meta.name} selects no pod (podSelector ${formatSelector(p.podSelector)} in namespace ${p.meta.namespace}): it does nothing`,
         forSolvers
           ? 'nothing to do; it lets the ingress controller reach the solver during issuance'
-          : `compare the podSelector with the pods' labels: kubectl get pods -n ${p.meta.namespace} --show-labels`));
+          : unknown?.hint ?? `compare the podSelector with the pods' labels: kubectl get pods -n ${p.meta.namespace} --show-labels`));
     }
     out.push(...peerFindings(ctx, p));
   }
@@ -59,19 +60,21 @@ function peerFindings(ctx: TraceContext, p: NetworkPolicy): Issue[] {
     const key = dir === 'ingress' ? 'from' : 'to';
     const path = ['spec', dir, ri, key, pi];
     if (peer.namespaceSelector && namespaces.length === 0) {
-      out.push(issueAt(p, [...path, 'namespaceSelector'], 'policy-peer-matches-nothing', 'warning',
-        `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: namespaceSelector ${formatSelector(peer.namespaceSelector)} matches no namespace, so the rule allows nothing`,
-        'every namespace has the label kubernetes.io/metadata.name: NAME; select on it, or label the namespaces'));
+      const unknown = namespacesUnknown(ctx.cluster, peer.namespaceSelector);
+      out.push(issueAt(p, [...path, 'namespaceSelector'], 'policy-peer-matches-nothing', unknown ? 'info' : 'warning',
+        `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: namespaceSelector ${formatSelector(peer.namespaceSelector)} matches no namespace${unknown ? ` knet knows: ${unknown.reason}` : ', so the rule allows nothing'}`,
+        unknown?.hint ?? 'every namespace has the label kubernetes.io/metadata.name: NAME; select on it, or label the namespaces'));
       return;
     }
     if (!peer.podSelector) return;
     const any = namespaces.some((ns) => ctx.cluster.podIndex.selectBy(ns, peer.podSelector!).length > 0);
     if (!any) {
-      const makers = namespaces.flatMap((ns) => unmodelledPodMakers(ctx.cluster, ns));
-      out.push(issueAt(p, [...path, 'podSelector'], 'policy-peer-matches-nothing', makers.length > 0 ? 'info' : 'warning',
-        makers.length > 0
-          ? `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: podSelector ${formatSelector(peer.podSelector)} matches no pod knet knows in ${namespaces.join(', ')}; ${namedMakers(makers)} may make them, which knet does not model: which pods the rule allows is unknown`
+      const unknown = policyPodsUnknown(ctx.cluster, namespaces, peer.podSelector);
+      out.push(issueAt(p, [...path, 'podSelector'], 'policy-peer-matches-nothing', unknown ? 'info' : 'warning',
+        unknown
+          ? `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: podSelector ${formatSelector(peer.podSelector)} matches no pod knet knows in ${namespaces.join(', ')}: ${unknown.reason}`
           : `spec.${dir}[${ri}].${key}[${pi}] of NetworkPolicy ${p.meta.namespace}/${p.meta.name}: podSelector ${formatSelector(peer.podSelector)} matches no pod in ${namespaces.join(', ')}, so the rule allows nothing`,
+        unknown ? unknown.hint :
         peer.namespaceSelector ? 'compare the selector with the pods\' labels' : `a podSelector alone selects pods of the policy's own namespace (${p.meta.namespace}); add a namespaceSelector for pods elsewhere`));
     }
   };

@@ -7,7 +7,7 @@ import type { Service } from '../model/types.js';
 import { plural, type TraceContext } from './trace-context.js';
 import { declaredPorts, portText } from './trace-network.js';
 import { explainNoEndpoints } from './trace-service.js';
-import { namedMakers, unmodelledPodMakers } from './unmodelled.js';
+import { podsUnknown } from './unmodelled.js';
 
 export function serviceFindings(ctx: TraceContext): Issue[] {
   const out: Issue[] = [];
@@ -25,13 +25,12 @@ export function serviceFindings(ctx: TraceContext): Issue[] {
     const pods = ctx.cluster.podIndex.select(svc.meta.namespace, svc.selector);
     if (pods.length === 0) {
       const why = explainNoEndpoints(ctx, svc);
-      const makers = unmodelledPodMakers(ctx.cluster, svc.meta.namespace);
-      if (makers.length > 0) {
-        // Unknown, not wrong: an object knet keeps but does not model (a ReplicationController,
-        // an operator's custom resource) may make the pods this selector is for.
+      const unknown = podsUnknown(ctx.cluster, svc.meta.namespace, svc.selector, svc.meta.ownerReferences);
+      if (unknown) {
+        // Unknown, not wrong: an object knet keeps but does not model (an operator's custom
+        // resource) or a workload the manifests leave out may make the pods this selector is for.
         out.push(issueAt(svc, ['spec', 'selector'], 'service-pods-unknown', 'info',
-          `Service ${ref} selects no pod knet knows (${why.reason}); ${namedMakers(makers)} in its namespace may make them, which knet does not model: whether it has endpoints is unknown`,
-          `nothing to do if those objects make pods labelled ${Object.entries(svc.selector).map(([k, v]) => `${k}=${v}`).join(',')}; on a live cluster, kubectl get endpointslices -n ${svc.meta.namespace} -l kubernetes.io/service-name=${svc.meta.name} tells`));
+          `Service ${ref}: whether it has endpoints is unknown: ${unknown.reason}`, unknown.hint));
         continue;
       }
       out.push(issueAt(svc, ['spec', 'selector'], 'service-selector-no-pods', 'error',

@@ -19,6 +19,7 @@ function codes(findings: readonly Finding[]): string[] {
 
 const app = [namespace('shop'), pod('shop', 'web-1', 'app: web'), pod('shop', 'api-1', 'app: api', { node: 'node-2' })];
 const web = [namespace('shop'), pod('shop', 'web-1', 'app: web'), service('shop', 'web', 'app: web', '[{name: http, port: 80, targetPort: http}]')];
+const OTHER_TLS_SECRET = 'apiVersion: v1\nkind: Secret\nmetadata: {name: other-tls, namespace: shop}\ntype: kubernetes.io/tls\ndata: {tls.crt: eA==, tls.key: eA==}\n';
 const nodes = (a: string, b: string) => [
   `apiVersion: v1\nkind: Node\nmetadata: {name: node-1}\nspec: {podCIDR: ${a}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.2}]}\n`,
   `apiVersion: v1\nkind: Node\nmetadata: {name: node-2}\nspec: {podCIDR: ${b}}\nstatus: {addresses: [{type: InternalIP, address: 172.18.0.3}]}\n`,
@@ -167,8 +168,14 @@ const CASES: { rule: string; docs: string[]; want: string[]; message?: RegExp }[
     want: ['warning ingress ingress-not-served'],
   },
   {
-    rule: 'a tls Secret that does not exist and no Certificate writes: tls error',
+    rule: 'a tls Secret not in manifests that hold no TLS Secret of its namespace: made out of band, unknown (a note)',
     docs: [clusterYaml(), ingressNginx(), ...web, ingress('shop', 'a', 'shop.example.com', 'web', 80, { tls: 'shop-tls' })],
+    want: [],
+    message: /Secret shop\/shop-tls is not in the input; if the cluster lacks it, ingress-nginx serves its fake certificate for shop\.example\.com/,
+  },
+  {
+    rule: 'a tls Secret missing where the input lists the namespace\'s TLS Secrets: tls error',
+    docs: [clusterYaml(), ingressNginx(), ...web, OTHER_TLS_SECRET, ingress('shop', 'a', 'shop.example.com', 'web', 80, { tls: 'shop-tls' })],
     want: ['error tls tls-secret-missing'],
   },
   {

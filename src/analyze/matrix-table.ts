@@ -1,5 +1,5 @@
 // The matrix as people and scripts read it: a cyclonus-style truth table (rows from,
-// columns to, `.` allowed, `X` blocked, short column labels keyed to the numbered rows),
+// columns to, `.` allowed, `X` blocked, `?` unknown, short column labels keyed to the numbered rows),
 // and the documented JSON form.
 import type { PodMatrix } from './matrix.js';
 
@@ -8,19 +8,27 @@ export interface MatrixJson {
   readonly protocol: string;
   readonly enforced: boolean;
   readonly pods: readonly string[];
-  readonly allowed: Readonly<Record<string, Readonly<Record<string, boolean>>>>;
+  /** true or false between pods; "unknown" to and from the `unknown` entries' labels. */
+  readonly allowed: Readonly<Record<string, Readonly<Record<string, boolean | 'unknown'>>>>;
+  /** Present when pods knet cannot list stand in rows and columns: label -> the Service and why. */
+  readonly unknown?: Readonly<Record<string, { readonly service: string; readonly reason: string }>>;
 }
 
 export function matrixJson(m: PodMatrix): MatrixJson {
-  const allowed: Record<string, Record<string, boolean>> = {};
+  const allowed: Record<string, Record<string, boolean | 'unknown'>> = {};
+  const extra = m.unknownPods.map((u) => u.ref);
   m.refs.forEach((from, i) => {
-    const row: Record<string, boolean> = {};
+    const row: Record<string, boolean | 'unknown'> = {};
     m.refs.forEach((to, j) => {
       row[to] = m.allowed(i, j);
     });
+    for (const to of extra) row[to] = 'unknown';
     allowed[from] = row;
   });
-  return { port: m.traffic.port, protocol: m.traffic.protocol, enforced: m.enforcement.kind === 'enforced', pods: m.refs, allowed };
+  for (const from of extra) allowed[from] = Object.fromEntries([...m.refs, ...extra].map((to) => [to, 'unknown' as const]));
+  const json = { port: m.traffic.port, protocol: m.traffic.protocol, enforced: m.enforcement.kind === 'enforced', pods: m.refs, allowed };
+  if (extra.length === 0) return json;
+  return { ...json, unknown: Object.fromEntries(m.unknownPods.map((u) => [u.ref, { service: u.service, reason: u.reason }])) };
 }
 
 export function matrixNotes(m: PodMatrix): string[] {
@@ -34,8 +42,10 @@ export function matrixNotes(m: PodMatrix): string[] {
 }
 
 export function renderMatrixTable(m: PodMatrix): string {
-  const { traffic, refs } = m;
-  const head = `${traffic.protocol}/${traffic.port} to each pod's IP (rows: from, columns: to; . allowed, X blocked)`;
+  const { traffic } = m;
+  const known = m.refs.length;
+  const refs = [...m.refs, ...m.unknownPods.map((u) => u.ref)];
+  const head = `${traffic.protocol}/${traffic.port} to each pod's IP (rows: from, columns: to; . allowed, X blocked${m.unknownPods.length ? ', ? unknown' : ''})`;
   const notes = matrixNotes(m).map((l) => `note: ${l}`);
   if (refs.length === 0) return [head, ...notes, '', 'no pods with an IP'].join('\n');
 
@@ -51,14 +61,19 @@ export function renderMatrixTable(m: PodMatrix): string {
   let blocked = 0;
   refs.forEach((_, i) => {
     const cells = refs.map((__, j) => {
+      if (i >= known || j >= known) return '?'.padStart(cw);
       const ok = m.allowed(i, j);
       if (!ok) blocked++;
       return (ok ? '.' : 'X').padStart(cw);
     });
     lines.push(`${rowLabels[i]!.padEnd(lw)}  ${cells.join(' ')}`);
   });
-  const pairs = refs.length * (refs.length - 1);
+  const pairs = known * (known - 1);
   lines.push('');
-  lines.push(`${refs.length} pod${refs.length === 1 ? '' : 's'} in ${m.classCount} class${m.classCount === 1 ? '' : 'es'}; ${blocked} of ${pairs} connections between different pods blocked`);
+  lines.push(`${known} pod${known === 1 ? '' : 's'} in ${m.classCount} class${m.classCount === 1 ? '' : 'es'}; ${blocked} of ${pairs} connections between different pods blocked`);
+  if (m.unknownPods.length > 0) {
+    lines.push(`? unknown: ${m.unknownPods.length === 1 ? 'a row and column stand' : 'rows and columns stand'} for pods knet cannot list:`);
+    for (const u of m.unknownPods) lines.push(`  ${u.ref}  pods of Service ${u.service}; ${u.reason}`);
+  }
   return lines.join('\n');
 }

@@ -1,6 +1,7 @@
 // `knet matrix`: pod-to-pod reachability for one port and protocol, to each destination
 // pod's IP. Computed over classes of pods no policy can tell apart, expanded to pods only
-// when a cell is read. Says when the network does not enforce policies at all.
+// when a cell is read. Says when the network does not enforce policies at all, and adds
+// unknown rows for pods knet cannot list (a Service's pods an operator would make).
 import type { CniMode, Namespace, NetworkPolicy, Pod, Protocol } from '../model/types.js';
 import { policyEnforcement, type Enforcement } from '../core/policy/enforcement.js';
 import { PolicyIndex } from '../core/policy/evaluate.js';
@@ -22,6 +23,18 @@ export interface MatrixOptions {
   readonly protocol: Protocol;
   readonly namespace?: string; // only pods of this namespace, as sources and destinations
   readonly assumeEnforced?: boolean; // evaluate the policies even where the network ignores them
+  readonly unknownPods?: readonly UnknownPods[]; // pods knet cannot list: cells to and from them are unknown
+}
+
+/**
+ * Pods knet cannot list, standing in for the pods of a Service whose selector matches no pod
+ * knet knows while something it does not model (or the input leaves out) may make them.
+ */
+export interface UnknownPods {
+  readonly ref: string; // `ns/service?`, the row and column label
+  readonly namespace: string;
+  readonly service: string; // `ns/name`
+  readonly reason: string;
 }
 
 export interface PodMatrix {
@@ -33,6 +46,8 @@ export interface PodMatrix {
   readonly pods: readonly Pod[];
   readonly refs: readonly string[];
   readonly classCount: number;
+  /** Extra rows and columns after the pods', every cell of them unknown. */
+  readonly unknownPods: readonly UnknownPods[];
   allowed(from: number, to: number): boolean;
 }
 
@@ -50,7 +65,8 @@ export function buildMatrix(input: MatrixInput, opts: MatrixOptions): PodMatrix 
   const policiesApplied = enforcement.kind === 'enforced' || opts.assumeEnforced === true;
   const pods = matrixPods(input.pods, opts.namespace);
   const refs = pods.map((p) => `${p.meta.namespace}/${p.meta.name}`);
-  const base = { traffic, enforcement, policiesApplied, policyCount: input.networkPolicies.length, pods, refs };
+  const unknownPods = (opts.unknownPods ?? []).filter((u) => !opts.namespace || u.namespace === opts.namespace);
+  const base = { traffic, enforcement, policiesApplied, policyCount: input.networkPolicies.length, pods, refs, unknownPods };
   if (!policiesApplied) return { ...base, classCount: 1, allowed: () => true };
 
   const index = new PolicyIndex(input.networkPolicies);

@@ -8,6 +8,7 @@ import { parseIP, type IP } from '../model/ip.js';
 import type { Pod } from '../model/types.js';
 import { hostPort, plural, podRef, type TraceContext } from './trace-context.js';
 import { explainNoEndpoints } from './trace-service.js';
+import { podsUnknown } from './unmodelled.js';
 import { tlsStep, type AcmeProbe } from './trace-tls.js';
 import { failedStep, type Failure, type TraceStep } from './trace-types.js';
 
@@ -87,6 +88,17 @@ export function traceIngress(ctx: TraceContext, controller: Pod, url: UrlTarget,
       const b = o.backend;
       const ref = `${b.ref.namespace}/${b.ref.service}`;
       const svc = ctx.cluster.services.find((s) => `${s.meta.namespace}/${s.meta.name}` === ref);
+      const unknown = svc?.selector && b.upstream.servicePort !== null ? podsUnknown(ctx.cluster, svc.meta.namespace, svc.selector, svc.meta.ownerReferences) : null;
+      if (unknown) {
+        // Unknown, not 503: the backend's pods may come from what knet does not model or the input leaves out.
+        const step = {
+          ...base, ok: false, unknown: true as const, status: null, backend: `${ref}:${b.ref.port}`,
+          summary: `Ingress ${d.ingress} (${where}) sends to ${ref}:${b.ref.port}; whether it answers or returns 503 is unknown: ${unknown.reason}`,
+          hint: unknown.hint,
+        };
+        steps.push(step);
+        return done(failedStep(step));
+      }
       const why = svc && b.upstream.servicePort !== null ? explainNoEndpoints(ctx, svc) : null;
       const step = {
         ...base, ok: false, backend: `${ref}:${b.ref.port}`,

@@ -15,7 +15,7 @@ export interface InputError {
 const WORKLOAD_KINDS: Record<string, string> = {
   deploy: 'Deployment', deployment: 'Deployment', deployments: 'Deployment',
   sts: 'StatefulSet', statefulset: 'StatefulSet', ds: 'DaemonSet', daemonset: 'DaemonSet',
-  rs: 'ReplicaSet', replicaset: 'ReplicaSet', job: 'Job',
+  rs: 'ReplicaSet', replicaset: 'ReplicaSet', job: 'Job', rc: 'ReplicationController', replicationcontroller: 'ReplicationController',
 };
 
 export function parseTraceSource(ctx: TraceContext, text: string): TraceClient | InputError {

@@ -16,6 +16,8 @@ export interface OutsideOutcome {
   readonly steps: readonly TraceStep[];
   readonly verdict: 'delivered' | 'failed' | 'unknown';
   readonly failedAt: TraceLayer | null;
+  /** The layer whose answer is unknown: dns (a server knet does not model, or a public name from outside), policy (an ipBlock decides). */
+  readonly unknownAt: TraceLayer | null;
   readonly reason: string;
   readonly hint: string | null;
 }
@@ -29,14 +31,14 @@ export function traceToUnknownAddress(
   const listIt = `list it in the Cluster object's external.records (external: {records: [{name: ${host}, a: [ADDRESS]}]}) for a definite answer`;
   if (answer.kind === 'foreign-server') {
     return {
-      steps: [], verdict: 'unknown', failedAt: null,
+      steps: [], verdict: 'unknown', failedAt: null, unknownAt: 'dns',
       reason: `depends on what the nameserver ${answer.server} answers for ${host}: knet does not model that server`,
       hint: null,
     };
   }
   if (client.kind === 'external') {
     return {
-      steps: [], verdict: 'unknown', failedAt: null,
+      steps: [], verdict: 'unknown', failedAt: null, unknownAt: 'dns',
       reason: `${host} is a public name knet does not know (not among the Cluster object's external records, and no Ingress publishes it): where it leads is outside the model`,
       hint: `if it should reach this cluster, point its DNS at the ingress controller's address; ${listIt}`,
     };
@@ -46,15 +48,15 @@ export function traceToUnknownAddress(
   if (egress) steps.push(egress.step);
   const leaves = leavesCluster(ctx, client);
   if (egress?.verdict.kind === 'denied' && egress.step.ok === false) {
-    return { steps, verdict: 'failed', failedAt: 'policy', reason: egress.step.summary, hint: egress.step.hint };
+    return { steps, verdict: 'failed', failedAt: 'policy', unknownAt: null, reason: egress.step.summary, hint: egress.step.hint };
   }
   if (leaves) steps.push(leaves);
   if (egress?.verdict.kind === 'depends' && egress.step.ok && egress.step.enforced) {
-    return { steps, verdict: 'unknown', failedAt: null, reason: egress.step.summary, hint: `knet does not know ${host}'s address: ${listIt}` };
+    return { steps, verdict: 'unknown', failedAt: null, unknownAt: 'policy', reason: egress.step.summary, hint: `knet does not know ${host}'s address: ${listIt}` };
   }
   const from = client.node ? ` from node ${client.node}` : '';
   return {
-    steps, verdict: 'delivered', failedAt: null,
+    steps, verdict: 'delivered', failedAt: null, unknownAt: null,
     reason: `leaves the cluster${from} for ${host}:${port}/${protocol} (resolved upstream, address unknown to knet): nothing in the cluster stops it`,
     hint: steps.map((s) => s.warning).find((w): w is string => w !== null) ?? null,
   };

@@ -28,19 +28,19 @@ export function renderTrace(t: Trace, style: Style = PLAIN, verbose = false): st
   const lines = [style('bold', `trace ${from} -> ${t.target} ${t.protocol}`), ''];
   const indent = ' '.repeat(2 + LABEL_WIDTH + 1 + STATUS_WIDTH + 1);
   for (const s of t.steps) {
-    const status = !s.ok ? style('fail', 'FAIL'.padEnd(STATUS_WIDTH)) : s.warning ? style('warn', 'warn'.padEnd(STATUS_WIDTH)) : style('ok', 'ok'.padEnd(STATUS_WIDTH));
+    const status = s.unknown ? style('warn', '?'.padEnd(STATUS_WIDTH)) : !s.ok ? style('fail', 'FAIL'.padEnd(STATUS_WIDTH)) : s.warning ? style('warn', 'warn'.padEnd(STATUS_WIDTH)) : style('ok', 'ok'.padEnd(STATUS_WIDTH));
     lines.push(`  ${stepLabel(s).padEnd(LABEL_WIDTH)} ${status} ${s.summary}`);
     const details = verbose || !s.ok || s.layer === 'dns' ? s.details : [];
     for (const d of details) lines.push(style('dim', `${indent}${d}`));
     if (s.warning) lines.push(style('warn', `${indent}! ${s.warning}`));
   }
   lines.push('');
-  if (t.verdict === 'delivered') {
+  if (t.verdict === 'unknown') {
+    lines.push(style('warn', `UNKNOWN at ${t.unknownAt}: ${t.reason}`));
+    if (t.hint) lines.push(`  to know: ${t.hint}`);
+  } else if (t.verdict === 'delivered') {
     lines.push(style('ok', t.reason));
     if (t.hint) lines.push(style('warn', `  note: ${t.hint}`));
-  } else if (t.verdict === 'unknown') {
-    lines.push(style('warn', `UNKNOWN: ${t.reason}`));
-    if (t.hint) lines.push(`  note: ${t.hint}`);
   } else {
     lines.push(style('fail', `FAILED at ${t.failedAt}: ${t.reason}`));
     if (t.hint) lines.push(`  fix: ${t.hint}`);
@@ -48,11 +48,11 @@ export function renderTrace(t: Trace, style: Style = PLAIN, verbose = false): st
   return lines.join('\n');
 }
 
-/** The documented JSON form: the verdict, the failing layer, every step as data, the fix. */
+/** The documented JSON form: the verdict, the failing (or unknown) layer, every step as data, the fix. */
 export function traceJson(t: Trace): Record<string, unknown> {
   return {
     from: t.from, target: t.target, protocol: t.protocol,
-    verdict: t.verdict, failedAt: t.failedAt, reason: t.reason, hint: t.hint,
+    verdict: t.verdict, failedAt: t.failedAt, ...(t.verdict === 'unknown' ? { unknownAt: t.unknownAt } : {}), reason: t.reason, hint: t.hint,
     delivered: t.delivered,
     steps: t.steps.map((s) => ({ ...s })),
   };

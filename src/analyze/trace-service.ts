@@ -7,6 +7,7 @@ import type { Pod, Protocol, Service } from '../model/types.js';
 import { resolveTargetPort } from '../cluster/endpointslices.js';
 import { hostPort, plural, type TraceContext } from './trace-context.js';
 import { declaredPorts, portText } from './trace-network.js';
+import { podsUnknown } from './unmodelled.js';
 import type { TraceStep } from './trace-types.js';
 
 type ServiceStep = Extract<TraceStep, { layer: 'service' }>;
@@ -31,6 +32,16 @@ export function serviceStep(ctx: TraceContext, d: Decision, dst: IP, port: numbe
     case 'drop': {
       const svc = findService(ctx, d.service);
       const empty = svc && (d.reasons.some((r) => /no endpoints|none of the/.test(r)));
+      const unknown = empty && svc.selector ? podsUnknown(ctx.cluster, svc.meta.namespace, svc.selector, svc.meta.ownerReferences) : null;
+      if (unknown) {
+        // Unknown, not refused: the pods may come from what knet does not model or the input leaves out.
+        return {
+          ...base, ok: false, unknown: true, verdict: 'unknown', service: serviceOf(d.service), via: d.via, node: d.node,
+          summary: `whether ${serviceOf(d.service)} has endpoints is unknown: ${unknown.reason}`,
+          details: [...d.reasons.filter((r) => !/no endpoints/.test(r)), `if the cluster has no such pods, kube-proxy rejects the connection (connection refused)`],
+          hint: unknown.hint,
+        };
+      }
       const why = empty ? explainNoEndpoints(ctx, svc) : null;
       const last = d.reasons[d.reasons.length - 1] ?? '';
       return {

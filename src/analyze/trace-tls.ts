@@ -9,6 +9,7 @@ import { podPeer } from '../core/policy/peer.js';
 import type { Certificate, Ingress, Issuer, IssuerSpec, Pod, Secret } from '../model/types.js';
 import { isIngressControllerPod, peerOfPod, type TraceContext } from './trace-context.js';
 import { egressStep, ingressStep } from './trace-policy.js';
+import { unknownTlsSecret } from './unmodelled.js';
 import type { Trace, TraceStep } from './trace-types.js';
 
 type TlsStep = Extract<TraceStep, { layer: 'tls' }>;
@@ -44,6 +45,15 @@ export function tlsStep(ctx: TraceContext, d: RouteDecision, host: string, probe
     const own = tls.certificate ? secretOf(ctx, tls.certificate) : null;
     if (own && certificateCovers(own, host) === true) {
       return { ...base, ok: true, secret: tls.certificate, summary: `the controller's default certificate (Secret ${tls.certificate}) covers ${host}: ${tls.why}` };
+    }
+    const missing = tls.sni !== null ? unknownTlsSecret(ctx.cluster, host) : null;
+    if (missing) {
+      // Made out of band, as TLS Secrets usually are: whether the cluster has it is unknown.
+      return {
+        ...base, ok: true, unknown: true, secret: missing.secret,
+        summary: `the certificate for ${host} is unknown: ${missing.unknown.reason}`,
+        hint: missing.unknown.hint,
+      };
     }
     return {
       ...base, ok: false, secret: tls.certificate,

@@ -1,6 +1,7 @@
 // What `knet trace` answers: one connection followed layer by layer, each step saying
-// what was checked and what decided it, ending in `delivered` or `failed` at one layer
-// with the reason and the fix. Steps are plain data: the JSON output is the steps as-is.
+// what was checked and what decided it, ending in `delivered`, `failed` at one layer
+// with the reason and the fix, or `unknown` where the answer depends on what knet does
+// not model or the input leaves out. Steps are plain data: the JSON output is the steps as-is.
 import type { Protocol } from '../model/types.js';
 
 /** The layers a trace can fail at (`failedAt`). */
@@ -16,6 +17,12 @@ export interface StepBase {
   readonly warning: string | null;
   /** The fix, when the step failed. */
   readonly hint: string | null;
+  /**
+   * Set when knet cannot tell: what decides is not modelled or not in the input (pods an
+   * operator makes from a custom resource, a Secret made out of band). With ok false the
+   * trace stops there; with ok true it goes on as if it were there, and ends unknown.
+   */
+  readonly unknown?: true;
 }
 
 export interface DnsQueryLine {
@@ -44,7 +51,7 @@ export type TraceStep =
   | (StepBase & {
     readonly layer: 'service';
     readonly service: string | null; // `ns/name`
-    readonly verdict: 'dnat' | 'reject' | 'drop' | 'none';
+    readonly verdict: 'dnat' | 'reject' | 'drop' | 'none' | 'unknown'; // unknown: whether it has endpoints
     readonly via: string | null; // ClusterIP, NodePort, LoadBalancer, externalIP, ingress-nginx
     readonly node: string | null; // the node whose rules decided
     readonly endpoints: readonly string[]; // `ip:port` candidates
@@ -94,9 +101,11 @@ export interface Trace {
   readonly fromNode: string | null;
   readonly target: string;
   readonly protocol: Protocol;
-  /** unknown: the answer depends on what knet does not model (the reason says what: an address only the upstream DNS knows, another controller's Ingress class, pods an operator makes). */
+  /** unknown: the answer depends on what knet does not model or the input leaves out (the reason says what: an address only the upstream DNS knows, another controller's Ingress class, pods an operator makes). */
   readonly verdict: 'delivered' | 'failed' | 'unknown';
   readonly failedAt: TraceLayer | null;
+  /** The layer whose answer is unknown (verdict unknown). */
+  readonly unknownAt: TraceLayer | null;
   /** One line: where it arrived, or why it did not. */
   readonly reason: string;
   readonly hint: string | null;
@@ -109,8 +118,11 @@ export interface Failure {
   readonly layer: TraceLayer;
   readonly reason: string;
   readonly hint: string;
+  /** The trace stops because knet cannot tell, not because it fails. */
+  readonly unknown?: true;
 }
 
 export function failedStep<T extends TraceStep>(step: T): Failure | null {
-  return step.ok ? null : { layer: step.layer, reason: step.summary, hint: step.hint ?? '' };
+  if (step.ok) return null;
+  return { layer: step.layer, reason: step.summary, hint: step.hint ?? '', ...(step.unknown ? { unknown: true as const } : {}) };
 }

@@ -336,8 +336,18 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     expect(t.hint).toBe('set spec.acme.solvers[].http01.ingress.ingressClassName of ClusterIssuer le to nginx');
   });
 
-  it('a tls Secret that does not exist, without cert-manager: the default certificate, fails at tls', () => {
+  it('a tls Secret not in manifests that hold no TLS Secret of its namespace (made out of band): unknown at tls, delivered if it exists', () => {
     const { ctx } = build(clusterYaml(), ingressNginx(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { tls: 'shop-tls' }));
+    const t = traceIn(ctx, 'external', 'https://shop.example.com/');
+    expect([t.verdict, t.unknownAt, t.failedAt]).toEqual(['unknown', 'tls', null]);
+    expect(t.delivered?.pod).toMatch(/^shop\/web/);
+    expect(t.reason).toMatch(/but the certificate for shop.example.com is unknown: Secret shop\/shop-tls is not in the input; if the cluster lacks it, ingress-nginx serves its fake certificate/);
+    expect(renderTrace(t)).toMatch(/^  tls +\? +the certificate for shop.example.com is unknown/m);
+  });
+
+  it('a tls Secret missing where the input lists the namespace\'s TLS Secrets, without cert-manager: the default certificate, fails at tls', () => {
+    const other = 'apiVersion: v1\nkind: Secret\nmetadata: {name: other-tls, namespace: shop}\ntype: kubernetes.io/tls\ndata: {tls.crt: eA==, tls.key: eA==}\n';
+    const { ctx } = build(clusterYaml(), ingressNginx(), ...web, other, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { tls: 'shop-tls' }));
     const t = traceIn(ctx, 'external', 'https://shop.example.com/');
     expect(t.failedAt).toBe('tls');
     expect(t.reason).toMatch(/self-signed "Kubernetes Ingress Controller Fake Certificate": .*Secret shop\/shop-tls not found; clients reject it/);

@@ -2,8 +2,9 @@
 // DNS (itself a connection to kube-dns), kube-proxy's decision, egress policy at the
 // source, the pod network, ingress policy at the destination, the container's port; and
 // for a URL that lands on the ingress controller, TLS, the route and the backend's
-// endpoints, followed again from the controller pod. Ends in delivered or failed, or
-// unknown where the outcome depends on an address only the upstream DNS knows.
+// endpoints, followed again from the controller pod. Ends in delivered, failed, or unknown
+// where what decides is not modelled or not in the input (an address only the upstream DNS
+// knows, pods an operator makes, another controller's Ingress class).
 import { parseIP, type IP } from '../model/ip.js';
 import type { Protocol } from '../model/types.js';
 import { externalClient, isIngressControllerPod, nodeAddress, peerOfPod, podClient, podRef, type TraceClient, type TraceContext } from './trace-context.js';
@@ -12,6 +13,7 @@ import { followEndpoints, hop, type Landing } from './trace-hop.js';
 import { traceIngress, unservedHost, type UrlTarget } from './trace-ingress.js';
 import { traceToUnknownAddress } from './trace-outside.js';
 import type { Delivery, Failure, Trace, TraceStep } from './trace-types.js';
+import { headlessPodsUnknown } from './unmodelled.js';
 
 export type TraceTarget =
   | ({ readonly kind: 'url'; readonly text: string } & UrlTarget)
@@ -34,7 +36,9 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
   const steps: TraceStep[] = [];
   const { client, target, protocol } = req;
   const head = { from: client.label, fromAddress: client.ip as string, fromNode: client.node, target: target.text, protocol };
-  const failed = (f: Failure): Trace => ({ ...head, verdict: 'failed', failedAt: f.layer, reason: f.reason, hint: f.hint || null, delivered: null, steps });
+  const failed = (f: Failure): Trace => f.unknown
+    ? { ...head, verdict: 'unknown', failedAt: null, unknownAt: f.layer, reason: f.reason, hint: f.hint || null, delivered: null, steps }
+    : { ...head, verdict: 'failed', failedAt: f.layer, unknownAt: null, reason: f.reason, hint: f.hint || null, delivered: null, steps };
 
   let ip: IP | null;
   if (target.kind === 'node') {
@@ -47,7 +51,7 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
       const unserved = unservedHost(ctx, host);
       if (unserved) {
         steps.push(unserved.step);
-        if (unserved.unknown) return { ...head, verdict: 'unknown', failedAt: null, reason: unserved.step.summary, hint: unserved.step.hint, delivered: null, steps };
+        if (unserved.unknown) return { ...head, verdict: 'unknown', failedAt: null, unknownAt: 'ingress', reason: unserved.step.summary, hint: unserved.step.hint, delivered: null, steps };
         return failed({ layer: 'ingress', reason: unserved.step.summary, hint: unserved.step.hint ?? '' });
       }
     }
@@ -59,9 +63,17 @@ export function traceConnection(ctx: TraceContext, req: TraceRequest): Trace {
         const out = traceToUnknownAddress(ctx, client, host, target.port, protocol, dns.unknown);
         steps.push(...out.steps);
         const delivered: Delivery | null = out.verdict === 'delivered' ? { pod: null, node: null, ip: '', port: target.port } : null;
-        return { ...head, verdict: out.verdict, failedAt: out.failedAt, reason: out.reason, hint: out.hint, delivered, steps };
+        return { ...head, verdict: out.verdict, failedAt: out.failedAt, unknownAt: out.unknownAt, reason: out.reason, hint: out.hint, delivered, steps };
       }
-      if (!dns.address) return failed({ layer: 'dns', reason: dns.step.summary, hint: dns.step.hint ?? '' });
+      if (!dns.address) {
+        // A headless Service's name exists once it has a ready endpoint: unknown when its pods are.
+        const headless = headlessPodsUnknown(ctx.cluster, dns.step.queries.map((q) => q.name));
+        if (headless) {
+          steps[steps.length - 1] = { ...dns.step, unknown: true };
+          return failed({ layer: 'dns', reason: `whether ${host} resolves is unknown: headless Service ${headless.service} has no ready endpoint knet knows; ${headless.unknown.reason}`, hint: headless.unknown.hint, unknown: true });
+        }
+        return failed({ layer: 'dns', reason: dns.step.summary, hint: dns.step.hint ?? '' });
+      }
       ip = dns.address;
     }
   }
@@ -112,5 +124,8 @@ function delivered(head: Pick<Trace, 'from' | 'fromAddress' | 'fromNode' | 'targ
     ? `${podRef(l.pod)} ${l.ip}:${l.port} on ${l.pod.spec.nodeName}`
     : l.kind === 'node' ? `node ${l.node} ${l.ip}:${l.port}` : `${l.ip}:${l.port}, outside the cluster`;
   const reason = answer ? `delivered to ${where}: ${answer}` : `delivered to ${where}`;
-  return { ...head, verdict: 'delivered', failedAt: null, reason, hint, delivered: d, steps };
+  // A step knet could not decide but went on past (a TLS Secret not in the input): unknown.
+  const unsure = steps.find((s) => s.unknown);
+  if (unsure) return { ...head, verdict: 'unknown', failedAt: null, unknownAt: unsure.layer, reason: `${reason}, but ${unsure.summary}`, hint: unsure.hint, delivered: d, steps };
+  return { ...head, verdict: 'delivered', failedAt: null, unknownAt: null, reason, hint, delivered: d, steps };
 }

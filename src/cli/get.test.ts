@@ -171,3 +171,20 @@ describe('knet get for cert-manager kinds (Predict)', () => {
     }
   });
 });
+
+describe('knet get rc (ReplicationControllers)', () => {
+  it('rc and its pods: DESIRED, CURRENT, READY as kubectl prints them; pods <rc>-<5 random>', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'knet-rc-'));
+    try {
+      writeFileSync(join(dir, 'rc.yaml'), 'apiVersion: v1\nkind: ReplicationController\nmetadata: {name: backend, namespace: default}\n' +
+        'spec:\n  replicas: 2\n  template:\n    metadata: {labels: {role: backend}}\n    spec: {containers: [{name: b, image: nginx, ports: [{containerPort: 6379}]}]}\n');
+      const rc = run(['get', 'rc', '-f', dir]);
+      expect(rc.out).toMatch(/^NAME\s+DESIRED\s+CURRENT\s+READY\s+AGE\nbackend\s+2\s+2\s+2\s+<unknown>\n$/);
+      const pods = run(['get', 'pods', '-l', 'role=backend', '-f', dir]).out.trim().split('\n').slice(1);
+      expect(pods).toHaveLength(2);
+      for (const p of pods) expect(p).toMatch(/^backend-[bcdfghjklmnpqrstvwxz2456789]{5}\s/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -5,6 +5,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { PROTOCOLS, type Protocol } from '../model/types.js';
 import { buildMatrix } from '../analyze/matrix.js';
 import { matrixJson, renderMatrixTable } from '../analyze/matrix-table.js';
+import { unknownServicePods } from '../analyze/unmodelled.js';
 import { CliError, toJson, type Io } from './output.js';
 import { daemonAction, loadFrom, withSource } from './source.js';
 
@@ -55,6 +56,7 @@ export function runMatrix(io: Io, cluster: Cluster | null, o: MatrixCliOptions):
   }
   const m = buildMatrix(cluster, {
     port: Number(o.port), protocol: protocol as Protocol, namespace: o.namespace || undefined, assumeEnforced: o.assumeEnforced,
+    unknownPods: unknownServicePods(cluster),
   });
   io.out(o.output === 'json' ? toJson(matrixJson(m)) : renderMatrixTable(m));
 }

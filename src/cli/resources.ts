@@ -31,6 +31,7 @@ export const RESOURCES: readonly Resource[] = [
   { kind: 'ReplicaSet', plural: 'replicasets', names: ['replicasets', 'replicaset', 'rs'], namespaced: true, list: workloads('ReplicaSet') },
   { kind: 'StatefulSet', plural: 'statefulsets', names: ['statefulsets', 'statefulset', 'sts'], namespaced: true, list: workloads('StatefulSet') },
   { kind: 'DaemonSet', plural: 'daemonsets', names: ['daemonsets', 'daemonset', 'ds'], namespaced: true, list: workloads('DaemonSet') },
+  { kind: 'ReplicationController', plural: 'replicationcontrollers', names: ['replicationcontrollers', 'replicationcontroller', 'rc'], namespaced: true, list: workloads('ReplicationController') },
   { kind: 'Job', plural: 'jobs', names: ['jobs', 'job'], namespaced: true, list: workloads('Job') },
   { kind: 'ConfigMap', plural: 'configmaps', names: ['configmaps', 'configmap', 'cm'], namespaced: true, list: (c) => c.configMaps },
   { kind: 'Secret', plural: 'secrets', names: ['secrets', 'secret'], namespaced: true, list: (c) => c.secrets },

@@ -8,6 +8,7 @@ import { clientAsSeen, type SeenClient } from '../core/ingress/client-address.js
 import { matchRoute, reachHost, routeTableOf, type Reach, type RouteDecision, type RouteRequest } from '../core/ingress/index.js';
 import type { RouteTable } from '../core/ingress/route-table.js';
 import { FAKE_CERTIFICATE } from '../analyze/trace-tls.js';
+import { routeUnknowns, type RouteUnknowns } from '../analyze/route-unknown.js';
 import { CliError, toJson, type Io } from './output.js';
 import { collect, loadFrom, withSource } from './source.js';
 
@@ -81,7 +82,8 @@ export function runRoute(io: Io, cluster: Cluster, url: string, o: RouteCliOptio
     return;
   }
   const d = matchRoute(table, req);
-  io.out(o.output === 'json' ? toJson(routeJson(d)) : renderRoute(req, d, table, cluster, seen));
+  const unknowns = routeUnknowns(cluster, d, normalizeHost(req.host));
+  io.out(o.output === 'json' ? toJson(routeJson(d, unknowns)) : renderRoute(req, d, table, cluster, seen, unknowns));
 }
 
 type Unserved = Extract<Reach, { kind: 'unmodelled' | 'no-controller' }>;
@@ -109,11 +111,17 @@ function renderUnserved(req: RouteRequest, r: Unserved, table: RouteTable): stri
   ].join('\n');
 }
 
-export function routeJson(d: RouteDecision): Record<string, unknown> {
+
+const KNOWN: RouteUnknowns = { backend: null, tls: null };
+
+/** `verdict: "unknown"` only where knet cannot tell (a backend's pods: status null; a TLS Secret not in the input). */
+export function routeJson(d: RouteDecision, unknowns: RouteUnknowns = KNOWN): Record<string, unknown> {
   const o = d.outcome;
   const backend = o.kind === 'proxy' || o.kind === 'unavailable' || o.kind === 'passthrough' ? o.backend : null;
+  const unsure = unknowns.backend ?? unknowns.tls?.unknown ?? null;
   return {
-    status: o.status,
+    ...(unsure ? { verdict: 'unknown' } : {}),
+    status: unknowns.backend ? null : o.status,
     ingress: d.ingress,
     backend: backend && {
       namespace: backend.ref.namespace, service: backend.ref.service,
@@ -121,7 +129,9 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
     },
     tls: d.tls && (d.tls.kind === 'secret'
       ? { secret: d.tls.secret, sni: d.tls.sni, default: false }
-      : { secret: null, sni: d.tls.sni, default: true }),
+      : unknowns.tls
+        ? { secret: unknowns.tls.secret, sni: d.tls.sni, default: null, unknown: unknowns.tls.unknown.reason }
+        : { secret: null, sni: d.tls.sni, default: true }),
     redirect: o.kind === 'redirect' ? { location: o.location } : null,
     upstreamPath: o.kind === 'proxy' ? o.upstreamPath : null,
     endpoints: o.kind === 'proxy' && o.backend.upstream.kind === 'ready' ? o.backend.upstream.endpoints : [],
@@ -130,9 +140,9 @@ export function routeJson(d: RouteDecision): Record<string, unknown> {
       weight: d.canary.weight, total: d.canary.total,
     },
     reason: o.kind === 'proxy' ? (o.fallbackFrom ? `${o.fallbackFrom.ref.namespace}/${o.fallbackFrom.ref.service} has no ready endpoint: the default-backend answers` : null)
-      : o.kind === 'cors-preflight' ? 'CORS preflight' : o.why,
+      : o.kind === 'cors-preflight' ? 'CORS preflight' : unknowns.backend ? unknowns.backend.reason : o.why,
     annotation: d.annotation,
-    unknown: d.unknown,
+    unknown: [...(unknowns.tls ? [unknowns.tls.unknown.reason] : []), ...(unknowns.backend ? [unknowns.backend.reason] : []), ...d.unknown],
     protocol: o.kind === 'proxy' ? o.protocol : null,
     responseHeaders: o.kind === 'cors-preflight' ? o.headers : d.responseHeaders,
     auth: d.auth && { url: d.auth.url, service: d.auth.service, signin: d.auth.signin || null, onDenied: d.auth.onDenied },
@@ -147,14 +157,15 @@ function issuedReady(cluster: Cluster, ref: string): boolean {
   return cluster.certificates.some((c) => `${c.meta.namespace}/${c.meta.name}` === ref && c.readyCondition === true);
 }
 
-function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster, seen: SeenClient): string {
+
+function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, cluster: Cluster, seen: SeenClient, unknowns: RouteUnknowns): string {
   const o = d.outcome;
   const url = `${req.scheme}://${req.host}${req.path}${req.query ? `?${req.query}` : ''}`;
   const svc = (b: { ref: { namespace: string; service: string; port: number | string }; upstream: { servicePort: number | null } }) =>
     `${b.ref.namespace}/${b.ref.service}:${b.upstream.servicePort ?? b.ref.port}`;
   const head = o.kind === 'proxy' ? `${o.status}, proxied to ${svc(o.backend)}`
     : o.kind === 'redirect' ? `${o.status} redirect to ${o.location}`
-      : o.kind === 'unavailable' ? `503 Service Unavailable (${o.why})`
+      : o.kind === 'unavailable' ? (unknowns.backend ? `unknown: ${svc(o.backend)} answers, or 503 if it has no pods (${unknowns.backend.reason})` : `503 Service Unavailable (${o.why})`)
         : o.kind === 'refused' ? `${o.status} from nginx (${o.annotation})`
           : o.kind === 'cors-preflight' ? '204 CORS preflight, answered by nginx'
             : o.kind === 'passthrough' ? `TLS passed through to ${svc(o.backend)} (ssl-passthrough): the status is the backend's`
@@ -163,7 +174,7 @@ function renderRoute(req: RouteRequest, d: RouteDecision, table: RouteTable, clu
   const field = (k: string, v: string) => lines.push(`  ${`${k}:`.padEnd(10)} ${v}`);
   field('ingress', d.ingress ? `${d.ingress}${d.location ? ` (host ${d.server === '_' ? '*' : d.server}, path ${d.location.path} ${d.location.pathType})` : ''}` : '(none)');
   if (d.tls) {
-    field('tls', d.tls.kind === 'secret'
+    field('tls', unknowns.tls ? `unknown: ${unknowns.tls.unknown.reason}` : d.tls.kind === 'secret'
       ? `Secret ${d.tls.secret} for SNI ${d.tls.sni}${d.tls.issuedBy ? ` (written by cert-manager Certificate ${d.tls.issuedBy}${issuedReady(cluster, d.tls.issuedBy) ? ', Ready' : `; until it is Ready, ingress-nginx serves its ${FAKE_CERTIFICATE}`})` : ''}`
       : `the controller's default certificate${d.tls.certificate ? ` (Secret ${d.tls.certificate})` : ' (self-signed)'}: ${d.tls.why}`);
   }

@@ -277,6 +277,9 @@ const COLUMNS: Record<string, Columns> = {
   ...certManagerColumns(age),
 };
 
+// kubectl prints a ReplicationController as a ReplicaSet: DESIRED, CURRENT, READY, AGE.
+COLUMNS['ReplicationController'] = COLUMNS['ReplicaSet']!;
+
 const GENERIC: Columns = { headers: ['AGE'], row: (o, _c, now) => [age(o.meta.creationTimestamp, now)] };
 
 export function buildTable(kind: string, plural: string, objects: readonly AnyObject[], c: Cluster, opts: TableOptions, now: number): Table {

@@ -1,6 +1,6 @@
 // `knet trace --from SRC TARGET`: one request followed layer by layer (DNS, kube-proxy,
 // policies, the pod network, the container; the load balancer, TLS and the route for an
-// Ingress host), ending in delivered or failed with the layer, the reason and the fix.
+// Ingress host), ending in delivered, failed (the layer, the reason and the fix), or unknown.
 // Input errors do not stop it: what the API server would refuse is left out and named, and
 // the trace goes on with the rest (exit 1 when it fails, as when anything was left out).
 import { Option, type Command } from 'commander';
@@ -43,7 +43,7 @@ export function registerTrace(program: Command, io: Io): void {
     });
 }
 
-/** Prints the trace; 0 when delivered, 1 when it fails. */
+/** Prints the trace; 0 when delivered or unknown (knet cannot tell: not an error), 1 when it fails. */
 export function runTrace(io: Io, cluster: Cluster, target: string, o: TraceCliOptions): number {
   if (o.output !== '' && o.output !== 'json') {
     throw new CliError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
@@ -64,7 +64,7 @@ export function runTrace(io: Io, cluster: Cluster, target: string, o: TraceCliOp
   const trace = traceConnection(ctx, { client, target: t, protocol, via });
   if (o.output === 'json') io.out(toJson(traceJson(trace)));
   else io.out(renderTrace(trace, styleFor(io), o.verbose));
-  return trace.verdict === 'delivered' ? 0 : 1;
+  return trace.verdict === 'failed' ? 1 : 0;
 }
 
 const CODES = { ok: '\x1b[32m', fail: '\x1b[1;31m', warn: '\x1b[33m', dim: '\x1b[2m', bold: '\x1b[1m' } as const;

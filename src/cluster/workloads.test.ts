@@ -166,6 +166,37 @@ spec:
     }
   });
 
+  it('ReplicationController without spec.selector -> the selector defaults to the template labels; pods <name>-<5 chars>', () => {
+    const { cluster, issues } = fill(`
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: backend, namespace: stars}
+spec:
+  replicas: 2${template('{role: backend}')}
+`);
+    expect(problems(issues)).toEqual([]);
+    const rc = cluster.workloads.find((w) => w.kind === 'ReplicationController')!;
+    expect(rc.selector.key).toBe('role=backend');
+    const pods = podsIn(cluster, 'stars');
+    expect(pods).toHaveLength(2);
+    for (const p of pods) {
+      expect(p.meta.name).toMatch(new RegExp(`^backend-${SUFFIX}{5}$`));
+      expect(p.meta.labels).toEqual({ role: 'backend' });
+      expect(owner(p.meta.ownerReferences)).toEqual(['ReplicationController/backend controller=true']);
+    }
+  });
+
+  it('ReplicationController with a selector map that is not the template\'s labels -> refused as the API server does', () => {
+    const { issues } = fill(`
+apiVersion: v1
+kind: ReplicationController
+metadata: {name: backend, namespace: stars}
+spec:
+  selector: {role: db}${template('{role: backend}')}
+`);
+    expect(problems(issues).join('\n')).toMatch(/selector` does not match template `labels`/);
+  });
+
   it('a dump\'s pods owned by a ReplicaSet owned by a Deployment -> no new pods, no new ReplicaSet', () => {
     const { cluster, issues } = fill(`${deployment}---
 apiVersion: apps/v1

@@ -1,6 +1,7 @@
 // Workloads to pods, named as the controllers name them: Deployment -> ReplicaSet
 // `<name>-<hash>` -> pods `<name>-<hash>-<5>`; StatefulSet `<name>-<ordinal>` with hostname
-// and subdomain; DaemonSet one pod per eligible node; Job and bare ReplicaSet `<name>-<5>`.
+// and subdomain; DaemonSet one pod per eligible node; Job, bare ReplicaSet and
+// ReplicationController `<name>-<5>`.
 import type { Meta, Node, OwnerRef, Pod, Workload } from '../model/types.js';
 import { canRunOn } from './schedule.js';
 import { randomSuffix, stableUid, templateHash } from './naming.js';
@@ -62,6 +63,7 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
         break;
       }
       case 'ReplicaSet':
+      case 'ReplicationController': // the replication manager names pods `<rc>-<5 random>`, as a ReplicaSet does
         for (let i = 0; i < w.replicas; i++) {
           pods.push(podFrom(w, replicaName(w.meta.namespace, w.meta.name, i), w.template.labels, w));
         }

@@ -1,10 +1,11 @@
-// Pods, pod templates and workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job),
+// Pods, pod templates and workloads (Deployment, ReplicaSet, StatefulSet, DaemonSet, Job,
+// ReplicationController),
 // validated as the API server validates their ports, probes and DNS settings.
 import { decodeIP, decodeMeta, decodeProtocol, decodeSelector } from './decode-common.js';
 import { checkSleepFitsGrace, decodeGracePeriod, decodePreStop } from './decode-lifecycle.js';
 import { formatPath, type Decoder } from './decoder.js';
 import type { IP } from './ip.js';
-import { MATCH_ALL, matchesSelector } from './labels.js';
+import { MATCH_ALL, matchesSelector, selectorFrom, type Selector } from './labels.js';
 import { dns1123Label, ianaSvcName, validPortNum } from './names.js';
 import type { FieldPath } from './source.js';
 import { validatePodSpecExtras } from './validate-pod.js';
@@ -244,7 +245,7 @@ function decodeProbePort(d: Decoder, path: FieldPath): number | string {
   return v;
 }
 
-const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job'];
+const WORKLOAD_KINDS: readonly WorkloadKind[] = ['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'Job', 'ReplicationController'];
 
 export function isWorkloadKind(kind: string): kind is WorkloadKind {
   return WORKLOAD_KINDS.includes(kind as WorkloadKind);
@@ -257,12 +258,12 @@ export function decodeWorkload(d: Decoder, kind: WorkloadKind): Workload {
   const replicas = d.int(replicasPath) ?? 1;
   if (replicas < 0) d.invalid(replicasPath, replicas, 'must be greater than or equal to 0');
   if (kind === 'StatefulSet') checkOrdinalNames(d, meta.name, replicas);
-  let selector = decodeSelector(d, ['spec', 'selector']);
   const templateLabels = d.strMap(['spec', 'template', 'metadata', 'labels']);
+  let selector = kind === 'ReplicationController' ? replicationControllerSelector(d, templateLabels) : decodeSelector(d, ['spec', 'selector']);
   if (!d.has(['spec', 'template'])) d.required(['spec', 'template'], 'a workload needs a pod template');
   if (!selector) {
     // Jobs generate their selector; apps/v1 requires one on the others.
-    if (kind !== 'Job') d.required(['spec', 'selector'], `set spec.selector.matchLabels to the template's labels, e.g. app: ${templateLabels['app'] ?? meta.name}`);
+    if (kind !== 'Job' && kind !== 'ReplicationController') d.required(['spec', 'selector'], `set spec.selector.matchLabels to the template's labels, e.g. app: ${templateLabels['app'] ?? meta.name}`);
     selector = MATCH_ALL;
   } else if (!matchesSelector(selector, templateLabels)) {
     d.invalid(['spec', 'template', 'metadata', 'labels'], templateLabels,
@@ -281,6 +282,20 @@ export function decodeWorkload(d: Decoder, kind: WorkloadKind): Workload {
     kind, apiVersion: d.str(['apiVersion']), meta, raw: d.raw,
     replicas: Math.max(0, replicas), selector, template, serviceName,
   };
+}
+
+/**
+ * A ReplicationController's selector is a plain label map (v1), and the API server defaults
+ * an absent one to the template's labels (SetDefaults_ReplicationController).
+ */
+function replicationControllerSelector(d: Decoder, templateLabels: Readonly<Record<string, string>>): Selector | null {
+  const given = d.strMap(['spec', 'selector']);
+  const labels = Object.keys(given).length > 0 ? given : templateLabels;
+  if (Object.keys(labels).length === 0) {
+    d.required(['spec', 'selector'], 'give the pod template labels (spec.template.metadata.labels); the selector defaults to them');
+    return null;
+  }
+  return selectorFrom(labels, []);
 }
 
 /**

@@ -246,8 +246,8 @@ describe('fuzz regressions: a value with a line break stays on its issue line', 
     const { exitCode, err } = get(dir, 'apiVersion: example.com/v1\nkind: "line\\nbreak"\nmetadata: {name: x}\n');
     expect(exitCode).toBe(0);
     expect(err).toEqual([
-      '<dir>/regression.yaml:2:7: info: 1 object of kind line\\nbreak (example.com/v1) kept but not modelled\n' +
-      '  hint: knet models core networking kinds; these objects are listed by knet get but do not affect predictions',
+      '<dir>/regression.yaml:2:7: info: kept, not modelled: 1 line\\nbreak\n' +
+      '  hint: knet get lists them; they do not change predictions, except where an answer says it depends on them (pods an operator makes from a custom resource are unknown)',
     ]);
   });
 

@@ -209,7 +209,7 @@ describe('loadInventory: problems in the input', () => {
     });
   });
 
-  it('unknown kinds -> kept in others, ONE info note per kind at its first object', () => {
+  it('unknown kinds -> kept in others, ONE info note counting each kind, most first, at the first object', () => {
     const role = (name: string): string => `apiVersion: rbac.authorization.k8s.io/v1\nkind: Role\nmetadata: {name: ${name}, namespace: shop}\n`;
     const { inventory, issues } = loadText(`${role('a')}---\n${role('b')}---\n${role('c')}---
 apiVersion: monitoring.coreos.com/v1
@@ -220,9 +220,13 @@ metadata: {name: web, namespace: shop}
       'Role shop/a', 'Role shop/b', 'Role shop/c', 'ServiceMonitor shop/web',
     ]);
     expect(issues.map((i) => `${i.line}:${i.col} ${i.severity} ${i.message}`)).toEqual([
-      '2:7 info 3 objects of kind Role (rbac.authorization.k8s.io/v1) kept but not modelled',
-      '14:7 info 1 object of kind ServiceMonitor (monitoring.coreos.com/v1) kept but not modelled',
+      '2:7 info kept, not modelled: 3 Role, 1 ServiceMonitor',
     ]);
+  });
+
+  it('unknown kinds of one name in two groups -> told apart by their apiVersion', () => {
+    const { issues } = loadText('apiVersion: a.example.com/v1\nkind: Widget\nmetadata: {name: x}\n---\napiVersion: b.example.com/v1\nkind: Widget\nmetadata: {name: y}\n');
+    expect(issues.map((i) => i.message)).toEqual(['kept, not modelled: 1 Widget (a.example.com/v1), 1 Widget (b.example.com/v1)']);
   });
 
   it('a known kind in an unknown group -> kept as unknown, not decoded', () => {

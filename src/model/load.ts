@@ -18,7 +18,7 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] 
 /** Kinds knet models, by kind, with the API groups that serve them. */
 const KNOWN: Record<string, readonly string[]> = {
   Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], Secret: [''], ConfigMap: [''],
-  Deployment: ['apps'], ReplicaSet: ['apps'], StatefulSet: ['apps'], DaemonSet: ['apps'], Job: ['batch'],
+  Deployment: ['apps'], ReplicaSet: ['apps'], StatefulSet: ['apps'], DaemonSet: ['apps'], Job: ['batch'], ReplicationController: [''],
   EndpointSlice: ['discovery.k8s.io'],
   Ingress: ['networking.k8s.io', 'extensions'], IngressClass: ['networking.k8s.io'], NetworkPolicy: ['networking.k8s.io'],
   Issuer: ['cert-manager.io'], ClusterIssuer: ['cert-manager.io'], Certificate: ['cert-manager.io'],
@@ -71,12 +71,10 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
   const partial = options.mode === 'partial';
   const issues: Issue[] = [];
   const inv = emptyInventory();
-  // One slot per object, in input order: a later copy of an object replaces its slot's
-  // content (kubectl apply creates it, then updates it), so fill-in sees it where it was created.
   const slots: (KnownObject | null)[] = [];
   const seen = new Map<string, { raw: RawObject; slot: number }>();
   const refused: string[] = [];
-  const unknownKinds = new Map<string, { count: number; first: RawObject }>();
+  const unknownKinds = new Map<string, { kind: string; count: number; first: RawObject }>();
   let configSeen: RawObject | null = null;
 
   for (const given of objects) {
@@ -104,7 +102,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
       const key = `${kind} (${apiVersion})`;
       const u = unknownKinds.get(key);
       if (u) u.count++;
-      else unknownKinds.set(key, { count: 1, first: raw });
+      else unknownKinds.set(key, { kind, count: 1, first: raw });
       const other: OtherObject = { kind, apiVersion, meta: decodeMeta(new Decoder(raw, label, []), namespaced), raw };
       inv.others.push(other);
       continue;
@@ -144,13 +142,8 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
   }
   for (const obj of slots) if (obj) add(inv, obj);
 
-  for (const [key, u] of unknownKinds) {
-    issues.push({
-      code: 'unknown-kind', severity: 'info', ...u.first.locate(['kind']),
-      message: `${u.count} object${u.count === 1 ? '' : 's'} of kind ${key} kept but not modelled`,
-      hint: 'knet models core networking kinds; these objects are listed by knet get but do not affect predictions',
-    });
-  }
+  const kept = keptNotModelled(unknownKinds);
+  if (kept) issues.push(kept);
   return { inventory: inv, issues, refused };
 }
 
@@ -161,6 +154,24 @@ function inNamespace(raw: RawObject, namespace: string): RawObject {
   const stated = (meta as Record<string, unknown>)['namespace'];
   if (stated !== undefined && stated !== null && stated !== '') return raw;
   return { ...raw, value: { ...raw.value, metadata: { ...meta, namespace } } };
+}
+
+/**
+ * One note for every kind knet keeps but does not model, a count each, most first
+ * (`kept, not modelled: 13 ServiceMonitor, 8 PrometheusRule, 1 Prometheus`), at the first such
+ * object. An answer that depends on one of them says so where it does.
+ */
+function keptNotModelled(kinds: ReadonlyMap<string, { readonly kind: string; readonly count: number; readonly first: RawObject }>): Issue | null {
+  const all = [...kinds.entries()];
+  if (all.length === 0) return null;
+  const first = all[0]![1].first;
+  const shared = (kind: string) => all.filter(([, u]) => u.kind === kind).length > 1;
+  const counts = all.sort(([, a], [, b]) => b.count - a.count).map(([key, u]) => `${u.count} ${shared(u.kind) ? key : u.kind}`);
+  return {
+    code: 'unknown-kind', severity: 'info', ...first.locate(['kind']),
+    message: `kept, not modelled: ${counts.join(', ')}`,
+    hint: 'knet get lists them; they do not change predictions, except where an answer says it depends on them (pods an operator makes from a custom resource are unknown)',
+  };
 }
 
 function where(raw: RawObject): string {
@@ -194,7 +205,7 @@ function add(inv: Mutable<Inventory>, obj: KnownObject): void {
     case 'Namespace': inv.namespaces.push(obj); break;
     case 'Node': inv.nodes.push(obj); break;
     case 'Pod': inv.pods.push(obj); break;
-    case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet': case 'Job': inv.workloads.push(obj); break;
+    case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet': case 'Job': case 'ReplicationController': inv.workloads.push(obj); break;
     case 'Service': inv.services.push(obj); break;
     case 'EndpointSlice': inv.endpointSlices.push(obj); break;
     case 'Endpoints': inv.endpoints.push(obj); break;

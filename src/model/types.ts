@@ -293,7 +293,7 @@ export interface Pod extends Base {
   readonly ownerSource: RawObject | null; // the workload's wire form, to point errors at its template
 }
 
-export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job';
+export type WorkloadKind = 'Deployment' | 'ReplicaSet' | 'StatefulSet' | 'DaemonSet' | 'Job' | 'ReplicationController';
 
 export interface Workload extends Base {
   readonly kind: WorkloadKind;
