@@ -275,7 +275,7 @@ describe('trace: Ingress, TLS and cert-manager', () => {
     const { ctx } = build(clusterYaml(), ...web, ingress('shop', 'shop', 'shop.example.com', 'web', 80, { annotations: 'kubernetes.io/ingress.class: istio' }));
     const t = traceIn(ctx, 'external', 'https://shop.example.com/');
     expect([t.verdict, t.failedAt, t.reason]).toEqual(['unknown', null, 'no ingress controller serves class istio: knet models ingress-nginx; the answer is unknown']);
-    expect(renderTrace(t)).toMatch(/^UNKNOWN: no ingress controller serves class istio/m);
+    expect(renderTrace(t)).toMatch(/^UNKNOWN at ingress: no ingress controller serves class istio/m);
   });
 
   it('ingress-nginx runs but another controller\'s IngressClass claims the host: unknown', () => {

@@ -168,7 +168,8 @@ describe('-n NAMESPACE with -f: namespace-less input goes there, as kubectl appl
   });
 
   it('dns and resolv-conf: -n is the namespace of the pod and of the input', () => {
-    expect(run('dns', 'web', '--from', 'web', '-n', 'team', '-f', plain).out).toContain('resolved as web.team.svc.cluster.local.');
+    // --type A: a DNS query, not /etc/hosts (where the pod's own hostname web would answer)
+    expect(run('dns', 'web', '--type', 'A', '--from', 'web', '-n', 'team', '-f', plain).out).toContain('resolved as web.team.svc.cluster.local.');
     expect(run('resolv-conf', 'web', '-n', 'team', '-f', plain).out).toContain('search team.svc.cluster.local ');
   });
 

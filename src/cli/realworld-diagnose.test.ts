@@ -39,7 +39,7 @@ describe.skipIf(!existsSync(REALWORLD))('knet diagnose on real public manifests'
 
   it('11-bookinfo: an Ingress of class istio (a controller knet does not model): one note, no warning', () => {
     const r = diagnose('11-bookinfo');
-    expect(r.warnings).toEqual([]);
+    expect(r.warnings.filter((w) => !w.includes('is deprecated'))).toEqual([]); // the API server's own warning for the class annotation stays
     expect(r.out).toMatch(/Ingress default\/gateway: class istio is served by a controller knet does not model/);
   });
 

@@ -6,6 +6,12 @@ import { bigIntToIP, cidrContains, cidrOf, familyOf, ipToBigInt, parseCidr, type
 import type { Issue } from '../model/issue.js';
 import type { ClusterConfig, CniMode, Inventory, Pod } from '../model/types.js';
 
+/** Where the note about the inferred configuration points: the input's first pod, node or Service. */
+function firstInputPosition(inv: Inventory): { file: string; line: number; col: number } {
+  const raw = [...inv.pods, ...inv.nodes, ...inv.services].find((o) => o.raw !== null)?.raw;
+  return raw ? raw.locate(['metadata']) : { file: '', line: 0, col: 0 };
+}
+
 /** Modes whose pods take addresses from their node's podCIDR, and whose routes go by it. */
 export function routesByPodCIDR(cni: CniMode): boolean {
   return cni === 'flannel' || cni === 'kubenet';
@@ -69,7 +75,7 @@ export function inferConfig(inv: Inventory): { config: ClusterConfig; notes: Iss
     if (domain && domain.name !== given.clusterDomain) set('clusterDomain', domain.name, `cluster domain ${domain.name} (${domain.why})`);
   }
   const notes: Issue[] = said.length === 0 ? [] : [{
-    code: 'cluster-inferred', severity: 'info', file: '', line: 0, col: 0,
+    code: 'cluster-inferred', severity: 'info', ...firstInputPosition(inv),
     message: `the cluster's configuration follows the input: ${said.join('; ')}`,
     hint: 'a knet.dev/v1alpha1 Cluster object states these settings where the input does not show them',
   }];

@@ -37,7 +37,7 @@ export function admitIngress(ing: Ingress, classes: readonly IngressClass[], c: 
   if (!className && annotation === undefined) {
     const defaults = classes.filter((k) => k.isDefault);
     if (defaults.length > 1) {
-      return ignored(`refused at creation: ${defaults.length} IngressClasses are marked default (${defaults.map((k) => k.meta.name).join(', ')}), only 1 allowed`);
+      return ignored(`no class given, and ${defaults.length} IngressClasses are marked default (${defaults.map((k) => k.meta.name).join(', ')}): ingress-nginx leaves an Ingress without class out`);
     }
     if (defaults.length === 1) {
       className = defaults[0]!.meta.name;
