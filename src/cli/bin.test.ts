@@ -1,13 +1,14 @@
 // The knet executable as users run it (dist/cli/bin.js, bundled by the build): its fast paths
 // answer as the whole command line does, and lazy loading leaves no command unregistered.
 import { execFile, spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from './main.js';
 import type { Io } from './output.js';
+import { PREDICT_NAMES } from './predict-names.js';
 import { VERSION } from './version.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -67,8 +68,8 @@ describe('knet --help and every command', () => {
   });
 });
 
-// Each Predict command bin.ts loads on its own (its PREDICT table): the bundled process must
-// answer exactly as the whole command line does in-process.
+// Each Predict command (predict-names.ts) runs from the Predict bundle: the bundled process
+// must answer exactly as the whole command line does in-process.
 const PREDICT_RUNS: readonly (readonly string[])[] = [
   ['get', 'pods', '-A', '-f', OPSCART],
   ['get', 'svc', '-n', 'production', '-o', 'json', '-f', OPSCART],
@@ -81,6 +82,10 @@ const PREDICT_RUNS: readonly (readonly string[])[] = [
 ];
 
 describe('Predict commands through the bundled executable', () => {
+  it('are all run here', () => {
+    expect(new Set(PREDICT_RUNS.map((argv) => argv[0]))).toEqual(new Set(PREDICT_NAMES));
+  });
+
   for (const argv of PREDICT_RUNS) {
     it(`knet ${argv.join(' ')} answers as the whole command line`, () => {
       const r = knet(argv);
@@ -102,16 +107,27 @@ describe('Predict commands through the bundled executable', () => {
     }
   });
 
-  it('every bundled file has its source map, naming the TypeScript sources (KNET_DEBUG stacks)', () => {
+  it('the Predict bundle and the executable have source maps naming the TypeScript sources (KNET_DEBUG stacks)', () => {
     const dir = join(ROOT, 'dist/cli');
-    const bundled = ['bin.js', ...readdirSync(dir).filter((f) => /^chunk-\w+\.js$/.test(f))];
-    expect(bundled.length).toBeGreaterThan(1);
-    for (const file of bundled) {
+    for (const file of ['bin.js', 'predict.cjs']) {
       expect(readFileSync(join(dir, file), 'utf8'), file).toContain(`//# sourceMappingURL=${file}.map`);
       const map = JSON.parse(readFileSync(join(dir, `${file}.map`), 'utf8')) as { sources: string[] };
       for (const source of map.sources) expect(existsSync(join(dir, source)), `${file}: ${source}`).toBe(true);
     }
-    const bin = JSON.parse(readFileSync(join(dir, 'bin.js.map'), 'utf8')) as { sources: string[] };
-    expect(bin.sources).toContain('../../src/cli/bin.ts');
+    const predict = JSON.parse(readFileSync(join(dir, 'predict.cjs.map'), 'utf8')) as { sources: string[] };
+    expect(predict.sources).toContain('../../src/cli/get.ts');
+  });
+
+  it('under KNET_DEBUG, answers the same through Node\'s own loader', () => {
+    const argv = ['get', 'svc', '-A', '-f', OPSCART];
+    expect(knet(argv, { KNET_DEBUG: '1' })).toEqual(inProcess(argv));
+  });
+
+  it('the build saved a code cache that V8 takes', () => {
+    const probe = `import { loadBundle } from ${JSON.stringify(join(ROOT, 'dist/cli/bundle-loader.js'))}; ` +
+      `process.stdout.write(String(loadBundle(${JSON.stringify(join(ROOT, 'dist/cli/predict.cjs'))}).cached));`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
+    expect(r.stderr).toBe('');
+    expect(r.stdout).toBe('true');
   });
 });
