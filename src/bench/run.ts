@@ -20,6 +20,7 @@ import { certsLive } from './suites/certs-live.js';
 import { admission } from './suites/admission.js';
 import { termination } from './suites/termination.js';
 import { supervisor } from './suites/supervisor.js';
+import { startup } from './suites/startup.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -37,6 +38,7 @@ const SUITES: readonly BenchSuite[] = [
   admission,
   termination,
   supervisor,
+  startup,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

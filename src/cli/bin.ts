@@ -1,30 +1,38 @@
 #!/usr/bin/env node
-// The knet executable. A Predict command loads only its own module (start-up is most of a
-// small command's time); everything else, and help, loads the whole command line.
-import type { Command } from 'commander';
-import type { Io } from './output.js';
-import { processIo } from './output.js';
-import { newProgram, quietOnClosedPipe, runProgram } from './program.js';
+// The knet executable. Start-up is most of a small command's time, so this file loads as
+// little as it can: `--version` loads nothing, a Predict command loads the Predict bundle
+// (predict.ts, bundled with its code cache by scripts/bundle-bin.mjs), and everything else
+// (help, the run face) loads the whole command line (main.ts).
+import { existsSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { isPredictName } from './predict-names.js';
+import type { runPredict } from './predict.js';
+import { VERSION } from './version.js';
 
-type Register = (program: Command, io: Io) => void;
-
-const PREDICT: Record<string, () => Promise<Register>> = {
-  get: async () => (await import('./get.js')).registerGet,
-  dns: async () => (await import('./dns.js')).registerDns,
-  'resolv-conf': async () => (await import('./resolv-conf.js')).registerResolvConf,
-  route: async () => (await import('./route.js')).registerRoute,
-  trace: async () => (await import('./trace.js')).registerTrace,
-  diagnose: async () => (await import('./diagnose.js')).registerDiagnose,
-};
-
-quietOnClosedPipe();
 const argv = process.argv.slice(2);
-const load = PREDICT[argv[0] ?? ''];
-if (load && !argv.includes('--help') && !argv.includes('-h')) {
-  const program = newProgram(processIo);
-  (await load())(program, processIo);
-  process.exitCode = runProgram(program, argv, processIo);
+const name = argv[0];
+if (argv.length === 1 && name === '--version') {
+  process.stdout.write(`${VERSION}\n`);
+} else if (isPredictName(name) && !argv.includes('--help') && !argv.includes('-h')) {
+  process.exitCode = (await predictFace())(name, argv);
 } else {
-  const { main } = await import('./main.js');
-  process.exitCode = main(argv, processIo);
+  const [{ main }, { quietOnClosedPipe }] = await Promise.all([import('./main.js'), import('./program.js')]);
+  quietOnClosedPipe();
+  process.exitCode = main(argv);
+}
+
+async function predictFace(): Promise<typeof runPredict> {
+  const bundle = fileURLToPath(new URL('./predict.cjs', import.meta.url));
+  // Only tsc has run (no bundle): the same module from tsc's tree.
+  if (!existsSync(bundle)) return (await import('./predict.js')).runPredict;
+  type Face = { runPredict: typeof runPredict };
+  if (process.env['KNET_DEBUG']) {
+    // A stack is wanted: Node's own loader, which reads the bundle's source map; no code cache.
+    process.setSourceMapsEnabled(true);
+    return (createRequire(import.meta.url)(bundle) as Face).runPredict;
+  }
+  // The loader loads node:crypto, which --version and the whole command line do without.
+  const { loadBundle } = await import('./bundle-loader.js');
+  return (loadBundle(bundle).exports as Face).runPredict;
 }

@@ -3,8 +3,7 @@
 // exit codes (a clear line for the user, a stack trace only with KNET_DEBUG).
 import { Command, CommanderError } from 'commander';
 import { CliError, type Io } from './output.js';
-
-export const VERSION = '0.1.0';
+import { VERSION } from './version.js';
 
 export function newProgram(io: Io): Command {
   return new Command('knet')

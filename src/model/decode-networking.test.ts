@@ -120,6 +120,16 @@ describe('decodeIngress: validation as the API server does it', () => {
       want: ['error: spec.rules[0].host: Invalid value: "10.0.0.7": must be a DNS name, not an IP address'],
     },
     {
+      name: 'host is an IPv6 address -> invalid value',
+      yaml: ingressYaml(`
+        rules:
+        - host: "fd00::7"
+          http:
+            paths:
+            - {path: /, pathType: Prefix, backend: {service: {name: web, port: {number: 80}}}}`),
+      want: ['error: spec.rules[0].host: Invalid value: "fd00::7": must be a DNS name, not an IP address'],
+    },
+    {
       name: 'host with a port -> invalid value',
       yaml: ingressYaml(`
         rules:
