@@ -18,7 +18,7 @@ const WORKLOAD_KINDS: Record<string, string> = {
   rs: 'ReplicaSet', replicaset: 'ReplicaSet', job: 'Job', rc: 'ReplicationController', replicationcontroller: 'ReplicationController',
 };
 
-export function parseTraceSource(ctx: TraceContext, text: string): TraceClient | InputError {
+export function parseTraceSource(ctx: TraceContext, text: string, namespace = 'default'): TraceClient | InputError {
   if (text === 'external') return externalClient();
   const parts = text.split('/');
   if (parts[0] === 'node' && parts.length === 2) {
@@ -31,8 +31,8 @@ export function parseTraceSource(ctx: TraceContext, text: string): TraceClient |
     const pod = sourcePod(ctx.cluster, ns, name, WORKLOAD_KINDS[k.toLowerCase()]!);
     return isInputError(pod) ? pod : podClient(ctx, pod);
   }
-  // A bare name is in the default namespace, as kubectl reads it.
-  if (parts.length === 1 && parts[0]) parts.unshift('default');
+  // A bare name is in -n's namespace, else default, as kubectl reads it.
+  if (parts.length === 1 && parts[0]) parts.unshift(namespace);
   if (parts.length !== 2 || !parts[0] || !parts[1]) {
     return { error: `"${text}" is not a source`, hint: 'write ns/pod (e.g. production/frontend-8d5c58d68-gl8hk), ns/deploy/NAME, node/NAME, or external' };
   }

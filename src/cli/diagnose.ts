@@ -18,6 +18,7 @@ export function registerDiagnose(program: Command, io: Io): void {
     .command('diagnose')
     .description('every problem in the cluster, by layer, with the objects involved and the fix (exit 1 when there is an error)'))
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
+    .option('-n, --namespace <ns>', 'the namespace of -f objects that name none (as kubectl apply -n)', '')
     .action((o: { filename: string[]; output: string; strict: boolean }) => {
       if (o.output !== '' && o.output !== 'json') {
         throw new CliError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);

@@ -173,6 +173,14 @@ describe('-n NAMESPACE with -f: namespace-less input goes there, as kubectl appl
     expect(run('resolv-conf', 'web', '-n', 'team', '-f', plain).out).toContain('search team.svc.cluster.local ');
   });
 
+  it('trace, route and diagnose take -n too: the pod by name alone and the input are in NS', () => {
+    const t = run('trace', '--from', 'web', '-n', 'team', 'web:80', '-o', 'json', '-f', plain);
+    expect(JSON.parse(t.out)).toMatchObject({ from: 'team/web', verdict: 'delivered' });
+    expect(run('trace', '--from', 'web', 'web:80', '-f', plain).out).toContain('default/web');
+    expect(run('diagnose', '-n', 'team', '-o', 'json', '-f', plain).out).toContain('team/web');
+    expect(run('route', 'http://x.example/', '-n', 'team', '-f', plain).code).toBe(0);
+  });
+
   it.skipIf(!existsSync(`${REALWORLD}/15-argocd-ha`))('15-argocd-ha, applied with kubectl apply -n argocd: its pods are in argocd', () => {
     const r = run('get', 'pods', '-n', 'argocd', '-o', 'name', '-f', `${REALWORLD}/15-argocd-ha`);
     expect(r.code).toBe(0);

@@ -30,6 +30,7 @@ export function registerRoute(program: Command, io: Io): void {
     .option('--host <host>', 'the Host header, when it differs from the URL (e.g. the URL names the load balancer IP)', '')
     .option('--sni <name>', 'the TLS server name, when it differs from the URL host', '')
     .option('--method <method>', 'the HTTP method', 'GET')
+    .option('-n, --namespace <ns>', 'the namespace of -f objects that name none (as kubectl apply -n)', '')
     .option('--header <header>', "a request header, 'Name: value' (repeatable; canary-by-header, Cookie, Origin, Content-Length)", collect, [])
     .option('--client-ip <ip>', 'the client address (source ranges): nginx sees it, or a node\'s under externalTrafficPolicy: Cluster')
     .addOption(new Option('--client-cert <kind>', 'the client certificate, for auth-tls-verify-client (unknown when not given)').choices(['none', 'valid', 'invalid']))

@@ -19,6 +19,8 @@ export interface TraceCliOptions {
   readonly via: string;
   readonly output: string; // '' | json
   readonly verbose: boolean;
+  /** -n: the namespace of a --from given by name alone. */
+  readonly namespace?: string;
   /** Without -f: knet's running cluster, whose emulated pods serve declared ports only and whose internet is the external records alone. */
   readonly running?: boolean;
 }
@@ -30,6 +32,7 @@ export function registerTrace(program: Command, io: Io): void {
     .argument('[target]', 'a URL (http://api-service:8080/, https://api.opscart.com/), name:port, IP:port, or node/NAME:port (a NodePort)'))
     .requiredOption('--from <source>', 'who sends it: ns/pod, ns/deploy/NAME (its first pod), node/NAME, or external (a client on the internet)')
     .option('--to <target>', 'the target, as an option (the same as the argument)')
+    .option('-n, --namespace <ns>', 'the namespace of a --from pod given by name alone, and of -f objects that name none (as kubectl apply -n)', '')
     .option('--protocol <protocol>', 'TCP, UDP or SCTP (URLs are TCP)', 'TCP')
     .option('--via <node>', 'node/NAME: the node an outside packet reaches (NodePort, LoadBalancer)', '')
     .option('-v, --verbose', 'show the evidence under every step', false)
@@ -51,7 +54,7 @@ export function runTrace(io: Io, cluster: Cluster, target: string, o: TraceCliOp
   const protocol = o.protocol.toUpperCase() as Protocol;
   if (!PROTOCOLS.includes(protocol)) throw new CliError(`error: --protocol must be one of ${PROTOCOLS.join(', ')}, got "${o.protocol}"`);
   const ctx = buildTraceContext(cluster, { running: o.running ?? false });
-  const client = parseTraceSource(ctx, o.from);
+  const client = parseTraceSource(ctx, o.from, o.namespace || 'default');
   if (isInputError(client)) throw new CliError(`error: --from: ${client.error}\n  hint: ${client.hint}`);
   const t = parseTraceTarget(ctx, target);
   if (isInputError(t)) throw new CliError(`error: ${t.error}\n  hint: ${t.hint}`);
