@@ -13,6 +13,7 @@ import { serviceFindings } from './diagnose-service.js';
 import { terminationFindings } from './diagnose-termination.js';
 import { buildTraceContext, type TraceContext } from './trace-context.js';
 import { acmeProbe } from './trace.js';
+import { compareText } from '../model/order.js';
 
 export type DiagnoseLayer = 'input' | 'pod-network' | 'dns' | 'service' | 'policy' | 'ingress' | 'tls';
 
@@ -75,7 +76,7 @@ const RANK: Record<Severity, number> = { error: 0, warning: 1, info: 2 };
 export function sortFindings(list: readonly Finding[]): Finding[] {
   return [...list].sort((a, b) =>
     LAYERS.indexOf(a.layer) - LAYERS.indexOf(b.layer) || RANK[a.severity] - RANK[b.severity] ||
-    a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col || a.message.localeCompare(b.message));
+    compareText(a.file, b.file) || a.line - b.line || a.col - b.col || compareText(a.message, b.message));
 }
 
 export function hasErrorFindings(list: readonly Finding[]): boolean {

@@ -9,6 +9,7 @@ import { namespaceLabelMap } from '../core/policy/peer.js';
 import type { Traffic } from '../core/policy/verdict.js';
 import { computeClassMatrix, type ClassMatrix } from './class-matrix.js';
 import { classifyPods, type Classification } from './pod-classes.js';
+import { compareText } from '../model/order.js';
 
 /** What the matrix reads from a cluster (a filled-in `Cluster` has all of it). */
 export interface MatrixInput {
@@ -56,7 +57,7 @@ export function matrixPods(pods: readonly Pod[], namespace?: string): Pod[] {
   return pods
     .filter((p) => p.status.podIPs.length > 0 && p.status.phase !== 'Succeeded' && p.status.phase !== 'Failed')
     .filter((p) => !namespace || p.meta.namespace === namespace)
-    .sort((a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name));
+    .sort((a, b) => compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name));
 }
 
 export function buildMatrix(input: MatrixInput, opts: MatrixOptions): PodMatrix {

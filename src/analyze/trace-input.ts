@@ -6,6 +6,7 @@ import { parseIP } from '../model/ip.js';
 import type { Pod } from '../model/types.js';
 import { externalClient, nodeClient, podClient, type TraceClient, type TraceContext } from './trace-context.js';
 import type { TraceTarget } from './trace.js';
+import { compareText } from '../model/order.js';
 
 export interface InputError {
   readonly error: string;
@@ -53,7 +54,7 @@ export function sourcePod(cluster: Pick<Cluster, 'podIndex' | 'workloads'>, ns: 
   }
   const workload = cluster.workloads.find((w) => w.meta.namespace === ns && w.meta.name === name && (!kind || w.kind === kind));
   const owned = inNs.filter((p) => (workload && p.generatedBy === `${workload.kind} ${ns}/${name}`) || ownedBy(p, name));
-  const running = [...owned].sort((a, b) => a.meta.name.localeCompare(b.meta.name)).find(usable);
+  const running = [...owned].sort((a, b) => compareText(a.meta.name, b.meta.name)).find(usable);
   if (running) return running;
   if (workload || owned.length > 0) {
     return { error: `${workload?.kind ?? kind ?? 'workload'} ${ns}/${name} has no running pod with an address`, hint: `list the pods with knet get pods -n ${ns}` };

@@ -6,6 +6,7 @@ import { DEFAULTS_FILE } from '../cluster/defaults.js';
 import type { Cluster } from '../cluster/fill-in.js';
 import type { Selector } from '../model/labels.js';
 import type { OtherObject, OwnerRef } from '../model/types.js';
+import { compareText } from '../model/order.js';
 
 type Labels = Readonly<Record<string, string>>;
 
@@ -245,7 +246,7 @@ export function unknownServicePods(cluster: Cluster): { ref: string; namespace: 
     const ref = `${svc.meta.namespace}/${svc.meta.name}`;
     if (unknown) out.push({ ref: `${ref}?`, namespace: svc.meta.namespace, service: ref, reason: unknown.reason });
   }
-  return out.sort((a, b) => a.ref.localeCompare(b.ref));
+  return out.sort((a, b) => compareText(a.ref, b.ref));
 }
 
 /** The `key=value` pairs of a selector's single-value In requirements (matchLabels). */

@@ -11,6 +11,7 @@ import { CliError, toJson, toYaml, type Io } from './output.js';
 import { loadFrom, withSource } from './source.js';
 import { buildTable, renderTable } from './tables.js';
 import { ingressEventsBlock } from './events-view.js';
+import { compareText } from '../model/order.js';
 
 export interface GetOptions {
   readonly namespace: string; // '' = the default namespace
@@ -100,7 +101,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
       }
       objects = picked;
     } else {
-      objects.sort((a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name));
+      objects.sort((a, b) => compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name));
     }
     found.push({ resource, objects });
   }

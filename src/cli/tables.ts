@@ -9,6 +9,7 @@ import type { EventWire } from '../model/events.js';
 import type {
   EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,
 } from '../model/types.js';
+import { compareText } from '../model/order.js';
 
 export interface Table {
   readonly headers: readonly string[];
@@ -55,7 +56,7 @@ function moreThan(values: readonly string[], max: number): string {
 }
 
 function labelsText(labels: Readonly<Record<string, string>>): string {
-  const entries = Object.entries(labels).sort(([a], [b]) => a.localeCompare(b));
+  const entries = Object.entries(labels).sort(([a], [b]) => compareText(a, b));
   return entries.length ? entries.map(([k, v]) => `${k}=${v}`).join(',') : '<none>';
 }
 

@@ -4,6 +4,7 @@
 // dump shows as already stored keeps what it has.
 import type { Ingress, IngressClass } from '../model/types.js';
 import { isStored } from '../model/stored.js';
+import { compareText } from '../model/order.js';
 
 const LEGACY_CLASS_ANNOTATION = 'kubernetes.io/ingress.class';
 
@@ -16,7 +17,7 @@ export function defaultIngressClass(classes: readonly IngressClass[]): IngressCl
   const created = (k: IngressClass) => k.meta.creationTimestamp || '\uffff';
   return classes
     .filter((k) => k.isDefault)
-    .sort((a, b) => (created(a) === created(b) ? a.meta.name.localeCompare(b.meta.name) : created(a) > created(b) ? -1 : 1))[0];
+    .sort((a, b) => (created(a) === created(b) ? compareText(a.meta.name, b.meta.name) : created(a) > created(b) ? -1 : 1))[0];
 }
 
 export function withDefaultIngressClass(ingresses: readonly Ingress[], classes: readonly IngressClass[]): Ingress[] {

@@ -22,6 +22,7 @@ import { allocateServices } from './services.js';
 import { expandWorkloads, generatedMeta } from './workloads.js';
 import { RETIRING_ANNOTATION } from './rollout.js';
 import { loadInventory, type LoadOptions } from '../model/load.js';
+import { compareText } from '../model/order.js';
 
 /** A cluster with everything filled in, and its indexes. */
 export interface Cluster extends Inventory {
@@ -180,7 +181,7 @@ function withImplicitNamespaces(inv: Inventory, issues: Issue[]): Namespace[] {
     .map((ns) => ns.meta.labels['kubernetes.io/metadata.name'] === ns.meta.name
       ? ns
       : { ...ns, meta: { ...ns.meta, labels: { ...ns.meta.labels, 'kubernetes.io/metadata.name': ns.meta.name } } })
-    .sort((a, b) => a.meta.name.localeCompare(b.meta.name));
+    .sort((a, b) => compareText(a.meta.name, b.meta.name));
 }
 
 /**

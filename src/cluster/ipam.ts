@@ -8,6 +8,7 @@ import { cidrContains, cidrOf, cidrsOverlap, familyOf, ipToBigInt, nthAddress, n
 import type { ClusterConfig, Node, Pod } from '../model/types.js';
 import { routesByPodCIDR, statesField } from './infer-config.js';
 import { issueAt } from './issues.js';
+import { compareText } from '../model/order.js';
 
 interface Pool {
   readonly node: Node;
@@ -168,7 +169,7 @@ export function calicoRoutes(nodes: readonly Node[], pods: readonly Pod[]): Cali
   const borrowed = new Map<string, IP[]>();
   for (const { block, count, members } of [...perBlock.values()].sort((a, b) => (a.block.first < b.block.first ? -1 : 1))) {
     const ranged = nodes.find((n) => n.podCIDRs.some((c) => cidrsOverlap(c, block)));
-    const holder = ranged?.meta.name ?? [...count.entries()].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0];
+    const holder = ranged?.meta.name ?? [...count.entries()].sort((a, b) => b[1] - a[1] || compareText(a[0], b[0]))[0]![0];
     if (!ranged) blocks.set(holder, [...(blocks.get(holder) ?? []), block]);
     for (const m of members) if (m.node !== holder) borrowed.set(m.node, [...(borrowed.get(m.node) ?? []), m.ip]);
   }

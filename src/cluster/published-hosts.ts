@@ -6,6 +6,7 @@
 // addresses that are not IPv4 are left out.
 import { familyOf, parseIP, type IP } from '../model/ip.js';
 import type { ClusterConfig, ExternalRecord, Ingress } from '../model/types.js';
+import { compareText } from '../model/order.js';
 
 export function withPublishedHosts(config: ClusterConfig, ingresses: readonly Ingress[]): ClusterConfig {
   const known = new Set(config.externalRecords.map((r) => r.name));
@@ -22,6 +23,6 @@ export function withPublishedHosts(config: ClusterConfig, ingresses: readonly In
     }
   }
   if (added.size === 0) return config;
-  const records: ExternalRecord[] = [...added].sort(([a], [b]) => a.localeCompare(b)).map(([name, a]) => ({ name, a, aaaa: [], cname: '', txt: [] }));
+  const records: ExternalRecord[] = [...added].sort(([a], [b]) => compareText(a, b)).map(([name, a]) => ({ name, a, aaaa: [], cname: '', txt: [] }));
   return { ...config, externalRecords: [...config.externalRecords, ...records] };
 }

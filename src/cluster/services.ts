@@ -10,6 +10,7 @@ import { fnv32a } from './naming.js';
 import { heldByApiServer, statesField } from './infer-config.js';
 import { issueAt } from './issues.js';
 import { inServiceRange } from './service-ip-range.js';
+import { compareText } from '../model/order.js';
 
 /** KEP-3070: min(max(16, cidrSize/16), 256) of the whole CIDR's size; 0 (no bands) for 16 addresses or fewer. */
 export function clusterIPBandOffset(cidr: Cidr): bigint {
@@ -92,7 +93,7 @@ export function allocateServices(config: ClusterConfig, services: readonly Servi
   const ports = new PortAllocator(config.nodePortRange.min, config.nodePortRange.max);
   const rangeText = `${config.nodePortRange.min}-${config.nodePortRange.max}`;
   const lbUsed = new Set<string>();
-  const order = services.map((s, i) => ({ s, i })).sort((a, b) => key(a.s).localeCompare(key(b.s)));
+  const order = services.map((s, i) => ({ s, i })).sort((a, b) => compareText(key(a.s), key(b.s)));
   const out: Service[] = [...services];
   const ok = new Array<boolean>(services.length).fill(true);
 

@@ -17,6 +17,7 @@ import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
+import { compareText } from '../model/order.js';
 
 type Json = Record<string, unknown>;
 
@@ -276,7 +277,7 @@ function listObjects(daemon: Daemon, r: ApiResource, namespace: string, url: URL
     if ('error' in parsed) throw new HttpError(400, 'BadRequest', `labelSelector: ${parsed.error}`);
     objects = objects.filter((o) => matchesSelector(parsed, o.meta.labels));
   }
-  return [...objects].sort((a, b) => a.meta.namespace.localeCompare(b.meta.namespace) || a.meta.name.localeCompare(b.meta.name));
+  return [...objects].sort((a, b) => compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name));
 }
 
 function findObject(daemon: Daemon, r: ApiResource, namespace: string, name: string): AnyObject {

@@ -5,6 +5,7 @@
 // `knet get ingress` and `knet diagnose` read those of an Ingress.
 import type { OtherObject } from './types.js';
 import type { RawObject } from './source.js';
+import { compareText } from './order.js';
 
 export interface EventWire {
   readonly apiVersion: 'v1';
@@ -37,7 +38,7 @@ export function eventsAbout(others: readonly OtherObject[], kind: string, namesp
     .filter((o) => o.kind === 'Event' && o.raw)
     .map((o) => o.raw!.value as unknown as EventWire)
     .filter((e) => e.involvedObject?.kind === kind && e.involvedObject.namespace === namespace && e.involvedObject.name === name)
-    .sort((a, b) => a.lastTimestamp.localeCompare(b.lastTimestamp));
+    .sort((a, b) => compareText(a.lastTimestamp, b.lastTimestamp));
 }
 
 /** The reason the ingress controllers record on an Ingress they leave out because nginx refuses the configuration with it. */

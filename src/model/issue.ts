@@ -1,6 +1,7 @@
 // Problems found in the input or in the cluster it describes. They are data, never
 // exceptions: every stage collects all of them, sorted by file and line, so a user
 // fixes everything in one pass.
+import { compareText } from './order.js';
 
 export type Severity = 'error' | 'warning' | 'info';
 
@@ -27,10 +28,10 @@ export const NO_POSITION: Position = { file: '', line: 0, col: 0 };
 
 export function compareIssues(a: Issue, b: Issue): number {
   return (
-    a.file.localeCompare(b.file) ||
+    compareText(a.file, b.file) ||
     a.line - b.line ||
     a.col - b.col ||
-    a.message.localeCompare(b.message)
+    compareText(a.message, b.message)
   );
 }
 

@@ -1,5 +1,6 @@
 // Labels and label selectors as the API defines them (metav1.LabelSelector and the
 // kubectl `-l` string form), with a canonical key so equal selectors share cached results.
+import { compareText } from './order.js';
 
 export type Labels = Readonly<Record<string, string>>;
 
@@ -30,7 +31,7 @@ export function selectorFrom(
   for (const e of expressions) {
     reqs.push({ key: e.key, operator: e.operator, values: [...e.values].sort() });
   }
-  reqs.sort((a, b) => a.key.localeCompare(b.key) || a.operator.localeCompare(b.operator));
+  reqs.sort((a, b) => compareText(a.key, b.key) || compareText(a.operator, b.operator));
   return { requirements: reqs, key: reqs.map(requirementText).join(',') };
 }
 

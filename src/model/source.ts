@@ -8,6 +8,7 @@ import type { Node as YamlNode } from 'yaml';
 import { yamlLib } from './yaml-lazy.js';
 import type { Issue, Position } from './issue.js';
 import { depthIssue, flowDepthExceeded, MAX_DEPTH, measureValue, sizeIssue, MAX_OBJECT_BYTES } from './limits.js';
+import { compareText } from './order.js';
 
 export type PathSegment = string | number;
 export type FieldPath = readonly PathSegment[];
@@ -54,7 +55,7 @@ export function expandPaths(paths: readonly string[]): { files: string[]; issues
 
 function walk(dir: string): string[] {
   const out: string[] = [];
-  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => a.name.localeCompare(b.name));
+  const entries = readdirSync(dir, { withFileTypes: true }).sort((a, b) => compareText(a.name, b.name));
   for (const e of entries) {
     if (e.name.startsWith('.')) continue;
     const full = join(dir, e.name);

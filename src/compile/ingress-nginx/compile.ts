@@ -17,6 +17,7 @@ import { renderHttpPreamble, renderMain } from './render.js';
 import { PASSTHROUGH_INTERNAL_PORT, passthroughStream } from './passthrough.js';
 import { errorHeaders, renderTraffic, type TrafficRender } from './traffic.js';
 import { LITERAL_DOLLAR, locationVariables } from './variables.js';
+import { compareText } from '../../model/order.js';
 
 export interface NginxInput {
   readonly table: RouteTable;
@@ -86,7 +87,7 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     return r;
   };
   const passthrough = table.controller.enableSslPassthrough && table.servers.some((s) => s.passthrough);
-  const ordered = [...table.servers].sort((a, b) => (a.host === CATCH_ALL ? -1 : b.host === CATCH_ALL ? 1 : a.host.localeCompare(b.host)));
+  const ordered = [...table.servers].sort((a, b) => (a.host === CATCH_ALL ? -1 : b.host === CATCH_ALL ? 1 : compareText(a.host, b.host)));
   for (const server of ordered) {
     const locs = nginxLocations(server);
     const body: string[] = [];
@@ -218,7 +219,7 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
     return lines.join('\n');
   }
 
-  const upstreamBlocks = [...upstreams].sort(([a], [b]) => a.localeCompare(b)).map(([name, eps]) =>
+  const upstreamBlocks = [...upstreams].sort(([a], [b]) => compareText(a, b)).map(([name, eps]) =>
     [`upstream ${name} {`, ...eps.map((e) => `    server ${e} max_fails=0;`), '    keepalive 320;', '    keepalive_requests 10000;', '}'].join('\n'));
 
   const http = [
@@ -233,7 +234,7 @@ export function compileIngressNginx(input: NginxInput): NginxBundle {
   const stream = passthrough ? passthroughStream(table) : null;
   return {
     conf: renderMain({ workerProcesses: input.workerProcesses ?? 1, http, stream }),
-    certificates: [...files.values()].sort((a, b) => a.path.localeCompare(b.path)),
+    certificates: [...files.values()].sort((a, b) => compareText(a.path, b.path)),
     notes,
   };
 }

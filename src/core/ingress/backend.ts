@@ -4,6 +4,7 @@
 // bypassed). No Service, no such port or no ready endpoint: the upstream is empty (503).
 import { parseIP, compareIPs, type IP } from '../../model/ip.js';
 import type { EndpointSlice, Service, ServicePort } from '../../model/types.js';
+import { compareText } from '../../model/order.js';
 
 export interface BackendRef {
   readonly namespace: string;
@@ -33,8 +34,8 @@ function compareEndpoints(a: string, b: string): number {
   const ip = (s: string) => parseIP(s.startsWith('[') ? s.slice(1, s.indexOf(']')) : s.slice(0, s.lastIndexOf(':')));
   const ia = ip(a);
   const ib = ip(b);
-  if (ia && ib) return compareIPs(ia as IP, ib as IP) || a.localeCompare(b);
-  return a.localeCompare(b);
+  if (ia && ib) return compareIPs(ia as IP, ib as IP) || compareText(a, b);
+  return compareText(a, b);
 }
 
 // Services and slices by `ns/name`, built once per list: a cluster's Ingresses may name

@@ -13,6 +13,7 @@ import { admitIngress, byAge, type Admission, type OtherClass } from './class.js
 import type { ControllerConfig } from './controller.js';
 import { regexLocation } from './host-path.js';
 import { serverCertificate, type ServerCertificate, type TlsSources } from './tls.js';
+import { compareText } from '../../model/order.js';
 
 export const CATCH_ALL = '_';
 
@@ -202,7 +203,7 @@ export function buildRouteTable(input: RouteInput, controller: ControllerConfig,
   serverAnnotations(primaries, servers, anns, input, controller, notes);
 
   const out: Server[] = [];
-  for (const s of [...servers.values()].sort((a, b) => a.host.localeCompare(b.host))) {
+  for (const s of [...servers.values()].sort((a, b) => compareText(a.host, b.host))) {
     // nginx order: by path descending, then (stable) by length descending.
     s.locations.sort((a, b) => (a.path < b.path ? 1 : a.path > b.path ? -1 : 0));
     s.locations.sort((a, b) => b.path.length - a.path.length);

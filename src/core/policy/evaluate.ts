@@ -7,6 +7,7 @@ import { compilePolicy, type CompiledPolicy } from './compile.js';
 import { rulePeersMatch, rulePortsMatch } from './match.js';
 import { destinationPod, type Peer } from './peer.js';
 import type { FlowVerdict, PolicyDirection, Traffic, Verdict } from './verdict.js';
+import { compareText } from '../../model/order.js';
 
 const NOT_ISOLATED: Verdict = { kind: 'not-isolated' };
 
@@ -16,7 +17,7 @@ export class PolicyIndex {
   private readonly byNamespace = new Map<string, CompiledPolicy[]>();
 
   constructor(policies: readonly NetworkPolicy[]) {
-    this.policies = policies.map(compilePolicy).sort((a, b) => a.ref.localeCompare(b.ref));
+    this.policies = policies.map(compilePolicy).sort((a, b) => compareText(a.ref, b.ref));
     for (const p of this.policies) {
       const list = this.byNamespace.get(p.namespace);
       if (list) list.push(p);
