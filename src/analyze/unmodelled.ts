@@ -2,6 +2,7 @@
 // but does not model may make (an operator's Prometheus makes a StatefulSet of its own), and
 // pods that manifests leave out (a documentation snippet's Service). A dump is the cluster:
 // there, a selector matching no pod is the truth.
+import { isStored } from '../model/stored.js';
 import { DEFAULTS_FILE } from '../cluster/defaults.js';
 import type { Cluster } from '../cluster/fill-in.js';
 import type { Selector } from '../model/labels.js';
@@ -102,18 +103,12 @@ export function labelsText(selector: Labels): string {
 
 /**
  * Whether the input is a dump of a real cluster: its objects carry what only the API server
- * writes (uid, resourceVersion, creationTimestamp) or a pod's status. Then it is the truth.
+ * writes (model/stored.ts: uid, resourceVersion, creationTimestamp, or a status). Then it is the truth.
  */
 export function inputIsDump(cluster: Cluster): boolean {
   let known = DUMP.get(cluster);
   if (known === undefined) {
-    const written = (raw: { readonly value: Record<string, unknown> } | null): boolean => {
-      const meta = raw?.value['metadata'];
-      if (meta && typeof meta === 'object' && ['uid', 'resourceVersion', 'creationTimestamp'].some((k) => (meta as Record<string, unknown>)[k])) return true;
-      const status = raw?.value['status'];
-      return !!status && typeof status === 'object' && ('podIP' in status || 'phase' in status);
-    };
-    known = [...cluster.pods, ...cluster.services, ...cluster.workloads, ...cluster.namespaces].some((o) => o.raw?.file !== DEFAULTS_FILE && written(o.raw));
+    known = [...cluster.pods, ...cluster.services, ...cluster.workloads, ...cluster.namespaces].some((o) => o.raw?.file !== DEFAULTS_FILE && isStored(o.raw));
     DUMP.set(cluster, known);
   }
   return known;

@@ -88,6 +88,11 @@ describe.skipIf(!existsSync(REALWORLD))('knet diagnose on real public manifests'
     expect(r.errors.some((e) => want.test(e))).toBe(true);
     expect(r.code).toBe(1);
   });
+
+  it('03-netpol-recipes 11b: the same egress deny with the recipe\'s DNS rule -> no error (the DNS loss of 11a and 12 is the recipes\' own point)', () => {
+    const r = diagnose('03-netpol-recipes/manifests/11b-deny-egress-allow-dns');
+    expect([r.errors, r.code]).toEqual([[], 0]);
+  });
 });
 
 describe.skipIf(!existsSync(REALWORLD))('knet trace, route and matrix on real public manifests: unknown where knet cannot know', () => {

@@ -4,6 +4,7 @@
 // every field it states; inference only fills in what it leaves open.
 import { bigIntToIP, cidrContains, cidrOf, familyOf, ipToBigInt, parseCidr, type Cidr, type Family, type IP } from '../model/ip.js';
 import type { Issue } from '../model/issue.js';
+import { isStored } from '../model/stored.js';
 import type { ClusterConfig, CniMode, Inventory, Pod } from '../model/types.js';
 
 /** Where the note about the inferred configuration points: the input's first pod, node or Service. */
@@ -90,13 +91,6 @@ export function statesField(c: ClusterConfig, ...path: string[]): boolean {
     v = (v as Record<string, unknown>)[k];
   }
   return v !== undefined && v !== null && v !== '';
-}
-
-/** An object the API server already holds (uid, resourceVersion or a status): what it states was allocated there. */
-export function heldByApiServer(o: { readonly raw: { readonly value: Record<string, unknown> } | null }): boolean {
-  const v = o.raw?.value;
-  const meta = v?.['metadata'] as Record<string, unknown> | undefined;
-  return !!v && (meta?.['uid'] !== undefined || meta?.['resourceVersion'] !== undefined || v['status'] !== undefined);
 }
 
 /** Pods whose stated addresses are their own (not the node's, not a finished pod's). */
@@ -190,7 +184,7 @@ export function covering(ips: readonly IP[], family: Family, widenTo: number, av
  */
 function inferServiceSubnets(inv: Inventory, given: ClusterConfig, avoid: readonly IP[]): Cidr[] {
   // Only allocated addresses say what the range is; a manifest's wish may be refused.
-  const held = inv.services.filter(heldByApiServer);
+  const held = inv.services.filter((svc) => isStored(svc.raw));
   const api = held.find((s) => s.meta.namespace === 'default' && s.meta.name === 'kubernetes');
   const all = held.flatMap((s) => s.clusterIPs);
   if (all.length === 0) return [...given.serviceSubnets];

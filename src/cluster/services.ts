@@ -7,7 +7,8 @@ import type { Issue } from '../model/issue.js';
 import { cidrContains, cidrSize, familyOf, nthAddress, type Cidr, type IP } from '../model/ip.js';
 import type { ClusterConfig, Service, ServicePort } from '../model/types.js';
 import { fnv32a } from './naming.js';
-import { heldByApiServer, statesField } from './infer-config.js';
+import { statesField } from './infer-config.js';
+import { isStored } from '../model/stored.js';
 import { issueAt } from './issues.js';
 import { inServiceRange } from './service-ip-range.js';
 import { compareText } from '../model/order.js';
@@ -103,7 +104,7 @@ export function allocateServices(config: ClusterConfig, services: readonly Servi
     s.clusterIPs.forEach((ip, k) => {
       const path = s.raw && Array.isArray((s.raw.value['spec'] as Record<string, unknown> | undefined)?.['clusterIPs']) ? ['spec', 'clusterIPs', k] : ['spec', 'clusterIP'];
       const alloc = ipAllocators.get(familyOf(ip));
-      if ((!alloc || !cidrContains(alloc.cidr, ip)) && heldByApiServer(s)) {
+      if ((!alloc || !cidrContains(alloc.cidr, ip)) && isStored(s.raw)) {
         // The API server already allocated it: never "not in the valid range". Without a
         // Cluster object saying the range, the dump's own addresses are the truth about it.
         if (rangeStated) issues.push(issueAt(s, path, 'cluster-ip-outside-stated-range', 'info',
