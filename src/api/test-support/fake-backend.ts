@@ -1,0 +1,134 @@
+// The API without root: a daemon-shaped backend that keeps the state and computes the cluster
+// exactly as the daemon does (store-ops, desiredFromState), with no data plane behind it, served
+// on 127.0.0.1 over plain HTTP so that stock kubectl can talk to it in tests.
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Cluster } from '../../cluster/fill-in.js';
+import type { Issue } from '../../model/issue.js';
+import { parseText } from '../../model/source.js';
+import { apiListener } from '../../daemon/api.js';
+import type { ChangeResult, Daemon } from '../../daemon/daemon.js';
+import { desiredFromState } from '../../daemon/desired.js';
+import { IngressGuard } from '../../daemon/ingress-admission.js';
+import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
+import { applyObjects, deleteObjects } from '../../daemon/store-ops.js';
+
+/** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
+export class FakeBackend {
+  state: ClusterState;
+  cluster: Cluster;
+  readonly startedAt = Date.now();
+  readonly lastReconcile = null;
+  readonly ingressGuard = new IngressGuard();
+  readonly plan = { pods: [], skipped: [], namespaces: [] };
+  readonly runtimes = { status: () => [] };
+  readonly lines: string[] = [];
+  private readonly listeners = new Set<() => void>();
+
+  constructor(readonly name = 'knet-fake', nodes = 2) {
+    this.state = emptyState(name, { nodes });
+    this.cluster = desiredFromState(this.state).cluster;
+  }
+
+  log = (line: string): void => {
+    this.lines.push(line);
+  };
+
+  get observed(): Cluster {
+    return this.cluster;
+  }
+
+  readiness(): Record<string, never> {
+    return {};
+  }
+
+  onChange(fn: () => void): () => void {
+    this.listeners.add(fn);
+    return () => this.listeners.delete(fn);
+  }
+
+  async apply(files: readonly { name: string; text: string }[]): Promise<ChangeResult> {
+    const objects = [];
+    const issues: Issue[] = [];
+    for (const f of files) {
+      const r = parseText(f.name, f.text);
+      objects.push(...r.objects);
+      issues.push(...r.issues);
+    }
+    return this.adopt(applyObjects(this.state, this.cluster, objects, issues));
+  }
+
+  async delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
+    return this.adopt(deleteObjects(this.state, this.cluster, ids));
+  }
+
+  private adopt(outcome: ChangeResult['outcome']): ChangeResult {
+    if (outcome.state && outcome.cluster && outcome.state !== this.state) {
+      this.state = outcome.state;
+      this.cluster = outcome.cluster;
+      for (const fn of this.listeners) fn();
+    }
+    return { outcome, reconcile: null };
+  }
+
+  asDaemon(): Daemon {
+    return this as unknown as Daemon;
+  }
+}
+
+export interface LoopbackApi {
+  readonly backend: FakeBackend;
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** The daemon's API handler over plain HTTP on 127.0.0.1 (a free port), backed by a FakeBackend. */
+export async function serveFakeApi(backend = new FakeBackend()): Promise<LoopbackApi> {
+  const server = http.createServer(apiListener(backend.asDaemon(), () => {}));
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  return {
+    backend,
+    url: `http://127.0.0.1:${port}`,
+    close: () => new Promise((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    }),
+  };
+}
+
+/** The machine's stock kubectl, or '' (tests skip with `kubectlSkipReason`). */
+export const KUBECTL = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', '/usr/bin/kubectl'].find((p) => existsSync(p)) ?? '';
+export const kubectlSkipReason = KUBECTL ? '' : 'no kubectl on this machine';
+
+export interface KubectlRun {
+  readonly code: number;
+  readonly out: string;
+  readonly err: string;
+}
+
+/**
+ * Runs stock kubectl against `server` with a cache directory of its own (discovery is cached 6 h).
+ * Asynchronous: the server under test runs in this process, so a blocking spawn would starve it.
+ */
+export function kubectlAgainst(server: string): { run(args: readonly string[], stdin?: string): Promise<KubectlRun>; close(): void } {
+  const cacheDir = mkdtempSync(join(tmpdir(), 'knet-kubectl-cache-'));
+  return {
+    run: (args, stdin) => new Promise((resolve) => {
+      const child = spawn(KUBECTL, ['--server', server, '--cache-dir', cacheDir, ...args], {
+        env: { ...process.env, KUBECONFIG: '/dev/null' }, timeout: 30_000,
+      });
+      let out = '';
+      let err = '';
+      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
+      child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
+      child.stdin.end(stdin ?? '');
+    }),
+    close: () => rmSync(cacheDir, { recursive: true, force: true }),
+  };
+}
