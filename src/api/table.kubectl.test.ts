@@ -59,6 +59,21 @@ describe.skipIf(kubectlSkipReason)('kubectl get prints kube-apiserver\'s columns
     }
   });
 
+  it('get pods --show-labels and -l: labels from each row\'s metadata, the selector applied by the server', async () => {
+    const t = rows(await get('pods', '-n', 'kube-system', '-l', 'k8s-app=kube-dns', '--show-labels'));
+    expect(t[0]).toEqual(['NAME', 'READY', 'STATUS', 'RESTARTS', 'AGE', 'LABELS']);
+    expect(t.slice(1).map((r) => r[0])).toEqual([expect.stringMatching(/^coredns-/), expect.stringMatching(/^coredns-/)]);
+    expect(t[1]![5]).toMatch(/k8s-app=kube-dns/);
+  });
+
+  it('--sort-by asks for whole objects in the rows (includeObject=Object) and sorts by them', async () => {
+    const t = rows(await get('pods', '-A', '--sort-by=.metadata.name'));
+    const names = t.slice(1).map((r) => r[1]!);
+    expect(names.length).toBeGreaterThan(5);
+    expect(names[0]).toMatch(/^api-/); // before the list's own order (by namespace): ingress-nginx first
+    expect(names).toEqual([...names].sort());
+  });
+
   it('get svc,ing,netpol -n production: each kind its own columns', async () => {
     const out = await get(`svc,${served('endpoints') ? 'ep,' : ''}ing,netpol`, '-n', 'production');
     const t = rows(out);
