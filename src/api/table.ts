@@ -64,9 +64,18 @@ const DEFAULT_PRINTER: Printer = {
   },
 };
 
+/** CRD printers by their columns: each JSONPath is parsed once, not per request or watch event. */
+const crdPrinters = new WeakMap<object, Printer>();
+
 export function printerFor(group: string, kind: string): Printer {
   const crd = printerColumnsOf(group, kind);
-  if (crd) return crdPrinter(crd);
+  if (crd) {
+    const known = crdPrinters.get(crd);
+    if (known) return known;
+    const made = crdPrinter(crd);
+    crdPrinters.set(crd, made);
+    return made;
+  }
   return BUILT_IN[`${group}/${kind}`] ?? DEFAULT_PRINTER;
 }
 
