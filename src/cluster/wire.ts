@@ -97,6 +97,11 @@ function podToWire(p: Pod): Json {
     status['podIP'] = p.status.podIPs[0];
     status['podIPs'] = p.status.podIPs.map((ip) => ({ ip }));
   }
+  if (!Array.isArray(status['containerStatuses'])) {
+    const containerStatuses = containerStatusesOf(p);
+    if (containerStatuses.length) status['containerStatuses'] = containerStatuses;
+  }
+  if (p.meta.deletionTimestamp && !obj(w, 'metadata')['deletionTimestamp']) obj(w, 'metadata')['deletionTimestamp'] = p.meta.deletionTimestamp;
   if (!Array.isArray(status['conditions'])) {
     const s = (b: boolean) => (b ? 'True' : 'False');
     const scheduled = p.spec.nodeName !== '';
@@ -108,6 +113,24 @@ function podToWire(p: Pod): Json {
     ];
   }
   return w;
+}
+
+/**
+ * What kubelet reports per container, as far as knet knows it: waiting (ContainerCreating) on a
+ * node before it runs, running (ready with the pod), terminated (Completed or Error) when the pod
+ * finished; the pod's restarts are counted on its first container. An unscheduled pod has none.
+ */
+function containerStatusesOf(p: Pod): Json[] {
+  if (!p.spec.nodeName) return [];
+  const phase = p.status.phase;
+  return p.spec.containers.map((c, i) => {
+    const state = phase === 'Succeeded' ? { terminated: { exitCode: 0, reason: 'Completed' } }
+      : phase === 'Failed' ? { terminated: { exitCode: 1, reason: 'Error' } }
+        : phase === 'Running' ? { running: {} }
+          : { waiting: { reason: 'ContainerCreating' } };
+    const ready = phase === 'Running' && p.status.ready === true;
+    return { name: c.name, image: c.image, ready, restartCount: i === 0 ? p.status.restarts ?? 0 : 0, started: phase === 'Running', state };
+  });
 }
 
 /** Generated pods carry their template's spec as written. */

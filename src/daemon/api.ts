@@ -18,6 +18,7 @@ import { canonical } from './store-ops.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
 import { compareText } from '../model/order.js';
+import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
 
 type Json = Record<string, unknown>;
 
@@ -204,14 +205,23 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   if (sub) throw new HttpError(404, 'NotFound', `no subresource ${sub} of ${r.plural}`);
 
   switch (method) {
-    case 'GET':
-      if (name) return send(res, 200, toWire(findObject(daemon, r, namespace, name)));
-      if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') return watch(daemon, r, namespace, url, req, res);
+    case 'GET': {
+      // `kubectl get` asks for a Table: kube-apiserver's columns (src/api/table.ts).
+      const table = asTable(req, url);
+      const rv = String(daemon.state.generation);
+      if (name) {
+        const wire = toWire(findObject(daemon, r, namespace, name)) as Json;
+        return send(res, 200, table ? tableOf(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: rv }) : wire);
+      }
+      if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') return watch(daemon, r, namespace, url, req, res, table);
+      const items = listObjects(daemon, r, namespace, url).map((o) => toWire(o) as Json);
+      if (table) return send(res, 200, tableOf(r.group, r.kind, items, { ...table, now: Date.now(), resourceVersion: rv }));
       return send(res, 200, {
         apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: `${r.kind}List`,
-        metadata: { resourceVersion: String(daemon.state.generation) },
-        items: listObjects(daemon, r, namespace, url).map(toWire),
+        metadata: { resourceVersion: rv },
+        items,
       });
+    }
     case 'POST':
     case 'PUT': {
       const obj = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
@@ -287,7 +297,14 @@ function findObject(daemon: Daemon, r: ApiResource, namespace: string, name: str
   return o;
 }
 
-function watch(daemon: Daemon, r: ApiResource, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
+/** A Table request's includeObject, or null when the client wants objects; a bad includeObject is a 400. */
+function asTable(req: http.IncomingMessage, url: URL): { includeObject: IncludeObject } | null {
+  const t = tableRequest(req.headers.accept, url.searchParams);
+  if (t && 'error' in t) throw new HttpError(400, 'BadRequest', t.error);
+  return t;
+}
+
+function watch(daemon: Daemon, r: ApiResource, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, table: { includeObject: IncludeObject } | null = null): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
   const key = (o: AnyObject) => `${o.meta.namespace}/${o.meta.name}`;
   const snapshot = (): Map<string, { json: string; wire: Json }> =>
@@ -296,9 +313,15 @@ function watch(daemon: Daemon, r: ApiResource, namespace: string, url: URL, req:
       return [key(o), { json: canonical(wire), wire }];
     }));
   let last = new Map<string, { json: string; wire: Json }>();
+  let columnsSent = false;
   const emit = (type: string, object: Json): void => {
     const meta = (object['metadata'] ?? {}) as Json;
-    res.write(`${JSON.stringify({ type, object: { ...object, metadata: { ...meta, resourceVersion: String(daemon.state.generation) } } })}\n`);
+    const rv = String(daemon.state.generation);
+    const o = { ...object, metadata: { ...meta, resourceVersion: rv } };
+    // Under `kubectl get -w` each event is a one-row Table; only the first carries the columns.
+    const sent = table ? tableOf(r.group, r.kind, [o], { ...table, now: Date.now(), resourceVersion: rv, noHeaders: columnsSent }) : o;
+    columnsSent = true;
+    res.write(`${JSON.stringify({ type, object: sent })}\n`);
   };
   const update = (): void => {
     const now = snapshot();
