@@ -100,4 +100,16 @@ describe.skipIf(kubectlSkipReason)('stock kubectl discovers knet\'s resources', 
     expect(r.err).toBe('');
     expect(r.out).toContain(first);
   });
+
+  it('get all expands the all category from discovery', async () => {
+    const r = await k.run(['get', 'all', '-n', 'production', '-o', 'name']);
+    expect(r.err).toBe('');
+    const kinds = [...new Set(r.out.trim().split('\n').map((l) => l.slice(0, l.indexOf('/'))))];
+    expect(kinds).toEqual(['pod', 'service', 'deployment.apps', 'replicaset.apps']);
+  });
+
+  it('a kind knet keeps but does not model answers as an empty list', async () => {
+    const r = await k.run(['get', 'pdb', '-n', 'production']);
+    expect([r.code, r.err.trim()]).toEqual([0, 'No resources found in production namespace.']);
+  });
 });
