@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { desiredFromState } from '../daemon/desired.js';
 import { emptyState } from '../daemon/state.js';
-import { crdOf, printerColumnsOf, servedCrds, servedObjects } from './crds.js';
+import { crdOf, printerColumnsOf } from './crds.js';
 import { resourceByKind } from './registry.js';
 
 type Json = Record<string, any>;
@@ -30,7 +30,8 @@ describe('printerColumnsOf: cert-manager\'s additionalPrinterColumns', () => {
 
 describe('the CRDs knet serves', () => {
   it('one per cert-manager kind, named plural.group', () => {
-    expect(servedCrds().map((c) => (c['metadata'] as Json)['name'])).toEqual([
+    const crds = resourceByKind('CustomResourceDefinition')!.list(desiredFromState(emptyState('knet-crds')).cluster);
+    expect(crds.map((c) => c.meta.name)).toEqual([
       'challenges.acme.cert-manager.io', 'orders.acme.cert-manager.io', 'certificaterequests.cert-manager.io', 'certificates.cert-manager.io',
       'clusterissuers.cert-manager.io', 'issuers.cert-manager.io',
     ]);
@@ -45,16 +46,16 @@ describe('the CRDs knet serves', () => {
     expect(crd['status']['conditions'].find((c: Json) => c['type'] === 'Established')['status']).toBe('True');
     expect((crdOf(resourceByKind('ClusterIssuer')!) as Json)['spec']['scope']).toBe('Cluster');
   });
-  it('the API lists them before CRDs the user wrote, and a written one of the same name replaces the served one', () => {
+  it('the registry lists them before CRDs the user wrote, and a written one of the same name replaces the served one', () => {
     const crd = resourceByKind('CustomResourceDefinition')!;
     const written = (name: string) => ({ file: 'x.yaml', line: 1, col: 1, value: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name }, spec: { group: 'example.com' } } });
     const state = { ...emptyState('knet-crds'), objects: [written('widgets.example.com'), written('issuers.cert-manager.io')] };
     const cluster = desiredFromState(state).cluster;
-    const names = servedObjects(crd, cluster).map((o) => o.meta.name);
+    const names = crd.list(cluster).map((o) => o.meta.name);
     expect(names.slice(-2)).toEqual(['widgets.example.com', 'issuers.cert-manager.io']); // as written
     expect(names.filter((n) => n === 'issuers.cert-manager.io')).toHaveLength(1);
     expect(names).toHaveLength(7);
-    const issuers = servedObjects(crd, cluster).find((o) => o.meta.name === 'issuers.cert-manager.io')!;
+    const issuers = crd.list(cluster).find((o) => o.meta.name === 'issuers.cert-manager.io')!;
     expect(issuers.raw?.value['spec']).toEqual({ group: 'example.com' });
   });
 });

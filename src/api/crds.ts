@@ -1,10 +1,10 @@
 // The cert-manager kinds as the cluster serves them: CustomResourceDefinitions under
 // apiextensions.k8s.io/v1, with the printer columns cert-manager declares (what `kubectl get
-// certificate` shows), built from the registry's entries with `crd: true`.
-import type { Cluster } from '../cluster/fill-in.js';
+// certificate` shows), built from the registry's entries with `crd: true` (the registry's
+// customresourcedefinitions list them).
 import type { AnyObject } from '../cluster/wire.js';
 import type { OtherObject } from '../model/types.js';
-import { RESOURCE_TYPES, type ResourceType } from './registry.js';
+import type { ResourceType } from './registry.js';
 
 type Json = Record<string, unknown>;
 
@@ -94,21 +94,13 @@ export function crdOf(r: ResourceType): Json {
   };
 }
 
-/** The CRDs knet serves, one per `crd: true` resource of the registry, by name. */
-export function servedCrds(): readonly Json[] {
-  return RESOURCE_TYPES.filter((r) => r.crd).map(crdOf);
-}
-
 /**
- * What the API lists for a resource: the registry's objects, and for customresourcedefinitions
- * the CRDs knet serves before any the user wrote (a written one of the same name replaces it).
+ * The customresourcedefinitions the cluster lists: one per CRD-served resource (`types`), then
+ * those the user wrote (`written`); a written one of the same name replaces the served one.
  */
-export function servedObjects(r: ResourceType, c: Cluster): readonly AnyObject[] {
-  const listed = r.list(c);
-  if (r.kind !== 'CustomResourceDefinition' || r.group !== 'apiextensions.k8s.io') return listed;
-  const written = new Set(listed.map((o) => o.meta.name));
-  const served = servedCrds().filter((crd) => !written.has((crd['metadata'] as Json)['name'] as string)).map(asKept);
-  return [...served, ...listed];
+export function customResourceDefinitions(types: readonly ResourceType[], written: readonly AnyObject[]): readonly AnyObject[] {
+  const names = new Set(written.map((o) => o.meta.name));
+  return [...types.filter((r) => !names.has(crdName(r))).map((r) => asKept(crdOf(r))), ...written];
 }
 
 /** A served CRD as the cluster keeps an object it does not model. */

@@ -4,6 +4,7 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
 import type { Inventory } from '../model/types.js';
+import { customResourceDefinitions } from './crds.js';
 
 /** The Inventory's list a modelled kind is decoded into. */
 export type InventorySlot = Exclude<keyof Inventory, 'config' | 'others' | 'replacedPods'>;
@@ -109,7 +110,10 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('storage.k8s.io', 'StorageClass', 'storageclasses', { short: ['sc'], cluster: true }),
   type('admissionregistration.k8s.io', 'MutatingWebhookConfiguration', 'mutatingwebhookconfigurations', { cluster: true }),
   type('admissionregistration.k8s.io', 'ValidatingWebhookConfiguration', 'validatingwebhookconfigurations', { cluster: true }),
-  type('apiextensions.k8s.io', 'CustomResourceDefinition', 'customresourcedefinitions', { short: ['crd', 'crds'], cluster: true, sub: STATUS }),
+  type('apiextensions.k8s.io', 'CustomResourceDefinition', 'customresourcedefinitions', {
+    short: ['crd', 'crds'], cluster: true, sub: STATUS,
+    list: (c) => customResourceDefinitions(RESOURCE_TYPES.filter((r) => r.crd), others('CustomResourceDefinition')(c)),
+  }),
   type('scheduling.k8s.io', 'PriorityClass', 'priorityclasses', { short: ['pc'], cluster: true }),
   type('coordination.k8s.io', 'Lease', 'leases'),
   type('node.k8s.io', 'RuntimeClass', 'runtimeclasses', { cluster: true }),
@@ -184,6 +188,14 @@ export function kindWithGroup(kind: string): string {
 /** kubectl's `%q` of a GroupVersionResource: `/v1, Resource=pods`, `apps/v1, Resource=deployments`. */
 export function groupVersionResourceText(r: Pick<ResourceType, 'group' | 'version' | 'plural'>): string {
   return `${r.group}/${r.version}, Resource=${r.plural}`;
+}
+
+/**
+ * Whether the API serves the resource's objects as its `list` gives them: all but Endpoints,
+ * whose list is the Services `knet get ep` prints from (the wire form comes from EndpointSlices).
+ */
+export function servesObjects(r: Pick<ResourceType, 'kind'>): boolean {
+  return r.kind !== 'Endpoints';
 }
 
 /** The resources in a category (`all`, `cert-manager`), in discovery's order, as kubectl expands `get all`. */

@@ -11,9 +11,8 @@ import { logPath } from '../dataplane/runtime/spec.js';
 import { matchesSelector, parseSelectorString } from '../model/labels.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
-import { resourceByKind, resourceFor, type ResourceType } from '../api/registry.js';
+import { resourceByKind, resourceFor, servesObjects, type ResourceType } from '../api/registry.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
-import { servedObjects } from '../api/crds.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
@@ -259,12 +258,8 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   }
 }
 
-/**
- * The registry's resources whose objects the API serves: all but Endpoints, whose wire form
- * (built from EndpointSlices) is not the registry's list of Services.
- */
 function servedResource(r: ResourceType | undefined): ResourceType | undefined {
-  return r && r.kind !== 'Endpoints' ? r : undefined;
+  return r && servesObjects(r) ? r : undefined;
 }
 
 /** `GET /api`, `GET /apis`: aggregated discovery when the Accept header asks for it, else the legacy lists. */
@@ -296,7 +291,7 @@ function notStored(daemon: Daemon, r: ResourceType, obj: AnyObject): HttpError {
 }
 
 function listObjects(daemon: Daemon, r: ResourceType, namespace: string, url: URL): AnyObject[] {
-  let objects = servedObjects(r, daemon.observed).filter((o) => !namespace || o.meta.namespace === namespace);
+  let objects = r.list(daemon.observed).filter((o) => !namespace || o.meta.namespace === namespace);
   const sel = url.searchParams.get('labelSelector');
   if (sel) {
     const parsed = parseSelectorString(sel);
@@ -308,7 +303,7 @@ function listObjects(daemon: Daemon, r: ResourceType, namespace: string, url: UR
 
 function findObject(daemon: Daemon, r: ResourceType, namespace: string, name: string): AnyObject {
   const ns = r.namespaced ? namespace || 'default' : '';
-  const o = servedObjects(r, daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
+  const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
   if (!o) throw new HttpError(404, 'NotFound', `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found`, { name, group: r.group, kind: r.plural });
   return o;
 }
