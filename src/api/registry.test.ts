@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import {
-  apiVersionOf, groupResource, groupVersionResourceText, isClusterScopedKind, kindWithGroup, RESOURCE_TYPES, resourceByKind,
+  apiVersionOf, groupResource, groupVersionResourceText, isClusterScopedKind, keptResource, kindWithGroup, RESOURCE_TYPES, resourceByKind,
   resourceByName, resourceFor, resourcePath, resourcesInCategory,
 } from './registry.js';
 
@@ -88,4 +88,20 @@ describe('names and paths', () => {
   });
   it.each([['Namespace', true], ['ClusterIssuer', true], ['Cluster', true], ['StorageClass', true], ['Pod', false], ['ServiceMonitor', false]])(
     'isClusterScopedKind(%s) = %s', (kind, want) => expect(isClusterScopedKind(kind)).toBe(want));
+});
+
+describe('keptResource: a kind the registry does not know, found among the kept objects', () => {
+  const monitor = (ns: string, name: string) => ({
+    kind: 'ServiceMonitor', apiVersion: 'monitoring.coreos.com/v1', raw: null,
+    meta: { name, namespace: ns, labels: {}, annotations: {}, uid: '', creationTimestamp: '', deletionTimestamp: '', ownerReferences: [] },
+  });
+  const cluster = { others: [monitor('monitoring', 'api'), monitor('monitoring', 'web')] } as unknown as Parameters<typeof keptResource>[0];
+  it.each(['servicemonitors', 'servicemonitor', 'ServiceMonitor'])('%s -> its objects, group and version from their apiVersion', (name) => {
+    const r = keptResource(cluster, name)!;
+    expect([r.kind, r.group, r.version, r.plural, r.namespaced, r.modelled]).toEqual(['ServiceMonitor', 'monitoring.coreos.com', 'v1', 'servicemonitors', true, false]);
+    expect(r.list(cluster).map((o) => o.meta.name)).toEqual(['api', 'web']);
+  });
+  it('a name no kept object has -> none', () => {
+    expect(keptResource(cluster, 'prometheusrules')).toBeUndefined();
+  });
 });
