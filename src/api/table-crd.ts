@@ -3,7 +3,7 @@
 // field is an empty cell), dates as ages. A CRD without columns gets AGE alone.
 import { evaluateJsonPath, jsonPathText, parseJsonPath } from './jsonpath.js';
 import { NAME_COLUMN, column, nameOf, since, type Cell, type Printer } from './table-cells.js';
-import type { PrinterColumn } from './table-crd-columns.js';
+import type { PrinterColumn } from './crds.js';
 
 const DEFAULT_COLUMNS: readonly PrinterColumn[] = [{ name: 'Age', type: 'date', jsonPath: '.metadata.creationTimestamp' }];
 

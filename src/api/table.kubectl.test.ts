@@ -2,8 +2,8 @@
 // `kubectl get` prints kube-apiserver's columns, because the server answers its Table requests.
 import { readFileSync, readdirSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeBackend, kubectlAgainst, kubectlSkipReason, type LoopbackApi } from './test-support/fake-backend.js';
-import { serveFakeApiWithDiscovery } from './test-support/legacy-discovery.js';
+import { FakeBackend, kubectlAgainst, kubectlSkipReason, serveFakeApi, type LoopbackApi } from './test-support/fake-backend.js';
+
 
 /** The opscart example without its cluster file (the fake's three nodes stand for it). */
 function opscart(): { name: string; text: string }[] {
@@ -30,7 +30,7 @@ describe.skipIf(kubectlSkipReason)('kubectl get prints kube-apiserver\'s columns
   };
 
   beforeAll(async () => {
-    api = await serveFakeApiWithDiscovery(new FakeBackend('knet-tables', 3));
+    api = await serveFakeApi(new FakeBackend('knet-tables', 3));
     const applied = await api.backend.apply(opscart());
     expect(applied.outcome.issues.filter((i) => i.severity === 'error')).toEqual([]);
     kubectl = kubectlAgainst(api.url);
@@ -113,10 +113,14 @@ describe.skipIf(kubectlSkipReason)('kubectl get prints kube-apiserver\'s columns
     expect(t.find((r) => r[0]!.startsWith('replicaset.apps/api-'))![7]).toMatch(/^app=api,pod-template-hash=\w+$/);
   });
 
-  it('get events: LAST SEEN TYPE REASON OBJECT MESSAGE (skipped until the API serves events)', async (ctx) => {
-    if (!SERVED.has('events')) ctx.skip();
-    const out = await get('events', '-A');
-    expect(rows(out)[0]).toEqual(['NAMESPACE', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+  it('get events: LAST SEEN TYPE REASON OBJECT MESSAGE', async () => {
+    const event = ['apiVersion: v1', 'kind: Event', 'metadata: {name: api.1, namespace: production}',
+      'involvedObject: {kind: Pod, name: api-0, namespace: production}', 'reason: Unhealthy', 'type: Warning',
+      'message: "Readiness probe failed: HTTP probe failed with statuscode: 503"', 'lastTimestamp: "2026-01-01T00:00:00Z"'].join('\n');
+    await api.backend.apply([{ name: 'event.yaml', text: event }]);
+    const t = rows(await get('events', '-A'));
+    expect(t[0]).toEqual(['NAMESPACE', 'LAST SEEN', 'TYPE', 'REASON', 'OBJECT', 'MESSAGE']);
+    expect(t[1]!.slice(2)).toEqual(['Warning', 'Unhealthy', 'pod/api-0', 'Readiness probe failed: HTTP probe failed with statuscode: 503']);
   });
 
   it('get certificate: the CRD\'s printer columns (READY by a JSONPath filter), ISSUER and STATUS with -o wide', async () => {

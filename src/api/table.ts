@@ -7,7 +7,7 @@ import { APPS_PRINTERS } from './table-apps.js';
 import { NAME_COLUMN, column, metaOf, nameOf, type Json, type Printer } from './table-cells.js';
 import { CORE_PRINTERS } from './table-core.js';
 import { crdPrinter } from './table-crd.js';
-import { printerColumnsOf } from './table-crd-columns.js';
+import { printerColumnsOf } from './crds.js';
 import { NETWORKING_PRINTERS } from './table-networking.js';
 import { POD_PRINTER } from './table-pod.js';
 

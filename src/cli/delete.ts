@@ -8,14 +8,8 @@ import type { Issue } from '../model/issue.js';
 import { readSources } from '../model/source.js';
 import { kindName, reportReconcile } from './apply.js';
 import { CliError, reportIssues, type Io } from './output.js';
-import { findResource, RESOURCES } from './resources.js';
+import { groupResource, resourceByKind, resourceByName, RESOURCE_TYPES } from '../api/registry.js';
 import { collect, daemonAction, pickCluster, requireRoot, requireStillRunning, withCluster, withClusterLock } from './source.js';
-
-const GROUPS: Record<string, string> = {
-  Deployment: 'apps/v1', ReplicaSet: 'apps/v1', StatefulSet: 'apps/v1', DaemonSet: 'apps/v1', Job: 'batch/v1',
-  EndpointSlice: 'discovery.k8s.io/v1', Ingress: 'networking.k8s.io/v1', IngressClass: 'networking.k8s.io/v1',
-  NetworkPolicy: 'networking.k8s.io/v1', Certificate: 'cert-manager.io/v1', Issuer: 'cert-manager.io/v1', ClusterIssuer: 'cert-manager.io/v1',
-};
 
 export function registerDelete(program: Command, io: Io): void {
   withCluster(program
@@ -44,8 +38,8 @@ function idsFromFiles(io: Io, files: readonly string[]): ObjectId[] {
 
 function idsFromArgs(args: readonly string[], namespace: string): ObjectId[] {
   const kindOf = (type: string): string => {
-    const r = findResource(type);
-    if (!r) throw new CliError(`error: the server doesn't have a resource type "${type}"\nknown types: ${RESOURCES.map((x) => x.plural).join(', ')}`);
+    const r = resourceByName(type);
+    if (!r) throw new CliError(`error: the server doesn't have a resource type "${type}"\nknown types: ${RESOURCE_TYPES.map((x) => x.plural).join(', ')}`);
     return r.kind;
   };
   const id = (kind: string, name: string): ObjectId => ({ kind, namespace: isClusterScoped(kind) ? '' : namespace, name });
@@ -78,10 +72,10 @@ export async function runDelete(io: Io, cluster: string, ids: readonly ObjectId[
   for (const r of res.body.results) io.out(`${kindName(r.id.kind, r.apiVersion)} "${r.id.name}" deleted`);
   const owned = new Map(res.body.owned.map((o) => [`${o.kind}|${o.namespace}|${o.name}`, o.message]));
   for (const id of res.body.notFound) {
-    const plural = RESOURCES.find((r) => r.kind === id.kind)?.plural ?? `${id.kind.toLowerCase()}s`;
-    const group = (GROUPS[id.kind] ?? '').split('/')[0];
+    const r = resourceByKind(id.kind);
+    const what = r ? groupResource(r) : `${id.kind.toLowerCase()}s`;
     const why = owned.get(`${id.kind}|${id.namespace}|${id.name}`);
-    io.err(why ? `Error from server (Conflict): ${why}` : `Error from server (NotFound): ${plural}${group ? `.${group}` : ''} "${id.name}" not found`);
+    io.err(why ? `Error from server (Conflict): ${why}` : `Error from server (NotFound): ${what} "${id.name}" not found`);
   }
   reportReconcile(io, res.body.reconcile);
   return res.body.notFound.length > 0 ? 1 : 0;

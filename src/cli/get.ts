@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { Service } from '../model/types.js';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { matchesSelector, parseSelectorString, type Selector } from '../model/labels.js';
-import { ALL, findResource, nameKind, otherResource, resourceText, RESOURCES, type Resource } from './resources.js';
+import { groupVersionResourceText, keptResource, resourceByName, resourcesInCategory, RESOURCE_TYPES, type ResourceType } from '../api/registry.js';
 import { matchesFields, parseFieldSelector, unsupportedField, type FieldRequirement } from './field-selector.js';
 import { Option, type Command } from 'commander';
 import { CliError, toJson, toYaml, type Io } from './output.js';
@@ -48,7 +48,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
     throw new CliError(`error: unable to match a printer suitable for the output format "${opts.output}", allowed formats are: json,name,wide,yaml`);
   }
   if (args.length === 0) {
-    throw new CliError(`error: you must specify the type of resource to get. Use "knet get pods", "knet get svc", ...\nknown types: ${RESOURCES.map((r) => r.plural).join(', ')}`);
+    throw new CliError(`error: you must specify the type of resource to get. Use "knet get pods", "knet get svc", ...\nknown types: ${RESOURCE_TYPES.map((r) => r.plural).join(', ')}`);
   }
   let selector: Selector | null = null;
   if (opts.selector) {
@@ -64,7 +64,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
   }
 
   // Forms: `get pods`, `get pods,svc`, `get pod NAME...`, `get pod/NAME svc/NAME`, `get all`.
-  const requests: { resource: Resource; names: string[] }[] = [];
+  const requests: { resource: ResourceType; names: string[] }[] = [];
   if (args.some((a) => a.includes('/'))) {
     for (const a of args) {
       const [type, name] = a.split('/', 2);
@@ -72,14 +72,14 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
       requests.push({ resource: resolve(cluster, type!), names: [name] });
     }
   } else {
-    const types = args[0]!.split(',').flatMap((t) => (t === 'all' ? ALL : [t]));
+    const types = args[0]!.split(',').flatMap((t) => (t === 'all' ? resourcesInCategory('all').map((r) => r.plural) : [t]));
     const names = args.slice(1);
     if (names.length && types.length > 1) throw new CliError('error: you may only specify a single resource type when naming objects');
     for (const t of types) requests.push({ resource: resolve(cluster, t), names });
   }
 
   const ns = opts.namespace || 'default';
-  const found: { resource: Resource; objects: AnyObject[] }[] = [];
+  const found: { resource: ResourceType; objects: AnyObject[] }[] = [];
   const missing: string[] = [];
   for (const { resource, names } of requests) {
     let objects = resource.list(cluster).filter((o) => !resource.namespaced || opts.allNamespaces || o.meta.namespace === ns);
@@ -88,7 +88,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
       // The API server refuses the whole list request, as kubectl shows it.
       const refused = unsupportedField(resource.kind, fields);
       if (refused) {
-        throw new CliError(`Error from server (BadRequest): Unable to find ${JSON.stringify(resourceText(resource))} that match label selector ${JSON.stringify(opts.selector)}, field selector ${JSON.stringify(opts.fieldSelector)}: ${refused}`);
+        throw new CliError(`Error from server (BadRequest): Unable to find ${JSON.stringify(groupVersionResourceText(resource))} that match label selector ${JSON.stringify(opts.selector)}, field selector ${JSON.stringify(opts.fieldSelector)}: ${refused}`);
       }
       objects = objects.filter((o) => matchesFields(resource.kind, o, cluster, fields));
     }
@@ -117,7 +117,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
       break;
     }
     case 'name':
-      for (const f of found) for (const o of f.objects) io.out(`${nameKind(f.resource)}/${o.meta.name}`);
+      for (const f of found) for (const o of f.objects) io.out(`${f.resource.singular}${f.resource.group ? `.${f.resource.group}` : ''}/${o.meta.name}`);
       break;
     default: {
       const showKind = found.length > 1;
@@ -144,9 +144,9 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
   if (missing.length) throw new CliError('', 1);
 }
 
-function resolve(cluster: Cluster, type: string): Resource {
-  const r = findResource(type) ?? otherResource(cluster, type);
-  if (!r) throw new CliError(`error: the server doesn't have a resource type "${type}"\nknown types: ${RESOURCES.map((x) => x.plural).join(', ')}`);
+function resolve(cluster: Cluster, type: string): ResourceType {
+  const r = resourceByName(type) ?? keptResource(cluster, type);
+  if (!r) throw new CliError(`error: the server doesn't have a resource type "${type}"\nknown types: ${RESOURCE_TYPES.map((x) => x.plural).join(', ')}`);
   return r;
 }
 

@@ -4,7 +4,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
 import { formatSelector, selectorFrom } from '../model/labels.js';
 import { certManagerColumns } from './tables-cert-manager.js';
-import { kindWithGroup } from './resources.js';
+import { kindWithGroup } from '../api/registry.js';
 import type { EventWire } from '../model/events.js';
 import type {
   EndpointSlice, Ingress, IngressClass, NetworkPolicy, Node, Pod, Secret, Service, Workload, ConfigMap,

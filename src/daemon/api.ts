@@ -11,7 +11,8 @@ import { logPath } from '../dataplane/runtime/spec.js';
 import { matchesSelector, parseSelectorString } from '../model/labels.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
-import { API_RESOURCES, findApiResource, type ApiResource } from './api-resources.js';
+import { resourceByKind, resourceFor, servesObjects, type ResourceType } from '../api/registry.js';
+import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
@@ -104,9 +105,9 @@ async function streamChange(res: http.ServerResponse, run: (progress: (p: Progre
   }
 }
 
-function send(res: http.ServerResponse, code: number, body: unknown): void {
+function send(res: http.ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
   const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(code, { 'Content-Type': 'application/json', 'Content-Length': Buffer.byteLength(text) });
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
   res.end(text);
 }
 
@@ -168,9 +169,14 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     res.end('ok');
     return;
   }
-  if (parts[0] === 'version') return send(res, 200, { gitVersion: 'v1.31.0-knet', platform: `${process.platform}/${process.arch}` });
+  if (parts[0] === 'version') return send(res, 200, versionInfo());
   if (parts[0] === 'apis' && parts[1] === 'knet.dev' && parts[2] === 'v1alpha1') return knet(daemon, parts.slice(3), method, req, res, onShutdown);
-  if (parts[0] === 'api' && parts.length === 1) return send(res, 200, { kind: 'APIVersions', versions: ['v1'] });
+  if ((parts[0] === 'api' || parts[0] === 'apis') && parts.length === 1) return discovery(res, parts[0], req.headers.accept, req.headers.host);
+  if (parts[0] === 'apis' && parts.length === 2) {
+    const g = apiGroup(parts[1]!);
+    if (!g) throw new HttpError(404, 'NotFound', `the server could not find the requested resource`);
+    return send(res, 200, g);
+  }
   let group = '';
   let version = '';
   let rest: string[];
@@ -185,10 +191,9 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
   }
   if (rest.length === 0) {
-    return send(res, 200, {
-      kind: 'APIResourceList', groupVersion: group ? `${group}/${version}` : version,
-      resources: API_RESOURCES.filter((r) => r.group === group && r.version === version).map((r) => ({ name: r.plural, kind: r.kind, namespaced: r.namespaced })),
-    });
+    const list = apiResourceList(group, version);
+    if (!list) throw new HttpError(404, 'NotFound', `the server could not find the requested resource`);
+    return send(res, 200, list);
   }
   // [namespaces, NS, plural, name?, sub?] | [plural, name?]
   let namespace = '';
@@ -197,7 +202,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     rest = rest.slice(2);
   }
   const [plural, name, sub] = rest;
-  const r = findApiResource(group, version, plural!);
+  const r = servedResource(resourceFor(group, version, plural!));
   if (!r) throw new HttpError(404, 'NotFound', `the server doesn't have a resource type "${plural}" in ${group ? `${group}/${version}` : version}`);
   if (namespace && !r.namespaced) throw new HttpError(404, 'NotFound', `${r.plural} are not namespaced`);
 
@@ -263,6 +268,22 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   }
 }
 
+function servedResource(r: ResourceType | undefined): ResourceType | undefined {
+  return r && servesObjects(r) ? r : undefined;
+}
+
+/** `GET /api`, `GET /apis`: aggregated discovery when the Accept header asks for it, else the legacy lists. */
+function discovery(res: http.ServerResponse, root: 'api' | 'apis', accept: string | undefined, host: string | undefined): void {
+  const format = negotiateDiscovery(accept);
+  if (format === 'not-acceptable') {
+    const offered = ['application/json', discoveryContentType('v2'), discoveryContentType('v2beta1')];
+    throw new HttpError(406, 'NotAcceptable', `only the following media types are accepted: ${offered.join(', ')}`);
+  }
+  res.setHeader('Vary', 'Accept');
+  if (format !== 'legacy') return send(res, 200, aggregatedDiscovery(root, format), discoveryContentType(format));
+  return send(res, 200, root === 'api' ? apiVersions(host) : apiGroupList());
+}
+
 function refusedOrThrow(result: ChangeResultLike): void {
   const o = result.outcome;
   if (!o.state) {
@@ -272,14 +293,14 @@ function refusedOrThrow(result: ChangeResultLike): void {
 }
 
 /** A generated object (a Deployment's pod) is not stored: its controller owns it. */
-function notStored(daemon: Daemon, r: ApiResource, obj: AnyObject): HttpError {
+function notStored(daemon: Daemon, r: ResourceType, obj: AnyObject): HttpError {
   const gen = (obj as { generatedBy?: string }).generatedBy;
   const owner = gen || obj.meta.ownerReferences.map((o) => `${o.kind} ${obj.meta.namespace}/${o.name}`)[0] || 'the cluster';
   void daemon;
   return new HttpError(409, 'Conflict', `${r.plural} "${obj.meta.name}" is made by ${owner}: delete or change that instead`);
 }
 
-function listObjects(daemon: Daemon, r: ApiResource, namespace: string, url: URL): AnyObject[] {
+function listObjects(daemon: Daemon, r: ResourceType, namespace: string, url: URL): AnyObject[] {
   let objects = r.list(daemon.observed).filter((o) => !namespace || o.meta.namespace === namespace);
   const sel = url.searchParams.get('labelSelector');
   if (sel) {
@@ -290,7 +311,7 @@ function listObjects(daemon: Daemon, r: ApiResource, namespace: string, url: URL
   return [...objects].sort((a, b) => compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name));
 }
 
-function findObject(daemon: Daemon, r: ApiResource, namespace: string, name: string): AnyObject {
+function findObject(daemon: Daemon, r: ResourceType, namespace: string, name: string): AnyObject {
   const ns = r.namespaced ? namespace || 'default' : '';
   const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
   if (!o) throw new HttpError(404, 'NotFound', `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found`, { name, group: r.group, kind: r.plural });
@@ -304,7 +325,7 @@ function asTable(req: http.IncomingMessage, url: URL): { includeObject: IncludeO
   return t;
 }
 
-function watch(daemon: Daemon, r: ApiResource, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, table: { includeObject: IncludeObject } | null = null): void {
+function watch(daemon: Daemon, r: ResourceType, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, table: { includeObject: IncludeObject } | null = null): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
   const key = (o: AnyObject) => `${o.meta.namespace}/${o.meta.name}`;
   const snapshot = (): Map<string, { json: string; wire: Json }> =>
@@ -412,7 +433,7 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
     const body2 = changeBody(result);
     // Objects a controller made are not stored: say who owns them.
     const owned = result.outcome.notFound.flatMap((id) => {
-      const r = API_RESOURCES.find((x) => x.kind === id.kind);
+      const r = servedResource(resourceByKind(id.kind));
       const o = r?.list(daemon.cluster).find((x) => x.meta.name === id.name && x.meta.namespace === id.namespace);
       return o && r ? [{ ...id, message: notStored(daemon, r, o).message }] : [];
     });

@@ -6,6 +6,7 @@ import type { RawObject } from '../model/source.js';
 import type { CniMode } from '../model/types.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { statePath } from './paths.js';
+import { isClusterScopedKind } from '../api/registry.js';
 
 /** One applied object: its wire form and where it came from (for messages). */
 export interface StoredObject {
@@ -90,13 +91,9 @@ export function toStoredObject(raw: RawObject): StoredObject {
   return { file: raw.file, line: at.line, col: at.col, value: raw.value };
 }
 
-// The API's cluster-scoped kinds (as model/load.ts knows them): everything else is namespaced.
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass', 'ClusterIssuer', 'Cluster', 'ClusterRole', 'ClusterRoleBinding',
-  'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration', 'APIService', 'CSIDriver', 'RuntimeClass']);
-
+/** The API's cluster-scoped kinds (the registry's): everything else is namespaced. */
 export function isClusterScoped(kind: string): boolean {
-  return CLUSTER_SCOPED.has(kind);
+  return isClusterScopedKind(kind);
 }
 
 export interface ObjectId {

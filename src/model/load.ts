@@ -1,4 +1,5 @@
-// Turns raw objects into the Inventory: routes each by apiVersion and kind to its
+// Turns raw objects into the Inventory: routes each by apiVersion and kind (the resource
+// registry, src/api/registry.ts, says which kinds are modelled and where they go) to its
 // decoder, finds duplicates, keeps unknown kinds with a note. Never throws on input.
 // Partial input (every Predict command) is taken as `kubectl apply -f` takes it: each
 // object the API server would refuse is left out, the same object twice leaves the later.
@@ -6,6 +7,7 @@ import { decodeClusterConfig, decodeCertificate, decodeConfigMap, decodeIssuer, 
 import { decodeIngress, decodeIngressClass } from './decode-ingress.js';
 import { decodeNetworkPolicy } from './decode-network-policy.js';
 import { decodePod, decodeWorkload, isWorkloadKind } from './decode-pod.js';
+import { isClusterScopedKind, resourceByKind, type InventorySlot, type ResourceType } from '../api/registry.js';
 import { decodeEndpointSlice, decodeEndpoints, decodeService } from './decode-service.js';
 import { decodeMeta } from './decode-common.js';
 import { Decoder } from './decoder.js';
@@ -15,19 +17,26 @@ import type { ClusterConfig, Inventory, KnownObject, OtherObject } from './types
 
 type Mutable<T> = { -readonly [K in keyof T]: T[K] extends readonly (infer U)[] ? U[] : T[K] };
 
-/** Kinds knet models, by kind, with the API groups that serve them. */
-const KNOWN: Record<string, readonly string[]> = {
-  Namespace: [''], Node: [''], Pod: [''], Service: [''], Endpoints: [''], Secret: [''], ConfigMap: [''],
-  Deployment: ['apps'], ReplicaSet: ['apps'], StatefulSet: ['apps'], DaemonSet: ['apps'], Job: ['batch'], ReplicationController: [''],
-  EndpointSlice: ['discovery.k8s.io'],
-  Ingress: ['networking.k8s.io', 'extensions'], IngressClass: ['networking.k8s.io'], NetworkPolicy: ['networking.k8s.io'],
-  Issuer: ['cert-manager.io'], ClusterIssuer: ['cert-manager.io'], Certificate: ['cert-manager.io'],
-  Cluster: ['knet.dev'],
-};
+/** Groups that once served a modelled kind, still read as today's (extensions/v1beta1 Ingress). */
+const FORMER_GROUPS: Readonly<Record<string, string>> = { 'extensions/Ingress': 'networking.k8s.io' };
 
-const CLUSTER_SCOPED = new Set(['Namespace', 'Node', 'IngressClass', 'ClusterIssuer', 'Cluster', 'ClusterRole', 'ClusterRoleBinding',
-  'CustomResourceDefinition', 'PersistentVolume', 'StorageClass', 'PriorityClass', 'ValidatingWebhookConfiguration',
-  'MutatingWebhookConfiguration', 'APIService', 'CSIDriver', 'RuntimeClass']);
+/** The registry's type for a kind knet models, when the apiVersion's group serves it. */
+function modelledType(kind: string, group: string): (ResourceType & { inventory: InventorySlot }) | undefined {
+  const r = resourceByKind(kind, FORMER_GROUPS[`${group}/${kind}`] ?? group);
+  return r?.inventory ? (r as ResourceType & { inventory: InventorySlot }) : undefined;
+}
+
+/** Each Inventory list's decoder; the registry's `inventory` slot picks the list for a kind. */
+const DECODERS: { readonly [S in InventorySlot]: (d: Decoder, kind: string) => KnownObject } = {
+  namespaces: decodeNamespace, nodes: decodeNode, pods: decodePod, services: decodeService, endpoints: decodeEndpoints,
+  endpointSlices: decodeEndpointSlice, secrets: decodeSecret, configMaps: decodeConfigMap, ingresses: decodeIngress,
+  ingressClasses: decodeIngressClass, networkPolicies: decodeNetworkPolicy, certificates: decodeCertificate,
+  workloads: (d, kind) => {
+    if (!isWorkloadKind(kind)) throw new Error(`registry: ${kind} is not a workload kind`);
+    return decodeWorkload(d, kind);
+  },
+  issuers: (d, kind) => decodeIssuer(d, kind === 'ClusterIssuer' ? 'ClusterIssuer' : 'Issuer'),
+};
 
 export interface LoadOptions {
   /**
@@ -71,7 +80,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
   const partial = options.mode === 'partial';
   const issues: Issue[] = [];
   const inv = emptyInventory();
-  const slots: (KnownObject | null)[] = [];
+  const slots: ({ slot: InventorySlot; obj: KnownObject } | null)[] = [];
   const seen = new Map<string, { raw: RawObject; slot: number }>();
   const refused: string[] = [];
   const unknownKinds = new Map<string, { kind: string; count: number; first: RawObject }>();
@@ -79,7 +88,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
 
   for (const given of objects) {
     const kind = typeof given.value['kind'] === 'string' ? given.value['kind'] : '';
-    const namespaced = !CLUSTER_SCOPED.has(kind);
+    const namespaced = !isClusterScopedKind(kind);
     const raw = namespaced && options.namespace ? inNamespace(given, options.namespace) : given;
     const v = raw.value;
     const apiVersion = typeof v['apiVersion'] === 'string' ? v['apiVersion'] : '';
@@ -97,8 +106,9 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
       continue;
     }
     const group = apiVersion.includes('/') ? apiVersion.slice(0, apiVersion.indexOf('/')) : '';
-    const groups = KNOWN[kind];
-    if (!groups || !groups.includes(group)) {
+    const isConfig = kind === 'Cluster' && group === 'knet.dev';
+    const type = isConfig ? undefined : modelledType(kind, group);
+    if (!isConfig && !type) {
       const key = `${kind} (${apiVersion})`;
       const u = unknownKinds.get(key);
       if (u) u.count++;
@@ -107,7 +117,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
       inv.others.push(other);
       continue;
     }
-    if (kind === 'Cluster') {
+    if (!type) {
       if (configSeen) {
         d.report([], 'duplicate-object', `a second Cluster object (the first is at ${where(configSeen)})`, 'keep one knet.dev/v1alpha1 Cluster object');
         refused.push(label);
@@ -124,7 +134,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
         'remove one of them, or give them different names or namespaces');
       continue;
     }
-    const obj = decodeKnown(d, kind);
+    const obj = { slot: type.inventory, obj: DECODERS[type.inventory](d, kind) };
     if (partial && hasErrors(issues.slice(issuesBefore))) {
       // The API server refuses the create (or, for a second copy, the update): what was there stays.
       refused.push(label);
@@ -140,7 +150,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
     if (name) seen.set(key, { raw, slot: slots.length });
     slots.push(obj);
   }
-  for (const obj of slots) if (obj) add(inv, obj);
+  for (const s of slots) if (s) (inv[s.slot] as KnownObject[]).push(s.obj);
 
   const kept = keptNotModelled(unknownKinds);
   if (kept) issues.push(kept);
@@ -177,44 +187,4 @@ function keptNotModelled(kinds: ReadonlyMap<string, { readonly kind: string; rea
 function where(raw: RawObject): string {
   const p = raw.locate([]);
   return `${p.file}:${p.line}`;
-}
-
-function decodeKnown(d: Decoder, kind: string): KnownObject | null {
-  if (isWorkloadKind(kind)) return decodeWorkload(d, kind);
-  switch (kind) {
-    case 'Namespace': return decodeNamespace(d);
-    case 'Node': return decodeNode(d);
-    case 'Pod': return decodePod(d);
-    case 'Service': return decodeService(d);
-    case 'Endpoints': return decodeEndpoints(d);
-    case 'EndpointSlice': return decodeEndpointSlice(d);
-    case 'Secret': return decodeSecret(d);
-    case 'ConfigMap': return decodeConfigMap(d);
-    case 'Ingress': return decodeIngress(d);
-    case 'IngressClass': return decodeIngressClass(d);
-    case 'NetworkPolicy': return decodeNetworkPolicy(d);
-    case 'Issuer': return decodeIssuer(d, 'Issuer');
-    case 'ClusterIssuer': return decodeIssuer(d, 'ClusterIssuer');
-    case 'Certificate': return decodeCertificate(d);
-    default: return null;
-  }
-}
-
-function add(inv: Mutable<Inventory>, obj: KnownObject): void {
-  switch (obj.kind) {
-    case 'Namespace': inv.namespaces.push(obj); break;
-    case 'Node': inv.nodes.push(obj); break;
-    case 'Pod': inv.pods.push(obj); break;
-    case 'Deployment': case 'ReplicaSet': case 'StatefulSet': case 'DaemonSet': case 'Job': case 'ReplicationController': inv.workloads.push(obj); break;
-    case 'Service': inv.services.push(obj); break;
-    case 'EndpointSlice': inv.endpointSlices.push(obj); break;
-    case 'Endpoints': inv.endpoints.push(obj); break;
-    case 'Ingress': inv.ingresses.push(obj); break;
-    case 'IngressClass': inv.ingressClasses.push(obj); break;
-    case 'NetworkPolicy': inv.networkPolicies.push(obj); break;
-    case 'Secret': inv.secrets.push(obj); break;
-    case 'ConfigMap': inv.configMaps.push(obj); break;
-    case 'Issuer': case 'ClusterIssuer': inv.issuers.push(obj); break;
-    case 'Certificate': inv.certificates.push(obj); break;
-  }
 }

@@ -7,6 +7,7 @@ import { spawn } from 'node:child_process';
 import net from 'node:net';
 import tls from 'node:tls';
 import type { ChildProcess } from 'node:child_process';
+import { KUBE_VERSION } from '../../api/discovery.js';
 import { spawnSandbox } from './containers.js';
 import type { NetnsSwitch } from './netns.js';
 import { execArgv, type SandboxPlan } from './sandbox.js';
@@ -34,7 +35,7 @@ export type ExecTarget =
   | { readonly kind: 'none'; readonly reason: string };
 
 /** The User-Agent the kubelet's HTTP prober sends (kube-probe/<major>.<minor>). */
-export const PROBE_USER_AGENT = 'kube-probe/1.31';
+export const PROBE_USER_AGENT = `kube-probe/${KUBE_VERSION.major}.${KUBE_VERSION.minor}`; // the API's /version
 
 export function runCheck(check: ProbeCheck, ctx: CheckContext, timeoutMs: number, container = ''): Promise<CheckOutcome> {
   switch (check.kind) {
