@@ -4,7 +4,7 @@
 // (old pods retiring until new ones are Ready), the kubelets' readiness reports and what they
 // change, and the topology plan a cluster runs on. The daemon (daemon.ts) acts on what they decide.
 import type { Cluster } from '../cluster/fill-in.js';
-import { hasReadinessGate, type ReportedPod } from '../cluster/readiness.js';
+import { hasReadinessGate, withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { deploymentOf, podsToRetire, RETIRING_ANNOTATION, rolloutStep } from '../cluster/rollout.js';
 import { toWire } from '../cluster/wire.js';
 import { planTopology } from '../compile/topology.js';
@@ -102,13 +102,13 @@ function objectRef(o: StoredObject): string {
 
 /**
  * Each pod's Ready and restarts as its node's runtime (the kubelet) reports them. A node's
- * report is whole: a pod it no longer names is no longer reported. `version` moves with
- * every report, so a reader can tell its view of the cluster is stale.
+ * report is whole: a pod it no longer names is no longer reported.
  */
 export class ReadinessReports {
   private readonly reported = new Map<string, ReportedPod>();
   private readonly reportedBy = new Map<string, readonly string[]>();
-  version = 0;
+  private version = 0;
+  private laid: { cluster: Cluster; version: number; observed: Cluster } | null = null;
 
   get pods(): ReadonlyMap<string, ReportedPod> {
     return this.reported;
@@ -121,6 +121,15 @@ export class ReadinessReports {
     for (const [ref, r] of Object.entries(readiness)) this.reported.set(ref, { ready: r.ready, restarts: r.restarts });
     this.version++;
     return Object.entries(readiness).filter(([, r]) => r.terminated === true).map(([ref]) => ref);
+  }
+
+  /** `cluster` with the reports laid over it (cluster/readiness.ts), the same object until either changes. */
+  over(cluster: Cluster): Cluster {
+    const l = this.laid;
+    if (l && l.cluster === cluster && l.version === this.version) return l.observed;
+    const observed = withReadiness(cluster, this.reported);
+    this.laid = { cluster, version: this.version, observed };
+    return observed;
   }
 
   /** The reports with the pods in `notYet` not Ready (just made: their servers may not listen yet). */

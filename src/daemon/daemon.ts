@@ -79,7 +79,6 @@ export class Daemon {
   private readonly reconciler: Reconciler;
   /** Each pod's Ready and restarts as its node's runtime (the kubelet) reports them. */
   private readonly reports = new ReadinessReports();
-  private observedOf: { cluster: Cluster; version: number; observed: Cluster } | null = null;
   private readinessQueued = false;
   /** Terminating pods queued to leave. */
   private readonly finishing = new Set<string>();
@@ -204,11 +203,7 @@ export class Daemon {
    * kube-proxy, DNS and the ingress controllers serve).
    */
   get observed(): Cluster {
-    const o = this.observedOf;
-    if (o && o.cluster === this.cluster && o.version === this.reports.version) return o.observed;
-    const observed = withReadiness(this.cluster, this.reports.pods);
-    this.observedOf = { cluster: this.cluster, version: this.reports.version, observed };
-    return observed;
+    return this.reports.over(this.cluster);
   }
 
   /** cert-manager (internet.ts), with a pass on every change. */
