@@ -140,6 +140,11 @@ describe('reconcile on fake planes', () => {
       expect(since(from).some((l) => l.startsWith(`runtimes.reload ${nodeOf(daemon, ref)}:`) && l.includes(`${ref} (terminating)`))).toBe(true);
       expect(fake.namespaces.has(netnsOf(daemon, ref))).toBe(true);
     }
+    // ... in the same step as kube-proxy drops their endpoints, not after it (the kubelet and
+    // kube-proxy do not wait for each other).
+    const stopAt = since(from).findIndex((l) => l.startsWith('runtimes.reload') && l.includes('(terminating)'));
+    expect(stopAt).toBeGreaterThan(0);
+    expect(stopAt).toBeLessThan(since(from).indexOf('proxy.sync'));
     const endpoints = fake.lastEndpoints()['default/web']!;
     for (const ref of terminating) expect(endpoints).toContain(`${ipOf(daemon, ref)} terminating`);
     expect(endpoints.filter((e) => e.endsWith(' ready'))).toHaveLength(1);
