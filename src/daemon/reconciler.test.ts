@@ -59,6 +59,8 @@ const webPods = (d: Daemon): string[] => d.observed.pods.filter((p) => p.meta.na
 const netnsOf = (d: Daemon, ref: string): string => d.plan.pods.find((p) => p.pod === ref)!.netns;
 const nodeOf = (d: Daemon, ref: string): string => d.plan.pods.find((p) => p.pod === ref)!.node;
 const ipOf = (d: Daemon, ref: string): string => d.cluster.pods.find((p) => `${p.meta.namespace}/${p.meta.name}` === ref)!.status.podIPs[0]!;
+/** Readiness reports arrive later, as a socket's would: what they cause is waited for (a loaded machine is slow). */
+const eventually = (fn: () => void): Promise<void> => vi.waitFor(fn, { timeout: 10_000, interval: 10 });
 /** The journal from entry `from` on. */
 const since = (from: number): string[] => fake.journal.slice(from);
 
@@ -154,8 +156,8 @@ describe('reconcile on fake planes', () => {
     const byNode = new Map<string, string[]>();
     for (const ref of terminating) byNode.set(nodeOf(daemon, ref), [...(byNode.get(nodeOf(daemon, ref)) ?? []), ref]);
     for (const [node, refs] of byNode) fake.report(node, Object.fromEntries(refs.map((r) => [r, { ready: false, restarts: 0, terminated: true }])));
-    await vi.waitFor(() => expect(webPods(daemon)).toHaveLength(1));
-    await vi.waitFor(() => { for (const n of netns) expect(fake.namespaces.has(n)).toBe(false); });
+    await eventually(() => expect(webPods(daemon)).toHaveLength(1));
+    await eventually(() => { for (const n of netns) expect(fake.namespaces.has(n)).toBe(false); });
     expect(fake.lastEndpoints()['default/web']).toEqual([`${ipOf(daemon, webPods(daemon)[0]!)} ready`]);
     expect(daemon.state.terminating ?? []).toEqual([]);
   });
@@ -179,16 +181,16 @@ describe('reconcile on fake planes', () => {
   it('a readiness report: the pod leaves its Service\'s endpoints at once (kube-proxy synced), and comes back', async () => {
     daemon = await up(`${CLUSTER}---\n${web(2)}---\n${SERVICE}`);
     const [sick] = webPods(daemon);
-    await vi.waitFor(() => expect(fake.lastEndpoints()['default/web']!.filter((e) => e.endsWith(' ready'))).toHaveLength(2));
+    await eventually(() => expect(fake.lastEndpoints()['default/web']!.filter((e) => e.endsWith(' ready'))).toHaveLength(2));
     const syncs = fake.proxySyncs.length;
     fake.report(nodeOf(daemon, sick!), { [sick!]: { ready: false, restarts: 1 } });
-    await vi.waitFor(() => expect(fake.lastEndpoints()['default/web']).toContain(`${ipOf(daemon, sick!)} not-ready`));
+    await eventually(() => expect(fake.lastEndpoints()['default/web']).toContain(`${ipOf(daemon, sick!)} not-ready`));
     expect(fake.proxySyncs.length).toBe(syncs + 1);
     expect(daemon.readiness()[sick!]).toEqual({ ready: false, restarts: 1 });
     expect(daemon.observed.pods.find((p) => `default/${p.meta.name}` === sick)!.status.restarts).toBe(1);
     expect(logged.some((l) => l.startsWith(`readiness: ${sick} not ready`))).toBe(true);
     fake.report(nodeOf(daemon, sick!), { [sick!]: { ready: true, restarts: 1 } });
-    await vi.waitFor(() => expect(fake.lastEndpoints()['default/web']).toContain(`${ipOf(daemon, sick!)} ready`));
+    await eventually(() => expect(fake.lastEndpoints()['default/web']).toContain(`${ipOf(daemon, sick!)} ready`));
   });
 
   it('rollout: old pods keep serving until the new ones are reported Ready, then terminate', async () => {
@@ -202,13 +204,13 @@ describe('reconcile on fake planes', () => {
     };
     const readyOn = (refs: readonly string[]) => { for (const [node, list] of byNode(refs)) fake.report(node, Object.fromEntries(list.map((r) => [r, { ready: true, restarts: 0 }]))); };
     readyOn(old);
-    await vi.waitFor(() => expect(fake.lastEndpoints()['default/web']!.filter((e) => e.endsWith(' ready'))).toHaveLength(2));
+    await eventually(() => expect(fake.lastEndpoints()['default/web']!.filter((e) => e.endsWith(' ready'))).toHaveLength(2));
 
     fake.startReady = false;
     const applying = daemon.apply([{ name: 'web.yaml', text: web(2, 'v2', true) }]);
-    await vi.waitFor(() => expect(webPods(daemon).length).toBe(4));
+    await eventually(() => expect(webPods(daemon).length).toBe(4));
     const fresh = webPods(daemon).filter((r) => !old.includes(r));
-    await vi.waitFor(() => { for (const ref of fresh) expect(fake.specs.get(nodeOf(daemon, ref))?.some((p) => p.ref === ref)).toBe(true); });
+    await eventually(() => { for (const ref of fresh) expect(fake.specs.get(nodeOf(daemon, ref))?.some((p) => p.ref === ref)).toBe(true); });
     expect(logged.some((l) => l.startsWith('rollout: 2 old pods keep serving'))).toBe(true);
     // The old pods serve; the new ones are not Ready yet.
     const serving = fake.lastEndpoints()['default/web']!;
@@ -217,7 +219,7 @@ describe('reconcile on fake planes', () => {
 
     readyOn(fresh);
     await applying;
-    await vi.waitFor(() => {
+    await eventually(() => {
       const ends = fake.lastEndpoints()['default/web']!;
       for (const ref of fresh) expect(ends).toContain(`${ipOf(daemon, ref)} ready`);
       for (const ref of old) expect(ends).toContain(`${ipOf(daemon, ref)} terminating`);
