@@ -2,10 +2,11 @@
 // they were applied (raw, the source of truth), the `knet up` flags, and the addresses the
 // control plane assigned (so pods and Services keep them across applies and restarts).
 import { existsSync, readFileSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import type { RawObject } from '../model/source.js';
 import type { CniMode } from '../model/types.js';
 import { writeFileAtomic } from './atomic-file.js';
-import { statePath } from './paths.js';
+import { stateDir, statePath } from './paths.js';
 import { isClusterScopedKind } from '../api/registry.js';
 
 /** One applied object: its wire form and where it came from (for messages). */
@@ -68,16 +69,35 @@ export function emptyState(name: string, overrides: Overrides = {}): ClusterStat
   return { version: 1, name, generation: 1, overrides, objects: [], assignments: NO_ASSIGNMENTS };
 }
 
-export function loadState(cluster: string): ClusterState | null {
-  const path = statePath(cluster);
+export function loadState(cluster: string, path = statePath(cluster)): ClusterState | null {
   if (!existsSync(path)) return null;
   const parsed = JSON.parse(readFileSync(path, 'utf8')) as ClusterState;
   if (parsed.version !== 1 || !Array.isArray(parsed.objects)) throw new Error(`${path}: not a knet state file (version ${String(parsed.version)})`);
   return parsed;
 }
 
-export function saveState(state: ClusterState): Promise<void> {
-  return writeFileAtomic(statePath(state.name), `${JSON.stringify(state)}\n`);
+export function saveState(state: ClusterState, path = statePath(state.name)): Promise<void> {
+  return writeFileAtomic(path, `${JSON.stringify(state)}\n`);
+}
+
+/** Where a daemon keeps its cluster's state: the state directory, or another (a test's temporary one). */
+export interface StateStore {
+  /** The state file, for messages. */
+  readonly path: string;
+  load(): ClusterState | null;
+  save(state: ClusterState): Promise<void>;
+  /** `knet down`: the directory goes, with the state and the daemon's log. */
+  remove(): Promise<void>;
+}
+
+export function fileStateStore(cluster: string, dir = stateDir(cluster)): StateStore {
+  const path = `${dir}/state.json`;
+  return {
+    path,
+    load: () => loadState(cluster, path),
+    save: (state) => saveState(state, path),
+    remove: () => rm(dir, { recursive: true, force: true }),
+  };
 }
 
 /** A stored object as the loader's RawObject: every field locates at the object's start. */

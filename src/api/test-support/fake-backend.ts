@@ -8,14 +8,13 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from '../../cluster/fill-in.js';
-import type { Issue } from '../../model/issue.js';
-import { parseText } from '../../model/source.js';
 import { apiListener } from '../../daemon/api.js';
 import type { ChangeResult, Daemon } from '../../daemon/daemon.js';
 import { desiredFromState } from '../../daemon/desired.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
 import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
-import { applyObjects, deleteObjects } from '../../daemon/store-ops.js';
+import { applyFiles } from '../../daemon/controllers.js';
+import { deleteObjects } from '../../daemon/store-ops.js';
 import { findKubectl } from './kubectl-binary.js';
 
 /** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
@@ -53,14 +52,7 @@ export class FakeBackend {
   }
 
   async apply(files: readonly { name: string; text: string }[]): Promise<ChangeResult> {
-    const objects = [];
-    const issues: Issue[] = [];
-    for (const f of files) {
-      const r = parseText(f.name, f.text);
-      objects.push(...r.objects);
-      issues.push(...r.issues);
-    }
-    return this.adopt(applyObjects(this.state, this.cluster, objects, issues));
+    return this.adopt(applyFiles(this.state, this.cluster, files));
   }
 
   async delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
