@@ -108,10 +108,11 @@ export async function issueLeaf(keyPem: string, leaf: LeafRequest, ca: { readonl
     await writeFile(join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
     const ext = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', `extendedKeyUsage=${leaf.usage}`,
       'authorityKeyIdentifier=keyid', ...(leaf.names?.length ? [subjectAltName(leaf.names)] : [])];
-    await writeFile(join(dir, 'ext.cnf'), `${ext.join('\n')}\n`);
-    await openssl(['req', '-new', '-key', 'key.pem', '-subj', subject(leaf.commonName, leaf.organizations), '-out', 'csr.pem'], dir);
-    await openssl(['x509', '-req', '-in', 'csr.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-set_serial', `0x${randomBytes(16).toString('hex')}`,
-      '-extfile', 'ext.cnf', '-days', String(leaf.days), '-out', 'crt.pem'], dir);
+    // A config of its own: the system's would add its default (CA) extensions to `req -x509`.
+    await writeFile(join(dir, 'leaf.cnf'), `[req]\ndistinguished_name = dn\n[dn]\n[leaf]\n${ext.join('\n')}\n`);
+    // OpenSSL 3's `req -CA`: the request and its signing in one run.
+    await openssl(['req', '-new', '-key', 'key.pem', '-subj', subject(leaf.commonName, leaf.organizations), '-CA', 'ca.pem', '-CAkey', 'ca.key',
+      '-config', 'leaf.cnf', '-extensions', 'leaf', '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', String(leaf.days), '-out', 'crt.pem'], dir);
     return readFile(join(dir, 'crt.pem'), 'utf8');
   });
 }
