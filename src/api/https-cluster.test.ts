@@ -5,7 +5,7 @@
 // Needs root (network namespaces) and kubectl; skipped with the reason otherwise.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -106,6 +106,7 @@ describe.skipIf(reason)('a running cluster, driven by stock kubectl', () => {
     } finally {
       const down = knet(['down', '--name', name], env);
       expect(down.code).toBe(0);
+      expect(existsSync(pkiDir(name))).toBe(false); // the CA and keys go with the cluster
       expect(readFileSync(config, 'utf8')).toBe(THEIRS.replace('current-context: staging', 'current-context: ""'));
       rmSync(home, { recursive: true, force: true });
     }
