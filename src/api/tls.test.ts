@@ -4,6 +4,7 @@ import { mkdtempSync, readFileSync, rmSync, statSync, unlinkSync, writeFileSync 
 import type http from 'node:http';
 import https from 'node:https';
 import net from 'node:net';
+import tls from 'node:tls';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -156,6 +157,18 @@ describe.skipIf(opensslSkip)('the HTTPS listener', () => {
     }
   });
 
+  it('a client offering h2 and HTTP/1.1 (as Go\'s does) is answered in HTTP/1.1', async () => {
+    const alpn = await new Promise<string | false | null>((resolve, reject) => {
+      const socket = tls.connect({ host: '127.0.0.1', port: api.port, ca: pki.ca.certPem, servername: 'localhost', ALPNProtocols: ['h2', 'http/1.1'],
+        cert: pki.admin.certPem, key: pki.admin.keyPem }, () => {
+        resolve(socket.alpnProtocol);
+        socket.end();
+      });
+      socket.on('error', reject);
+    });
+    expect(alpn).toBe('http/1.1');
+  });
+
   it('only on 127.0.0.1', () => {
     expect((api.server.address() as net.AddressInfo).address).toBe('127.0.0.1');
   });
@@ -193,7 +206,7 @@ describe.skipIf(opensslSkip)('the daemon\'s listener across restarts', () => {
   });
 });
 
-describe.skipIf(opensslSkip || kubectlSkipReason)('stock kubectl over HTTPS with the merged kubeconfig', () => {
+describe.skipIf(opensslSkip || kubectlSkipReason)('stock kubectl over HTTPS with the cluster\'s kubeconfig', () => {
   let api: HttpsApi;
   let kubeDir: string;
   const backend = new FakeBackend('tls-kubectl');
