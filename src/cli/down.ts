@@ -12,6 +12,7 @@ import { isAlive, runningDaemon, runningSupervisor, type PidRecord } from '../da
 import { checkName, stateDir, stateRoot } from '../daemon/paths.js';
 import { rmdirSync } from 'node:fs';
 import { CliError, type Io } from './output.js';
+import { forgetContext } from './kubeconfig.js';
 import { stepLine } from './up.js';
 import { daemonAction, pickAnyCluster, requireRoot, withCluster, withClusterLock } from './source.js';
 
@@ -41,6 +42,7 @@ export async function runDown(io: Io, name: string): Promise<number> {
         if (supervisor) await waitGone(supervisor.pid, supervisor.startTime, 1000);
         stopProcess(supervisor);
         removeStateRootIfEmpty();
+        await forgetContext(io, name);
         io.out(stepLine(io, true, 'down', `cluster ${name}: ${res.body.namespaces ?? 0} namespaces removed`, performance.now() - t0));
         return 0;
       }
@@ -59,6 +61,7 @@ export async function runDown(io: Io, name: string): Promise<number> {
   const report = await teardownCluster(name);
   await rm(stateDir(name), { recursive: true, force: true });
   removeStateRootIfEmpty();
+  await forgetContext(io, name);
   const found = report.namespaces.length + report.killed.length + report.files.length;
   for (const s of report.strays) io.err(`warning: pid ${s.pid} is still in ${s.netns}; knet did not start it and left it alone`);
   io.out(stepLine(io, true, 'down', found === 0 && !daemon

@@ -19,6 +19,7 @@ import { registerWait } from './wait.js';
 import { registerTrace } from './trace.js';
 import { registerDiagnose } from './diagnose.js';
 import { registerFlows } from './flows.js';
+import { registerKubeconfig } from './kubeconfig.js';
 import { processIo, type Io } from './output.js';
 import { newProgram, quietOnClosedPipe, runProgram } from './program.js';
 
@@ -33,6 +34,7 @@ export function buildProgram(io: Io): Command {
   registerDelete(program, io);
   registerStatus(program, io);
   registerDown(program, io);
+  registerKubeconfig(program, io);
   registerExec(program, io);
   registerLogs(program, io);
   registerHealth(program, io);

@@ -22,6 +22,7 @@ import { admitIngresses, hasController } from '../dataplane/ingress/admission.js
 import { fakeCertificatePem } from '../dataplane/ingress/self-signed.js';
 import type { Issue } from '../model/issue.js';
 import { runApply } from './apply.js';
+import { announceContext } from './kubeconfig.js';
 import { CliError, paint, reportIssues, type Io } from './output.js';
 import { collect, daemonAction, namedCluster, requireRoot, withClusterLock } from './source.js';
 
@@ -84,6 +85,7 @@ async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord
       const sup = spawnSupervisor(name, ['--adopt'], 'ignore');
       io.out(`  its supervisor was gone: a new one (pid ${sup.pid}) starts a new daemon if this one crashes`);
     }
+    await announceContext(io, name); // again: the port may have moved, or the context been removed
     return 0;
   }
 
@@ -116,6 +118,7 @@ async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord
     else io.err(`  hint: the daemon's log is ${daemonLogPath(name)}; knet down --name ${name} removes what is left`);
     return 1;
   }
+  await announceContext(io, name);
   if (!fresh && o.filename.length > 0) {
     const code = await runApply(io, name, o.filename);
     if (code !== 0) return code;
@@ -127,7 +130,7 @@ async function upLocked(io: Io, name: string, o: UpOptions, waitedFor: PidRecord
     return 1;
   }
   io.out(paint(io, BOLD, `cluster ${name} is up in ${secs} s: ${ready.nodes} nodes, ${ready.pods} pods`));
-  io.out(`  knet get pods -A -o wide · knet exec -n NS POD -- sh · knet status · knet down${name === DEFAULT_CLUSTER ? '' : ` --name ${name}`}`);
+  io.out(`  kubectl get pods -A -o wide · knet exec -n NS POD -- sh · knet status · knet down${name === DEFAULT_CLUSTER ? '' : ` --name ${name}`}`);
   return 0;
 }
 

@@ -9,7 +9,8 @@
 import { closeSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { teardownCluster } from '../dataplane/teardown.js';
-import { serveApi, type ApiServer } from './api.js';
+import { serveClusterHttps, type HttpsApi } from '../api/tls.js';
+import { apiListener, serveApi, type ApiServer } from './api.js';
 import { Daemon, type Progress } from './daemon.js';
 import { releaseLock, takeLock } from './lock.js';
 import { checkName, stateDir, statePath } from './paths.js';
@@ -80,8 +81,10 @@ async function main(): Promise<void> {
   log(`daemon for cluster ${name} starting (pid ${process.pid}${fresh ? ', fresh' : ''})`);
   const daemon = Daemon.load(name, log);
   let api: ApiServer | null = null;
+  let httpsApi: HttpsApi | null = null;
   const exit = (code: number): void => {
     api?.close();
+    httpsApi?.close();
     releaseLock(name);
     log(`daemon exits (${code})`);
     setTimeout(() => process.exit(code), 50).unref();
@@ -98,16 +101,28 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (e) => log(`uncaught: ${e.stack ?? e.message}`));
   process.on('unhandledRejection', (e) => log(`unhandled rejection: ${(e as Error)?.stack ?? String(e)}`));
 
-  api = await serveApi(daemon, () => {
+  const onShutdown = (): void => {
     log('shut down by the API: cluster removed');
     exit(DAEMON_EXIT.stopped);
-  });
+  };
+  api = await serveApi(daemon, onShutdown);
   say({ step: 'daemon', ok: true, ms: 0, text: `pid ${process.pid}, api ${api.socket}` });
+  // kubectl's endpoint (api/tls.ts), made while the data plane comes up: the same handler over HTTPS.
+  const startHttps = async (): Promise<void> => {
+    const t = performance.now();
+    httpsApi = await serveClusterHttps(name, daemon.cluster.config.clusterDomain, apiListener(daemon, onShutdown), log);
+    log(`api: ${httpsApi.url}`);
+    say({ step: 'api', ok: true, ms: Math.round(performance.now() - t), text: `${httpsApi.url} (client certificates from the cluster CA)` });
+  };
   try {
-    const report = await daemon.bringUp((p: Progress) => {
+    // Both finish before a failure is handled: a fresh cluster's cleanup must not race its bring-up.
+    const [up, tls] = await Promise.allSettled([daemon.bringUp((p: Progress) => {
       log(`${p.step}: ${p.text} (${Math.round(p.ms)} ms)`);
       say({ ...p, ms: Math.round(p.ms) });
-    });
+    }), startHttps()]);
+    if (up.status === 'rejected') throw up.reason;
+    if (tls.status === 'rejected') throw tls.reason;
+    const report = up.value;
     const failed = report.probes.filter((p) => !p.ok).length + report.runtimeFailures.length;
     say({ ready: failed === 0, pods: daemon.plan.pods.length, nodes: daemon.cluster.nodes.length });
   } catch (e) {

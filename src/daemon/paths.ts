@@ -23,6 +23,16 @@ export function daemonLogPath(cluster: string): string {
   return `${stateDir(cluster)}/logs/daemon.log`;
 }
 
+/** The API's certificates and keys: the cluster CA, the HTTPS server's, the admin's (api/pki.ts). */
+export function pkiDir(cluster: string): string {
+  return `${stateDir(cluster)}/pki`;
+}
+
+/** The HTTPS listener's port, chosen at the first start and kept across restarts (api/tls.ts). */
+export function httpsEndpointPath(cluster: string): string {
+  return `${stateDir(cluster)}/https.json`;
+}
+
 export function apiSocketPath(cluster: string): string {
   return `${runDir(cluster)}/api.sock`;
 }

@@ -2,6 +2,7 @@
 // real command line, and what a cluster leaves on the host (namespaces, files, processes).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -37,9 +38,12 @@ export interface Run {
   readonly ms: number;
 }
 
+/** `knet up` merges a context into kubectl's kubeconfig: tests keep it out of the machine's own (~/.kube/config). */
+const TEST_KUBECONFIG = join(tmpdir(), `knet-test-kubeconfig-${process.pid}`);
+
 export function knet(args: readonly string[], env: Record<string, string> = {}): Run {
   const t = performance.now();
-  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 120_000 });
+  const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: TEST_KUBECONFIG, ...env }, timeout: 120_000 });
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, ms: Math.round(performance.now() - t) };
 }
 

@@ -2,7 +2,7 @@
 // Debian's openssl command (node:crypto cannot build X.509), parsing with X509Certificate.
 // Temporary files live in a private directory removed afterwards.
 import { execFile } from 'node:child_process';
-import { generateKeyPairSync, X509Certificate } from 'node:crypto';
+import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
@@ -11,6 +11,11 @@ import { join } from 'node:path';
 /** cert-manager's default private key: RSA 2048, PKCS#1 PEM. */
 export function newPrivateKeyPem(): string {
   return generateKeyPairSync('rsa', { modulusLength: 2048 }).privateKey.export({ format: 'pem', type: 'pkcs1' }) as string;
+}
+
+/** ECDSA P-256, SEC1 PEM (kubeadm's `ECDSA-P256`): made in a millisecond where RSA 2048 takes a hundred. */
+export function newEcPrivateKeyPem(): string {
+  return generateKeyPairSync('ec', { namedCurve: 'prime256v1' }).privateKey.export({ format: 'pem', type: 'sec1' }) as string;
 }
 
 function openssl(args: readonly string[], cwd: string): Promise<void> {
@@ -31,13 +36,20 @@ async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
   }
 }
 
-function subject(commonName: string): string {
-  return commonName ? `/CN=${commonName.replace(/[/\\]/g, '\\$&')}` : '/';
+/** `-subj`: the organizations (O=, Kubernetes' groups) then the common name (the user). */
+function subject(commonName: string, organizations: readonly string[] = []): string {
+  const escape = (v: string): string => v.replace(/[/\\]/g, '\\$&');
+  const parts = [...organizations.map((o) => `O=${escape(o)}`), ...(commonName ? [`CN=${escape(commonName)}`] : [])];
+  return parts.length ? `/${parts.join('/')}` : '/';
 }
 
 /** subjectAltName from names and IP addresses. */
+function subjectAltName(names: readonly string[]): string {
+  return `subjectAltName=${names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`;
+}
+
 function sanExtension(names: readonly string[]): string[] {
-  return names.length ? ['-addext', `subjectAltName=${names.map((n) => (isIP(n) ? `IP:${n}` : `DNS:${n}`)).join(',')}`] : [];
+  return names.length ? ['-addext', subjectAltName(names)] : [];
 }
 
 export async function createCsr(keyPem: string, commonName: string, dnsNames: readonly string[]): Promise<string> {
@@ -71,6 +83,36 @@ export async function signWithCa(csrPem: string, caCertPem: string, caKeyPem: st
     await writeFile(join(dir, 'ca.key'), caKeyPem, { mode: 0o600 });
     await openssl(['x509', '-req', '-in', 'csr.pem', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-copy_extensions', 'copyall',
       '-days', String(days), '-out', 'crt.pem'], dir);
+    return readFile(join(dir, 'crt.pem'), 'utf8');
+  });
+}
+
+/** What a leaf certificate says: who (CN, O), for which names, and what for (its extended key usage). */
+export interface LeafRequest {
+  readonly commonName: string;
+  readonly organizations?: readonly string[];
+  readonly names?: readonly string[];
+  readonly usage: 'serverAuth' | 'clientAuth';
+  readonly days: number;
+}
+
+/**
+ * A leaf certificate for `keyPem`, signed by a CA: not a CA itself, digitalSignature and
+ * keyEncipherment, one extended key usage, a random serial. The extensions are written here,
+ * not copied from a CSR (signWithCa does that for cert-manager's requests).
+ */
+export async function issueLeaf(keyPem: string, leaf: LeafRequest, ca: { readonly certPem: string; readonly keyPem: string }): Promise<string> {
+  return inTempDir(async (dir) => {
+    await writeFile(join(dir, 'key.pem'), keyPem, { mode: 0o600 });
+    await writeFile(join(dir, 'ca.pem'), ca.certPem);
+    await writeFile(join(dir, 'ca.key'), ca.keyPem, { mode: 0o600 });
+    const ext = ['basicConstraints=critical,CA:FALSE', 'keyUsage=critical,digitalSignature,keyEncipherment', `extendedKeyUsage=${leaf.usage}`,
+      'authorityKeyIdentifier=keyid', ...(leaf.names?.length ? [subjectAltName(leaf.names)] : [])];
+    // A config of its own: the system's would add its default (CA) extensions to `req -x509`.
+    await writeFile(join(dir, 'leaf.cnf'), `[req]\ndistinguished_name = dn\n[dn]\n[leaf]\n${ext.join('\n')}\n`);
+    // OpenSSL 3's `req -CA`: the request and its signing in one run.
+    await openssl(['req', '-new', '-key', 'key.pem', '-subj', subject(leaf.commonName, leaf.organizations), '-CA', 'ca.pem', '-CAkey', 'ca.key',
+      '-config', 'leaf.cnf', '-extensions', 'leaf', '-set_serial', `0x${randomBytes(16).toString('hex')}`, '-days', String(leaf.days), '-out', 'crt.pem'], dir);
     return readFile(join(dir, 'crt.pem'), 'utf8');
   });
 }
