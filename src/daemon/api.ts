@@ -64,6 +64,7 @@ export function apiListener(daemon: Daemon, onShutdown: () => void): http.Reques
 
 export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<ApiServer> {
   const socket = apiSocketPath(daemon.name);
+  apiStoreOf(daemon); // versions every change from the start, not from the first request
   const server = http.createServer(apiListener(daemon, onShutdown));
   server.keepAliveTimeout = 1000;
   rmSync(socket, { force: true }); // a crashed daemon's socket; the lock says no daemon owns it
