@@ -156,6 +156,15 @@ describe.skipIf(kubectlSkipReason)('stock kubectl against the object store', () 
     expect(seen.some((s) => s.includes('watch=true') && s.includes('fieldSelector=metadata.name%3Dwaited'))).toBe(true);
   }, 30_000);
 
+  it('a raw watch: ADDED for what is there, a BOOKMARK before timeoutSeconds ends it; a version ahead of the store is an ERROR event', async () => {
+    const r = await kubectl(['get', '--raw', '/api/v1/namespaces/default/configmaps?watch=1&allowWatchBookmarks=true&timeoutSeconds=1']);
+    const events = r.out.trim().split('\n').map((l) => JSON.parse(l) as { type: string; object: { metadata: { name?: string; resourceVersion: string } } });
+    expect(events.filter((e) => e.type === 'ADDED').map((e) => e.object.metadata.name)).toContain('cfg');
+    expect(events.at(-1)!.type).toBe('BOOKMARK');
+    const ahead = await kubectl(['get', '--raw', '/api/v1/configmaps?watch=1&resourceVersion=99999999']);
+    expect(JSON.parse(ahead.out)).toMatchObject({ type: 'ERROR', object: { kind: 'Status', code: 504, reason: 'Timeout' } });
+  });
+
   it('delete answers with the object and returns once the watch sees it gone', async () => {
     await backend.apply([{ name: 'd.yaml', text: configMap('doomed', '1') }]);
     const r = await kubectl(['delete', 'configmap', 'doomed']);

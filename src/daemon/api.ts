@@ -15,6 +15,7 @@ import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
 import { apiStoreOf } from './api-store.js';
+import type { WatchEvent } from '../api/object-store.js';
 import { isApiError, parseListOptions, parseWatchOptions, wantsWatch, type ApiError } from '../api/list-options.js';
 import { updateConflict, withoutServerFields } from '../api/server-fields.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
@@ -314,12 +315,23 @@ function findModelled(daemon: Daemon, r: ApiResource, namespace: string, name: s
   return o;
 }
 
+/** Each event's line, written once however many watches send it (500 watches, one pod's change). */
+const watchLines = new WeakMap<Json, Map<string, string>>();
+
+function watchLine(e: WatchEvent): string {
+  let lines = watchLines.get(e.object);
+  if (!lines) watchLines.set(e.object, (lines = new Map()));
+  let line = lines.get(e.type);
+  if (line === undefined) lines.set(e.type, (line = `${JSON.stringify(e)}\n`));
+  return line;
+}
+
 /** A watch from the store: one JSON event per line, until the client goes or its timeout. */
 function watch(daemon: Daemon, r: ApiResource, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
   const opts = parseWatchOptions(url.searchParams, r.kind, namespace);
   if (isApiError(opts)) throw fromApiError(opts);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
-  const w = apiStoreOf(daemon).watch(r.group, r.kind, { ...opts, onEnd: () => res.end() }, (e) => res.write(`${JSON.stringify(e)}\n`));
+  const w = apiStoreOf(daemon).watch(r.group, r.kind, { ...opts, onEnd: () => res.end() }, (e) => res.write(watchLine(e)));
   if (isApiError(w)) {
     res.end(`${JSON.stringify({ type: 'ERROR', object: status(w.code, w.reason, w.message) })}\n`);
     return;
