@@ -185,5 +185,7 @@ describe.skipIf(kubectlSkipReason)('stock kubectl against the object store', () 
     const after = JSON.parse((await kubectl(['get', 'configmap', 'cfg', '-o', 'json'])).out) as typeof read;
     expect(after.data.a).toBe('mine');
     expect(Number(after.metadata.resourceVersion)).toBeGreaterThan(Number(fresh.metadata.resourceVersion));
+    const missing = await kubectl(['replace', '--validate=false', '-f', '-'], JSON.stringify({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'nope' } }));
+    expect(missing.err).toContain('configmaps "nope" not found');
   });
 });
