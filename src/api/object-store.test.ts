@@ -177,6 +177,12 @@ describe('lists', () => {
     expect(names(s.list('', 'Pod', listOpts()))).toEqual(['a', 'b', 'bb', 'c', 'd']);
   });
 
+  it('resourceVersion=0 (the watch cache, in 1.32) ignores limit', () => {
+    const r = store().list('', 'Pod', listOpts('limit=2&resourceVersion=0'));
+    expect(names(r)).toHaveLength(5);
+    expect(r).not.toHaveProperty('continue');
+  });
+
   it('with a selector, remainingItemCount is left out (the API server cannot count it)', () => {
     const r = store().list('', 'Pod', listOpts('limit=1&labelSelector=app%3Dweb'));
     expect(names(r)).toEqual(['a']);

@@ -377,6 +377,8 @@ export class ObjectStore {
     if (at > this.counter) return tooLarge(at, this.counter);
     const snapshot = this.snapshot(kindKey, at);
     const after = opts.continue?.after;
+    // resourceVersion=0 is served from the watch cache in 1.32, which does not page: the limit is ignored.
+    const limit = opts.resourceVersion === '0' && !opts.continue ? 0 : opts.limit;
     const items: Json[] = [];
     let i = after === undefined ? 0 : firstAfter(snapshot.keys, after);
     let last = '';
@@ -384,7 +386,7 @@ export class ObjectStore {
       const k = snapshot.keys[i]!;
       const o = snapshot.objects.get(k)!;
       if (!matches(opts, kind, o)) continue;
-      if (opts.limit > 0 && items.length === opts.limit) break;
+      if (limit > 0 && items.length === limit) break;
       items.push(o);
       last = k;
     }
