@@ -3,6 +3,7 @@
 // (uids, creationTimestamps, generations, resourceVersions) kept beside state.json so that objects
 // keep their uid across a restart and resourceVersions only grow.
 import { existsSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import type { Cluster } from '../cluster/fill-in.js';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { ObjectStore, type SavedMeta } from '../api/object-store.js';
@@ -94,6 +95,8 @@ function persister(file: string, store: ObjectStore, log: (line: string) => void
     try {
       do {
         again = false;
+        // `knet down` removes the state directory: a late write must not make it again.
+        if (!existsSync(dirname(file))) return;
         await writeFileAtomic(file, JSON.stringify(store.saved()));
       } while (again);
     } catch (e) {
