@@ -90,6 +90,19 @@ describe('metadata.generation, as kube-apiserver keeps it', () => {
     expect((s.get('apps', 'Deployment', 'default', 'web')!['status'] as Json)['observedGeneration']).toBe(2);
   });
 
+  it('a custom resource\'s conditions carry it too (kubectl wait --for=condition compares them)', () => {
+    const s = new ObjectStore();
+    const cert = (dns: string): Json => ({
+      apiVersion: 'cert-manager.io/v1', kind: 'Certificate', metadata: { name: 'tls', namespace: 'default' },
+      spec: { dnsNames: [dns] }, status: { conditions: [{ type: 'Ready', status: 'True', observedGeneration: 1 }, { type: 'Issuing', status: 'False' }] },
+    });
+    s.sync([cert('a.example')]);
+    s.sync([cert('b.example')]);
+    const got = s.get('cert-manager.io', 'Certificate', 'default', 'tls')!;
+    expect(meta(got)['generation']).toBe(2);
+    expect((got['status'] as { conditions: Json[] }).conditions).toEqual([{ type: 'Ready', status: 'True', observedGeneration: 2 }, { type: 'Issuing', status: 'False' }]);
+  });
+
   it('pods (1.32) have none', () => {
     const s = new ObjectStore();
     s.sync([pod('a')]);

@@ -331,11 +331,8 @@ export class ObjectStore {
       });
     }
     const out: Json = { ...o, metadata: meta };
-    // knet's controllers act at once: what they report is always about the latest spec.
     const st = o['status'];
-    if (e.specText !== null && st && typeof st === 'object' && typeof (st as Json)['observedGeneration'] === 'number') {
-      out['status'] = { ...(st as Json), observedGeneration: e.generation };
-    }
+    if (e.specText !== null && st && typeof st === 'object' && !Array.isArray(st)) out['status'] = observedAt(st as Json, e.generation);
     return out;
   }
 
@@ -508,6 +505,24 @@ export class ObjectStore {
     for (const s of this.watchers.values()) n += s.size;
     return n;
   }
+}
+
+/**
+ * knet's controllers act at once: what they report is always about the latest spec, so an
+ * `observedGeneration` they state (the status's, a condition's) is the store's generation
+ * (`kubectl rollout status` and `kubectl wait --for=condition` compare them).
+ */
+function observedAt(status: Json, generation: number): Json {
+  const conditions = status['conditions'];
+  const stale = (c: unknown): boolean => !!c && typeof c === 'object' && typeof (c as Json)['observedGeneration'] === 'number' && (c as Json)['observedGeneration'] !== generation;
+  const top = typeof status['observedGeneration'] === 'number' && status['observedGeneration'] !== generation;
+  const inConditions = Array.isArray(conditions) && conditions.some(stale);
+  if (!top && !inConditions) return status;
+  return {
+    ...status,
+    ...(top ? { observedGeneration: generation } : {}),
+    ...(inConditions ? { conditions: (conditions as unknown[]).map((c) => (stale(c) ? { ...(c as Json), observedGeneration: generation } : c)) } : {}),
+  };
 }
 
 function unref(t: unknown): void {
