@@ -2,13 +2,15 @@
 // computes the whole cluster (stored objects and what controllers make of them) and `sync` diffs
 // it against the last one; each changed object gets the next resourceVersion of one counter (etcd's
 // revision), keeps its uid, creationTimestamp and generation, and an event goes into a bounded log
-// that watches resume from (410 Gone past its start, as the watch cache answers).
+// that watches resume from (410 Gone past its start, as the watch cache answers). One class past 400
+// lines: sync, list (rolling the log back for a paged snapshot) and watch all read the one log.
 import { compareText } from '../model/order.js';
 import { matchesSelector } from '../model/labels.js';
 import { stableUid } from '../model/uid.js';
 import { matchesFieldSelector } from './field-selectors.js';
 import type { ApiError, Filter, ListOptions, WatchOptions } from './list-options.js';
 import { encodeContinue } from './list-options.js';
+import { contentText, groupOf, hasGeneration, metaOf, observedAt, specText, str, textHash, timeText, withResourceVersion } from './object-meta.js';
 
 type Json = Record<string, unknown>;
 
@@ -53,24 +55,6 @@ export interface StoreOptions {
   readonly bookmarkEveryMs?: number;
 }
 
-/**
- * Kinds whose metadata.generation kube-apiserver keeps (1.32): the workloads, Ingress,
- * NetworkPolicy, EndpointSlice, PodDisruptionBudget, HPA, and every custom resource. Pods,
- * Services, ConfigMaps, Secrets, Nodes and Namespaces have none.
- */
-const BUILT_IN_WITH_GENERATION = new Set(['apps/Deployment', 'apps/ReplicaSet', 'apps/StatefulSet', 'apps/DaemonSet', '/ReplicationController',
-  'batch/Job', 'batch/CronJob', 'networking.k8s.io/Ingress', 'networking.k8s.io/NetworkPolicy', 'discovery.k8s.io/EndpointSlice',
-  'policy/PodDisruptionBudget', 'autoscaling/HorizontalPodAutoscaler']);
-const BUILT_IN_GROUPS = new Set(['', 'apps', 'batch', 'networking.k8s.io', 'discovery.k8s.io', 'policy', 'autoscaling', 'rbac.authorization.k8s.io',
-  'storage.k8s.io', 'coordination.k8s.io', 'events.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io', 'scheduling.k8s.io', 'node.k8s.io', 'certificates.k8s.io']);
-
-function hasGeneration(kindKey: string, group: string): boolean {
-  return BUILT_IN_WITH_GENERATION.has(kindKey) || !BUILT_IN_GROUPS.has(group);
-}
-
-/** Metadata the store sets: never part of what decides whether an object changed. */
-const OWNED_METADATA = new Set(['uid', 'resourceVersion', 'creationTimestamp', 'generation', 'selfLink']);
-
 interface Entry {
   readonly key: string;
   readonly kindKey: string;
@@ -111,57 +95,6 @@ interface Watcher {
 
 const DEFAULT_LOG_LIMIT = 10_000;
 const DEFAULT_BOOKMARK_EVERY_MS = 60_000;
-
-function groupOf(apiVersion: unknown): string {
-  const v = typeof apiVersion === 'string' ? apiVersion : '';
-  const slash = v.indexOf('/');
-  return slash < 0 ? '' : v.slice(0, slash);
-}
-
-function metaOf(o: Json): Json {
-  const m = o['metadata'];
-  return m && typeof m === 'object' && !Array.isArray(m) ? m as Json : {};
-}
-
-function str(v: unknown): string {
-  return typeof v === 'string' ? v : '';
-}
-
-/** Content minus the store's metadata: what decides whether an object changed. */
-function contentText(o: Json): string {
-  const meta = metaOf(o);
-  const kept: Json = {};
-  for (const k in meta) if (!OWNED_METADATA.has(k)) kept[k] = meta[k];
-  return JSON.stringify({ ...o, metadata: kept });
-}
-
-/** Everything but metadata and status: what bumps metadata.generation. */
-function specText(o: Json): string {
-  const { metadata: _m, status: _s, ...rest } = o;
-  return JSON.stringify(rest);
-}
-
-/** A 53-bit hash of a text, in base 36 (changes between restarts, not cryptography). */
-export function textHash(text: string): string {
-  let h1 = 0xdeadbeef;
-  let h2 = 0x41c6ce57;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    h1 = Math.imul(h1 ^ c, 2654435761);
-    h2 = Math.imul(h2 ^ c, 1597334677);
-  }
-  h1 = Math.imul(h1 ^ (h1 >>> 16), 2246822507) ^ Math.imul(h2 ^ (h2 >>> 13), 3266489909);
-  h2 = Math.imul(h2 ^ (h2 >>> 16), 2246822507) ^ Math.imul(h1 ^ (h1 >>> 13), 3266489909);
-  return (4294967296 * (2097151 & h2) + (h1 >>> 0)).toString(36);
-}
-
-function timeText(ms: number): string {
-  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
-}
-
-function withResourceVersion(o: Json, rv: number): Json {
-  return { ...o, metadata: { ...metaOf(o), resourceVersion: String(rv) } };
-}
 
 function status(code: number, reason: string, message: string): Json {
   return { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message, reason, code };
@@ -505,24 +438,6 @@ export class ObjectStore {
     for (const s of this.watchers.values()) n += s.size;
     return n;
   }
-}
-
-/**
- * knet's controllers act at once: what they report is always about the latest spec, so an
- * `observedGeneration` they state (the status's, a condition's) is the store's generation
- * (`kubectl rollout status` and `kubectl wait --for=condition` compare them).
- */
-function observedAt(status: Json, generation: number): Json {
-  const conditions = status['conditions'];
-  const stale = (c: unknown): boolean => !!c && typeof c === 'object' && typeof (c as Json)['observedGeneration'] === 'number' && (c as Json)['observedGeneration'] !== generation;
-  const top = typeof status['observedGeneration'] === 'number' && status['observedGeneration'] !== generation;
-  const inConditions = Array.isArray(conditions) && conditions.some(stale);
-  if (!top && !inConditions) return status;
-  return {
-    ...status,
-    ...(top ? { observedGeneration: generation } : {}),
-    ...(inConditions ? { conditions: (conditions as unknown[]).map((c) => (stale(c) ? { ...(c as Json), observedGeneration: generation } : c)) } : {}),
-  };
 }
 
 function unref(t: unknown): void {
