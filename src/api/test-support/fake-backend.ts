@@ -2,7 +2,7 @@
 // exactly as the daemon does (store-ops, desiredFromState), with no data plane behind it, served
 // on 127.0.0.1 over plain HTTP so that stock kubectl can talk to it in tests.
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ import { desiredFromState } from '../../daemon/desired.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
 import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
 import { applyObjects, deleteObjects } from '../../daemon/store-ops.js';
+import { findKubectl } from './kubectl-binary.js';
 
 /** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
 export class FakeBackend {
@@ -101,9 +102,10 @@ export async function serveFakeApi(backend = new FakeBackend()): Promise<Loopbac
   };
 }
 
-/** The machine's stock kubectl, or '' (tests skip with `kubectlSkipReason`). */
-export const KUBECTL = ['/usr/lib/google-cloud-sdk/bin/kubectl.1.32', '/usr/bin/kubectl'].find((p) => existsSync(p)) ?? '';
-export const kubectlSkipReason = KUBECTL ? '' : 'no kubectl on this machine';
+const found = findKubectl();
+/** Stock kubectl (kubectl-binary.ts), or '' (tests skip with `kubectlSkipReason`). */
+export const KUBECTL = 'path' in found ? found.path : '';
+export const kubectlSkipReason = 'why' in found ? found.why : '';
 
 export interface KubectlRun {
   readonly code: number;
