@@ -135,7 +135,7 @@ describe('saved(): what survives a daemon restart', () => {
     expect(got.map((e) => `${e.type} ${String(e.object['code'])}`)).toEqual(['ERROR 410']);
   });
 
-  it('an object deleted and made again gets a new uid; its dependents\' ownerReferences follow it', () => {
+  it('an object deleted and made again gets a new uid; its dependents\' ownerReferences follow it, in whatever order they come', () => {
     const s = new ObjectStore();
     const rs = { apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: { name: 'web-1', namespace: 'default', uid: 'rs-uid' }, spec: {} };
     const owned = { ...pod('web-1-x'), metadata: { name: 'web-1-x', namespace: 'default', uid: 'pod-uid', ownerReferences: [{ kind: 'ReplicaSet', name: 'web-1', uid: 'rs-uid' }] } };
@@ -144,7 +144,7 @@ describe('saved(): what survives a daemon restart', () => {
     s.sync([]);
     const back = new ObjectStore(s.saved());
     back.sync([]);
-    back.sync([rs, owned]);
+    back.sync([owned, rs]); // the pods come before their ReplicaSet, as the daemon lists them
     const uid = meta(back.get('apps', 'ReplicaSet', 'default', 'web-1'))['uid'];
     expect(uid).not.toBe('rs-uid');
     expect(meta(back.get('', 'Pod', 'default', 'web-1-x'))['uid']).not.toBe('pod-uid');

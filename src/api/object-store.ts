@@ -156,6 +156,7 @@ export class ObjectStore {
   sync(objects: readonly Json[]): WatchEvent[] {
     const seen = new Set<string>();
     const events: LogEvent[] = [];
+    const changed: { o: Json; key: string; kindKey: string; group: string; entry: Entry | undefined }[] = [];
     for (const o of objects) {
       const meta = metaOf(o);
       const group = groupOf(o['apiVersion']);
@@ -165,6 +166,11 @@ export class ObjectStore {
       seen.add(key);
       const entry = this.entries.get(key);
       if (entry && entry.source === o) continue;
+      // Made again: its new uid is known before any dependent of it (its pods) is served.
+      if (!entry) this.uidFor(key, str(meta['uid']));
+      changed.push({ o, key, kindKey, group, entry });
+    }
+    for (const { o, key, kindKey, group, entry } of changed) {
       const text = contentText(o);
       if (entry && entry.object && entry.text === text) {
         entry.source = o;
@@ -206,13 +212,11 @@ export class ObjectStore {
     let e = entry;
     if (!e) {
       const incoming = str(meta['uid']);
-      const fresh = !incoming || this.retired.has(incoming) || this.aliases.has(incoming);
-      const uid = fresh ? stableUid(`${incoming || key}/${rv}`) : incoming;
+      const uid = this.uidFor(key, incoming);
       e = {
         key, kindKey, source: o, object: null, text, hash: '', specText: spec, specHash: '', resourceVersion: rv,
         uid, from: uid === incoming ? '' : incoming, creationTimestamp: str(meta['creationTimestamp']) || timeText(this.now()), generation: 1,
       };
-      if (e.from) this.aliases.set(e.from, e.uid);
       this.entries.set(key, e);
     } else {
       const specChanged = spec !== null && (e.specText !== null ? e.specText !== spec : textHash(spec) !== e.specHash);
@@ -227,6 +231,19 @@ export class ObjectStore {
     e.object = this.served(o, e);
     this.index(e);
     return { resourceVersion: rv, type: prev ? 'MODIFIED' : 'ADDED', kindKey, key, object: e.object, prev };
+  }
+
+  /**
+   * A new object's uid: the daemon's, unless the store gave it out before (the object was
+   * deleted and is made again): then a new one, which its dependents' ownerReferences follow.
+   */
+  private uidFor(key: string, incoming: string): string {
+    const alias = this.aliases.get(incoming);
+    if (alias) return alias;
+    if (incoming && !this.retired.has(incoming)) return incoming;
+    const uid = stableUid(`${incoming || key}/${this.counter}`);
+    if (incoming) this.aliases.set(incoming, uid);
+    return uid;
   }
 
   private remove(entry: Entry): LogEvent | null {
