@@ -59,7 +59,7 @@ export function parseFilter(q: URLSearchParams, kind: string, namespace: string)
   const labelText = q.get('labelSelector') ?? '';
   if (labelText.trim()) {
     const parsed = parseSelectorString(labelText);
-    if ('error' in parsed) return badRequest(`unable to parse requirement: ${parsed.error}`);
+    if ('error' in parsed) return badRequest(parsed.error);
     labels = parsed.requirements.length ? parsed : null;
   }
   let fields: FieldRequirement[] = [];
