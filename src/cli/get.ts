@@ -90,7 +90,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
       if (refused) {
         throw new CliError(`Error from server (BadRequest): Unable to find ${JSON.stringify(groupVersionResourceText(resource))} that match label selector ${JSON.stringify(opts.selector)}, field selector ${JSON.stringify(opts.fieldSelector)}: ${refused}`);
       }
-      objects = objects.filter((o) => matchesFields(resource.kind, o, cluster, fields));
+      objects = objects.filter((o) => matchesFields(resource.kind, o, fields));
     }
     if (names.length) {
       const picked: AnyObject[] = [];

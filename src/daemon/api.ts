@@ -6,9 +6,8 @@
 // shutdown.
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import { toWire, type AnyObject } from '../cluster/wire.js';
+import type { AnyObject } from '../cluster/wire.js';
 import { logPath } from '../dataplane/runtime/spec.js';
-import { matchesSelector, parseSelectorString } from '../model/labels.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
 import { resourceByKind, resourceFor, servesObjects, type ResourceType } from '../api/registry.js';
@@ -16,9 +15,12 @@ import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersio
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
+import { apiStoreOf } from './api-store.js';
+import type { WatchEvent } from '../api/object-store.js';
+import { isApiError, parseListOptions, parseWatchOptions, wantsWatch, type ApiError } from '../api/list-options.js';
+import { updateConflict, withoutServerFields } from '../api/server-fields.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
-import { compareText } from '../model/order.js';
 import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
 
 type Json = Record<string, unknown>;
@@ -65,6 +67,7 @@ export function apiListener(daemon: Daemon, onShutdown: () => void): http.Reques
 
 export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<ApiServer> {
   const socket = apiSocketPath(daemon.name);
+  apiStoreOf(daemon); // versions every change from the start, not from the first request
   const server = http.createServer(apiListener(daemon, onShutdown));
   server.keepAliveTimeout = 1000;
   rmSync(socket, { force: true }); // a crashed daemon's socket; the lock says no daemon owns it
@@ -213,23 +216,23 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'GET': {
       // `kubectl get` asks for a Table: kube-apiserver's columns (src/api/table.ts).
       const table = asTable(req, url);
-      const rv = String(daemon.state.generation);
       if (name) {
-        const wire = toWire(findObject(daemon, r, namespace, name)) as Json;
-        return send(res, 200, table ? tableOf(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: rv }) : wire);
+        const wire = findObject(daemon, r, namespace, name);
+        return send(res, 200, table ? tableOf(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: String(metaOf(wire)['resourceVersion'] ?? '') }) : wire);
       }
-      if (url.searchParams.get('watch') === '1' || url.searchParams.get('watch') === 'true') return watch(daemon, r, namespace, url, req, res, table);
-      const items = listObjects(daemon, r, namespace, url).map((o) => toWire(o) as Json);
-      if (table) return send(res, 200, tableOf(r.group, r.kind, items, { ...table, now: Date.now(), resourceVersion: rv }));
-      return send(res, 200, {
-        apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: `${r.kind}List`,
-        metadata: { resourceVersion: rv },
-        items,
-      });
+      if (wantsWatch(url.searchParams)) return watch(daemon, r, namespace, url, req, res, table);
+      const list = listObjects(daemon, r, namespace, url);
+      if (!table) return send(res, 200, list);
+      const meta = list['metadata'] as Json;
+      return send(res, 200, tableOf(r.group, r.kind, list['items'] as Json[], {
+        ...table, now: Date.now(), resourceVersion: String(meta['resourceVersion']), ...(meta['continue'] ? { continue: String(meta['continue']) } : {}),
+      }));
     }
     case 'POST':
     case 'PUT': {
-      const obj = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+      // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
+      const sent = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+      const obj = withoutServerFields(sent);
       // JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses.
       const m = measureValue(obj, MAX_OBJECT_BODY);
       if (m.kind === 'too-deep') throw new HttpError(400, 'BadRequest', `the object nests deeper than ${MAX_DEPTH} levels, at ${m.path.slice(0, 8).join('.')}...`);
@@ -247,21 +250,27 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       if (obj['kind'] !== r.kind) throw new HttpError(400, 'BadRequest', `the body's kind ${JSON.stringify(obj['kind'])} is not ${r.kind}`);
       const id = idOf(obj);
       if (method === 'PUT' && id.name !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${id.name}) does not match the name on the request (${name})`);
+      if (method === 'PUT') {
+        const conflict = updateConflict(sent, String(metaOf(findObject(daemon, r, id.namespace, id.name))['resourceVersion'] ?? ''), r);
+        if (conflict) throw fromApiError(conflict);
+      }
       if (method === 'POST' && daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical(id))) {
         throw new HttpError(409, 'AlreadyExists', `${r.plural} "${id.name}" already exists`);
       }
       const result = await daemon.apply([{ name: `<api ${method} ${url.pathname}>`, text: JSON.stringify(obj, null, 1) }]);
       refusedOrThrow(result);
-      return send(res, method === 'POST' ? 201 : 200, toWire(findObject(daemon, r, id.namespace, id.name)));
+      return send(res, method === 'POST' ? 201 : 200, findObject(daemon, r, id.namespace, id.name));
     }
     case 'DELETE': {
       if (!name) throw new HttpError(405, 'MethodNotAllowed', 'DELETE needs an object name');
       const id: ObjectId = { kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name };
       const obj = findObject(daemon, r, id.namespace, name);
       const result = await daemon.delete([id]);
-      if (result.outcome.notFound.length > 0) throw notStored(daemon, r, obj);
+      if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
       refusedOrThrow(result);
-      return send(res, 200, { kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Success', details: { name, kind: r.plural } });
+      // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
+      const store = apiStoreOf(daemon);
+      return send(res, 200, store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name) ?? obj);
     }
     default:
       throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -300,20 +309,34 @@ function notStored(daemon: Daemon, r: ResourceType, obj: AnyObject): HttpError {
   return new HttpError(409, 'Conflict', `${r.plural} "${obj.meta.name}" is made by ${owner}: delete or change that instead`);
 }
 
-function listObjects(daemon: Daemon, r: ResourceType, namespace: string, url: URL): AnyObject[] {
-  let objects = r.list(daemon.observed).filter((o) => !namespace || o.meta.namespace === namespace);
-  const sel = url.searchParams.get('labelSelector');
-  if (sel) {
-    const parsed = parseSelectorString(sel);
-    if ('error' in parsed) throw new HttpError(400, 'BadRequest', `labelSelector: ${parsed.error}`);
-    objects = objects.filter((o) => matchesSelector(parsed, o.meta.labels));
-  }
-  return [...objects].sort((a, b) => compareText(a.meta.namespace, b.meta.namespace) || compareText(a.meta.name, b.meta.name));
+function fromApiError(e: ApiError): HttpError {
+  return new HttpError(e.code, e.reason, e.message, e.details ?? {});
 }
 
-function findObject(daemon: Daemon, r: ResourceType, namespace: string, name: string): AnyObject {
+function metaOf(o: Json): Json {
+  return (o['metadata'] ?? {}) as Json;
+}
+
+/** A list from the store: selectors, limit/continue and resourceVersion as kube-apiserver reads them. */
+function listObjects(daemon: Daemon, r: ResourceType, namespace: string, url: URL): Json {
+  const opts = parseListOptions(url.searchParams, r.kind, namespace);
+  if (isApiError(opts)) throw fromApiError(opts);
+  const result = apiStoreOf(daemon).list(r.group, r.kind, opts);
+  if (isApiError(result)) throw fromApiError(result);
+  return {
+    apiVersion: r.group ? `${r.group}/${r.version}` : r.version, kind: `${r.kind}List`,
+    metadata: {
+      resourceVersion: result.resourceVersion,
+      ...(result.continue ? { continue: result.continue } : {}),
+      ...(result.remainingItemCount !== undefined ? { remainingItemCount: result.remainingItemCount } : {}),
+    },
+    items: result.items,
+  };
+}
+
+function findObject(daemon: Daemon, r: ResourceType, namespace: string, name: string): Json {
   const ns = r.namespaced ? namespace || 'default' : '';
-  const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
+  const o = apiStoreOf(daemon).get(r.group, r.kind, ns, name);
   if (!o) throw new HttpError(404, 'NotFound', `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found`, { name, group: r.group, kind: r.plural });
   return o;
 }
@@ -325,47 +348,45 @@ function asTable(req: http.IncomingMessage, url: URL): { includeObject: IncludeO
   return t;
 }
 
+/** The cluster's own object (for who made it), where the store's wire form is not enough. */
+function findModelled(daemon: Daemon, r: ResourceType, namespace: string, name: string): AnyObject {
+  const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === namespace);
+  if (!o) throw new HttpError(404, 'NotFound', `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found`, { name, group: r.group, kind: r.plural });
+  return o;
+}
+
+/** Each event's line, written once however many watches send it (500 watches, one pod's change). */
+const watchLines = new WeakMap<Json, Map<string, string>>();
+
+function watchLine(e: WatchEvent): string {
+  let lines = watchLines.get(e.object);
+  if (!lines) watchLines.set(e.object, (lines = new Map()));
+  let line = lines.get(e.type);
+  if (line === undefined) lines.set(e.type, (line = `${JSON.stringify(e)}\n`));
+  return line;
+}
+
+/** A watch from the store: one JSON event per line, until the client goes or its timeout. */
 function watch(daemon: Daemon, r: ResourceType, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse, table: { includeObject: IncludeObject } | null = null): void {
+  const opts = parseWatchOptions(url.searchParams, r.kind, namespace);
+  if (isApiError(opts)) throw fromApiError(opts);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
-  const key = (o: AnyObject) => `${o.meta.namespace}/${o.meta.name}`;
-  const snapshot = (): Map<string, { json: string; wire: Json }> =>
-    new Map(listObjects(daemon, r, namespace, url).map((o) => {
-      const wire = toWire(o) as Json;
-      return [key(o), { json: canonical(wire), wire }];
-    }));
-  let last = new Map<string, { json: string; wire: Json }>();
+  // Under `kubectl get -w` each object event is a one-row Table; only the first carries the columns.
   let columnsSent = false;
-  const emit = (type: string, object: Json): void => {
-    const meta = (object['metadata'] ?? {}) as Json;
-    const rv = String(daemon.state.generation);
-    const o = { ...object, metadata: { ...meta, resourceVersion: rv } };
-    // Under `kubectl get -w` each event is a one-row Table; only the first carries the columns.
-    const sent = table ? tableOf(r.group, r.kind, [o], { ...table, now: Date.now(), resourceVersion: rv, noHeaders: columnsSent }) : o;
+  const asTableLine = (e: WatchEvent): string => {
+    if (e.type === 'BOOKMARK' || e.type === 'ERROR') return watchLine(e);
+    const rv = String(metaOf(e.object)['resourceVersion'] ?? '');
+    const row = tableOf(r.group, r.kind, [e.object], { ...table!, now: Date.now(), resourceVersion: rv, noHeaders: columnsSent });
     columnsSent = true;
-    res.write(`${JSON.stringify({ type, object: sent })}\n`);
+    return `${JSON.stringify({ type: e.type, object: row })}\n`;
   };
-  const update = (): void => {
-    const now = snapshot();
-    for (const [k, v] of now) {
-      const prev = last.get(k);
-      if (!prev) emit('ADDED', v.wire);
-      else if (prev.json !== v.json) emit('MODIFIED', v.wire);
-    }
-    for (const [k, v] of last) if (!now.has(k)) emit('DELETED', v.wire);
-    last = now;
-  };
-  // Without a resourceVersion the watch starts with the current objects as ADDED events.
-  if (url.searchParams.get('resourceVersion')) last = snapshot();
-  else update();
-  const off = daemon.onChange(update);
-  const timeout = Number(url.searchParams.get('timeoutSeconds') ?? 0);
-  const timer = timeout > 0 ? setTimeout(() => res.end(), timeout * 1000) : null;
-  const done = (): void => {
-    off();
-    if (timer) clearTimeout(timer);
-  };
-  req.on('close', done);
-  res.on('close', done);
+  const w = apiStoreOf(daemon).watch(r.group, r.kind, { ...opts, onEnd: () => res.end() }, (e) => res.write(table ? asTableLine(e) : watchLine(e)));
+  if (isApiError(w)) {
+    res.end(`${JSON.stringify({ type: 'ERROR', object: status(w.code, w.reason, w.message) })}\n`);
+    return;
+  }
+  req.on('close', () => w.close());
+  res.on('close', () => w.close());
 }
 
 function podLog(daemon: Daemon, namespace: string, name: string, url: URL, res: http.ServerResponse): void {

@@ -19,6 +19,11 @@ export function statePath(cluster: string): string {
   return `${stateDir(cluster)}/state.json`;
 }
 
+/** The API's object metadata (uids, creationTimestamps, generations, resourceVersions) beside state.json. */
+export function apiObjectsPath(cluster: string): string {
+  return `${stateDir(cluster)}/api-objects.json`;
+}
+
 export function daemonLogPath(cluster: string): string {
   return `${stateDir(cluster)}/logs/daemon.log`;
 }
