@@ -18,6 +18,9 @@ import { canonical } from './store-ops.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
 import { compareText } from '../model/order.js';
+import { APPLY_PATCH, isApiError, patchObject, recordWrite } from '../api/patch/index.js';
+import { withoutServerFields } from '../api/server-fields.js';
+import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
 
 type Json = Record<string, unknown>;
 
@@ -111,6 +114,17 @@ function send(res: http.ServerResponse, code: number, body: unknown): void {
 
 /** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
 async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  const text = await readText(req, limit);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The body as text, refused with 413 past `limit` bytes (counted as it arrives). */
+async function readText(req: http.IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -120,13 +134,7 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<unkno
     if (size > limit) throw tooLarge(limit);
     chunks.push(c as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(e as Error).message}`);
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function tooLarge(limit: number): HttpError {
@@ -169,6 +177,12 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   }
   if (parts[0] === 'version') return send(res, 200, { gitVersion: 'v1.31.0-knet', platform: `${process.platform}/${process.arch}` });
   if (parts[0] === 'apis' && parts[1] === 'knet.dev' && parts[2] === 'v1alpha1') return knet(daemon, parts.slice(3), method, req, res, onShutdown);
+  if (parts[0] === 'openapi' && parts[1] === 'v3' && method === 'GET') {
+    if (parts.length === 2) return send(res, 200, openApiV3Index(API_RESOURCES));
+    const doc = openApiV3Document(parts.slice(2).join('/'), API_RESOURCES);
+    if (!doc) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+    return send(res, 200, doc);
+  }
   if (parts[0] === 'api' && parts.length === 1) return send(res, 200, { kind: 'APIVersions', versions: ['v1'] });
   let group = '';
   let version = '';
@@ -235,9 +249,13 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       if (method === 'POST' && daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical(id))) {
         throw new HttpError(409, 'AlreadyExists', `${r.plural} "${id.name}" already exists`);
       }
-      const result = await daemon.apply([{ name: `<api ${method} ${url.pathname}>`, text: JSON.stringify(obj, null, 1) }]);
-      refusedOrThrow(result);
-      return send(res, method === 'POST' ? 201 : 200, toWire(findObject(daemon, r, id.namespace, id.name)));
+      const before = method === 'PUT' ? liveWire(daemon, r, id.namespace, id.name) : undefined;
+      const written = recordWrite(before, obj, { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'] });
+      return store(daemon, r, url, method === 'POST' ? 201 : 200, `<api ${method} ${url.pathname}>`, written, res);
+    }
+    case 'PATCH': {
+      if (!name) throw new HttpError(405, 'MethodNotAllowed', 'PATCH needs an object name');
+      return patch(daemon, r, namespace, name, url, req, res);
     }
     case 'DELETE': {
       if (!name) throw new HttpError(405, 'MethodNotAllowed', 'DELETE needs an object name');
@@ -251,6 +269,49 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     default:
       throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported`);
   }
+}
+
+/** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
+async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const text = await readText(req, MAX_OBJECT_BODY);
+  const ns = r.namespaced ? namespace || 'default' : '';
+  const contentType = String(req.headers['content-type'] ?? '');
+  const live = liveWire(daemon, r, ns, name);
+  if (!live && !contentType.startsWith(APPLY_PATCH)) findObject(daemon, r, ns, name); // 404 in the API server's words
+  if (live && !daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical({ kind: r.kind, namespace: ns, name }))) {
+    throw notStored(daemon, r, findObject(daemon, r, ns, name));
+  }
+  const force = url.searchParams.get('force');
+  const result = patchObject(live, contentType, text, {
+    fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+    force: force === null ? undefined : force === 'true',
+    gvk: r, userAgent: req.headers['user-agent'],
+  });
+  if (isApiError(result)) {
+    const notFound = result.code === 404 ? `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found` : result.message;
+    throw new HttpError(result.code, result.reason, notFound, (result.details ?? {}) as Json);
+  }
+  const obj = withoutServerFields(result.object as Json);
+  const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
+  if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
+  obj['metadata'] = { ...meta, name, ...(r.namespaced ? { namespace: ns } : {}) };
+  return store(daemon, r, url, live ? 200 : 201, `<api PATCH ${url.pathname}>`, obj, res);
+}
+
+/** The object as GET answers it, or undefined. */
+function liveWire(daemon: Daemon, r: ApiResource, namespace: string, name: string): Json | undefined {
+  const ns = r.namespaced ? namespace || 'default' : '';
+  const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
+  return o ? (toWire(o) as Json) : undefined;
+}
+
+/** Stores a written object (`dryRun=All`: only answers what would be stored) and answers it as GET would. */
+async function store(daemon: Daemon, r: ApiResource, url: URL, code: number, source: string, obj: Json, res: http.ServerResponse): Promise<void> {
+  if (url.searchParams.getAll('dryRun').includes('All')) return send(res, code, obj);
+  const id = idOf(obj);
+  const result = await daemon.apply([{ name: source, text: JSON.stringify(obj, null, 1) }]);
+  refusedOrThrow(result);
+  return send(res, code, toWire(findObject(daemon, r, id.namespace, id.name)));
 }
 
 function refusedOrThrow(result: ChangeResultLike): void {

@@ -66,9 +66,9 @@ function parseJson(text: string): JsonValue {
  * server-side apply may create) with `body` of `contentType`. The result carries the writer's
  * managedFields entry.
  */
-export function patchObject(live: JsonObject | undefined, contentType: string, body: string | Buffer, opts: PatchOptions): { object: JsonObject } | ApiError {
+export function patchObject(live: Readonly<Record<string, unknown>> | undefined, contentType: string, body: string | Buffer, opts: PatchOptions): { object: JsonObject } | ApiError {
   try {
-    return { object: patch(live, contentType, typeof body === 'string' ? body : body.toString('utf8'), opts) };
+    return { object: patch(live as JsonObject | undefined, contentType, typeof body === 'string' ? body : body.toString('utf8'), opts) };
   } catch (e) {
     if (e instanceof PatchFailure) return e.error;
     // A body this code did not foresee is still the client's: never a crash of the server.
@@ -120,7 +120,7 @@ function checkIdentity(live: JsonObject | undefined, applied: JsonObject, gvk: G
 }
 
 /** The writer's Update entry on a create or replace (POST, PUT): `before` is the live object, if any. */
-export function recordWrite(before: JsonObject | undefined, after: JsonObject, opts: Omit<PatchOptions, 'force'>): JsonObject {
+export function recordWrite(before: Readonly<Record<string, unknown>> | undefined, after: Readonly<Record<string, unknown>>, opts: Omit<PatchOptions, 'force'>): JsonObject {
   const { fields } = kindSchema(opts.gvk.group, opts.gvk.kind);
-  return recordUpdate(before, after, fields, writerOf(opts, opts.fieldManager || managerFromUserAgent(opts.userAgent)));
+  return recordUpdate(before as JsonObject | undefined, after as JsonObject, fields, writerOf(opts, opts.fieldManager || managerFromUserAgent(opts.userAgent)));
 }

@@ -118,7 +118,7 @@ describe('strategic merge patch', () => {
     });
   }
   it('a service port merges by port', () => {
-    const svc = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443 }] } };
+    const svc: JsonObject = { apiVersion: 'v1', kind: 'Service', metadata: { name: 's' }, spec: { ports: [{ port: 80, targetPort: 8080 }, { port: 443 }] } };
     const o = ok(smp({ spec: { ports: [{ port: 80, targetPort: 9090 }] } }, svc, opts({ gvk: { group: '', version: 'v1', kind: 'Service' } })));
     expect((o['spec'] as any).ports).toEqual([{ port: 80, targetPort: 9090 }, { port: 443 }]);
   });
