@@ -291,6 +291,11 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
     const notFound = result.code === 404 ? `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found` : result.message;
     throw new HttpError(result.code, result.reason, notFound, (result.details ?? {}) as Json);
   }
+  // A patch that sets the resourceVersion makes it a precondition (kubectl's managedFields migration does).
+  const versionOf = (o: Json | undefined): unknown => ((o?.['metadata'] ?? {}) as Json)['resourceVersion'];
+  if (live && versionOf(result.object as Json) !== versionOf(live)) {
+    throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural}${r.group ? `.${r.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
   const obj = withoutServerFields(result.object as Json);
   const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
   if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
@@ -298,11 +303,17 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
   return store(daemon, r, url, live ? 200 : 201, `<api PATCH ${url.pathname}>`, obj, res);
 }
 
-/** The object as GET answers it, or undefined. */
+/**
+ * The object as GET answers it, or undefined; with the cluster's resourceVersion where the
+ * object has none of its own yet (the versioned store gives every object its own).
+ */
 function liveWire(daemon: Daemon, r: ApiResource, namespace: string, name: string): Json | undefined {
   const ns = r.namespaced ? namespace || 'default' : '';
   const o = r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === ns);
-  return o ? (toWire(o) as Json) : undefined;
+  if (!o) return undefined;
+  const wire = toWire(o) as Json;
+  const meta = (wire['metadata'] ?? {}) as Json;
+  return { ...wire, metadata: { resourceVersion: String(daemon.state.generation), ...meta } };
 }
 
 /** Stores a written object (`dryRun=All`: only answers what would be stored) and answers it as GET would. */

@@ -1,0 +1,142 @@
+// Stock kubectl against the daemon's API handler (fake backend): apply (client-side and
+// server-side), patch in three types, label, annotate.
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { API_RESOURCES } from '../../daemon/api-resources.js';
+import { kubectlAgainst, kubectlSkipReason, serveFakeApi, type LoopbackApi } from '../test-support/fake-backend.js';
+
+/**
+ * `/apis` (the group list kubectl's discovery starts from) in front of the API, until the
+ * registry's discovery is merged; everything else goes to the daemon's handler.
+ */
+async function withGroupList(api: LoopbackApi): Promise<{ url: string; close(): void }> {
+  const groups = [...new Set(API_RESOURCES.filter((r) => r.group).map((r) => `${r.group}/${r.version}`))];
+  const list = {
+    kind: 'APIGroupList', apiVersion: 'v1',
+    groups: groups.map((gv) => {
+      const [name, version] = gv.split('/');
+      const v = { groupVersion: gv, version };
+      return { name, versions: [v], preferredVersion: v };
+    }),
+  };
+  const server = http.createServer((req, res) => {
+    if (req.url?.split('?')[0] === '/apis') {
+      res.writeHead(200, { 'Content-Type': 'application/json' });
+      res.end(JSON.stringify(list));
+      return;
+    }
+    const upstream = http.request(`${api.url}${req.url}`, { method: req.method, headers: req.headers }, (r) => {
+      res.writeHead(r.statusCode ?? 500, r.headers);
+      r.pipe(res);
+    });
+    req.pipe(upstream);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, close: () => { server.closeAllConnections(); server.close(); } };
+}
+
+const deployment = (image: string, replicas: number): string => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: default
+  labels: {app: web}
+spec:
+  replicas: ${replicas}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}}
+    spec:
+      containers:
+      - name: web
+        image: ${image}
+        ports: [{containerPort: 80}]
+`;
+
+describe.skipIf(kubectlSkipReason)('stock kubectl patches objects', () => {
+  let api: LoopbackApi;
+  let k: ReturnType<typeof kubectlAgainst>;
+  let dir: string;
+  let front: { url: string; close(): void };
+  beforeAll(async () => {
+    api = await serveFakeApi();
+    front = await withGroupList(api);
+    k = kubectlAgainst(front.url);
+    dir = mkdtempSync(join(tmpdir(), 'knet-patch-'));
+  });
+  afterAll(async () => {
+    k.close();
+    front.close();
+    rmSync(dir, { recursive: true, force: true });
+    await api.close();
+  });
+  const file = (text: string): string => {
+    const f = join(dir, `d${Math.random().toString(36).slice(2)}.yaml`);
+    writeFileSync(f, text);
+    return f;
+  };
+  const get = async (path: string): Promise<any> => JSON.parse((await k.run(['get', '--raw', path])).out);
+  const dep = '/apis/apps/v1/namespaces/default/deployments/web';
+
+  it('apply -f creates, then a changed file is applied by strategic merge (default validation)', async () => {
+    const first = await k.run(['apply', '-f', file(deployment('nginx:1', 2))]);
+    expect(first.err).toBe('');
+    expect(first.out).toContain('deployment.apps/web created');
+    // A container added by someone else survives the next apply: a strategic merge by name, not a replace.
+    const added = await k.run(['patch', 'deployment', 'web', '--type=strategic', '-p', '{"spec":{"template":{"spec":{"containers":[{"name":"extra","image":"busybox"}]}}}}']);
+    expect(added.err).toBe('');
+    const second = await k.run(['apply', '-f', file(deployment('nginx:2', 2))]);
+    expect(second.err).toBe('');
+    expect(second.out).toContain('deployment.apps/web configured');
+    const d = await get(dep);
+    expect(d.spec.template.spec.containers.map((c: any) => `${c.name}=${c.image}`)).toEqual(['web=nginx:2', 'extra=busybox']);
+    expect(d.metadata.managedFields.map((e: any) => e.manager)).toContain('kubectl-client-side-apply');
+  });
+
+  it('patch --type=json and --type=merge', async () => {
+    expect((await k.run(['patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"replace","path":"/spec/replicas","value":3}]'])).err).toBe('');
+    expect((await get(dep)).spec.replicas).toBe(3);
+    expect((await k.run(['patch', 'deployment', 'web', '--type=merge', '-p', '{"metadata":{"labels":{"tier":"front"}}}'])).err).toBe('');
+    expect((await get(dep)).metadata.labels).toEqual({ app: 'web', tier: 'front' });
+    const failed = await k.run(['patch', 'deployment', 'web', '--type=json', '-p', '[{"op":"test","path":"/spec/replicas","value":9}]']);
+    expect(failed.code).not.toBe(0);
+    expect(failed.err).toContain('The request is invalid');
+    expect(failed.err).toContain('testing value /spec/replicas failed: test failed');
+  });
+
+  it('label and annotate', async () => {
+    expect((await k.run(['label', 'deployment', 'web', 'team=net'])).out).toContain('deployment.apps/web labeled');
+    expect((await k.run(['annotate', 'deployment', 'web', 'note=hi'])).out).toContain('deployment.apps/web annotated');
+    const d = await get(dep);
+    expect(d.metadata.labels['team']).toBe('net');
+    expect(d.metadata.annotations['note']).toBe('hi');
+  });
+
+  it('apply --server-side: a conflict with client-side apply, then --force-conflicts', async () => {
+    const conflict = await k.run(['apply', '--server-side', '-f', file(deployment('nginx:2', 5))]);
+    expect(conflict.code).not.toBe(0);
+    expect(conflict.err).toContain('Apply failed with');
+    expect(conflict.err).toContain('.spec.replicas');
+    const forced = await k.run(['apply', '--server-side', '--force-conflicts', '-f', file(deployment('nginx:2', 5))]);
+    expect(forced.err).toBe('');
+    expect(forced.out).toContain('deployment.apps/web serverside-applied');
+    const d = await get(dep);
+    expect(d.spec.replicas).toBe(5);
+    expect(d.metadata.managedFields.find((e: any) => e.manager === 'kubectl' && e.operation === 'Apply')).toBeDefined();
+  });
+
+  it('apply --server-side creates a new object', async () => {
+    const r = await k.run(['apply', '--server-side', '-f', file('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: settings, namespace: default}\ndata: {a: "1"}\n')]);
+    expect(r.err).toBe('');
+    expect((await get('/api/v1/namespaces/default/configmaps/settings')).data).toEqual({ a: '1' });
+  });
+
+  it('a patch of a missing object is a 404 in the API server\'s words', async () => {
+    const r = await k.run(['patch', 'deployment', 'nope', '--type=merge', '-p', '{}']);
+    expect(r.err).toContain('deployments.apps "nope" not found');
+  });
+});
