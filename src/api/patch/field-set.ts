@@ -102,12 +102,22 @@ export function fromFieldsV1(tree: unknown): FieldSet {
   return out;
 }
 
+/** A `k:` or `v:` element's JSON; a stored entry that is not JSON names nothing. */
+function elementJson(el: string): JsonValue | undefined {
+  try {
+    return JSON.parse(el.slice(2)) as JsonValue;
+  } catch {
+    return undefined;
+  }
+}
+
 /** `.spec.template.spec.containers[name="web"].image`: a path as kube-apiserver prints it. */
 export function printPath(path: Path): string {
   return path.map((el) => {
     if (el.startsWith('f:')) return `.${el.slice(2)}`;
     if (el.startsWith('k:')) {
-      const keys = JSON.parse(el.slice(2)) as JsonObject;
+      const keys = elementJson(el);
+      if (!isObject(keys)) return `[${el.slice(2)}]`;
       return `[${Object.entries(keys).map(([k, v]) => `${k}=${JSON.stringify(v)}`).join(',')}]`;
     }
     if (el.startsWith('v:')) return `[=${el.slice(2)}]`;
@@ -123,10 +133,12 @@ export function valueAt(obj: JsonValue, path: Path): JsonValue | undefined {
     if (el.startsWith('f:')) {
       cur = isObject(cur) && Object.hasOwn(cur, el.slice(2)) ? cur[el.slice(2)] : undefined;
     } else if (el.startsWith('k:') && Array.isArray(cur)) {
-      const keys = JSON.parse(el.slice(2)) as JsonObject;
+      const keys = elementJson(el);
+      if (!isObject(keys)) return undefined;
       cur = cur.find((x) => isObject(x) && Object.entries(keys).every(([k, v]) => deepEqual(x[k], v)));
     } else if (el.startsWith('v:') && Array.isArray(cur)) {
-      const v = JSON.parse(el.slice(2)) as JsonValue;
+      const v = elementJson(el);
+      if (v === undefined) return undefined;
       cur = cur.find((x) => deepEqual(x, v));
     } else {
       return undefined;

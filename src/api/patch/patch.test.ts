@@ -204,6 +204,10 @@ describe('server-side apply', () => {
     const second = ok(apply(first, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'a', image: 'x2' }] } } } }));
     expect(spec(second).containers).toEqual([{ name: 'a', image: 'x2' }]);
   });
+  it('a stored managedFields entry that names garbage is no crash', () => {
+    const live: JsonObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:list': { 'k:{bad': {}, 'v:nope': {} } } } }, 'junk'] }, spec: { list: [1] } };
+    expect(isApiError(apply(live, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } }))).toBe(false);
+  });
   it('needs a fieldManager; refuses managedFields in the body; the name must match', () => {
     expect((apply(csa(), { kind: 'Deployment' }, { fieldManager: '' }) as ApiError).message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     expect((apply(csa(), { kind: 'Deployment', metadata: { name: 'web', managedFields: [] } }) as ApiError).message).toBe('metadata.managedFields must be nil');
