@@ -135,6 +135,14 @@ describe.skipIf(kubectlSkipReason)('stock kubectl patches objects', () => {
     expect((await get('/api/v1/namespaces/default/configmaps/settings')).data).toEqual({ a: '1' });
   });
 
+  it('--dry-run=server answers without storing; create records its manager', async () => {
+    const dry = await k.run(['patch', 'deployment', 'web', '--type=merge', '-p', '{"spec":{"replicas":9}}', '--dry-run=server', '-o', 'jsonpath={.spec.replicas}']);
+    expect(dry.out).toBe('9');
+    expect((await get(dep)).spec.replicas).toBe(5);
+    expect((await k.run(['create', '-f', file('apiVersion: v1\nkind: ConfigMap\nmetadata: {name: made}\ndata: {k: v}\n')])).err).toBe('');
+    expect((await get('/api/v1/namespaces/default/configmaps/made')).metadata.managedFields.map((e: any) => e.manager)).toEqual(['kubectl-create']);
+  });
+
   it('a patch of a missing object is a 404 in the API server\'s words', async () => {
     const r = await k.run(['patch', 'deployment', 'nope', '--type=merge', '-p', '{}']);
     expect(r.err).toContain('deployments.apps "nope" not found');
