@@ -229,13 +229,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       const obj = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
-      // JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses.
-      const m = measureValue(obj, MAX_OBJECT_BODY);
-      if (m.kind === 'too-deep') throw new HttpError(400, 'BadRequest', `the object nests deeper than ${MAX_DEPTH} levels, at ${m.path.slice(0, 8).join('.')}...`);
-      if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) {
-        const bytes = m.kind === 'ok' ? m.bytes : m.atLeast;
-        throw new HttpError(413, 'RequestEntityTooLarge', `etcdserver: request is too large (the object is ${bytes} bytes as JSON; etcd stores at most ${MAX_OBJECT_BYTES})`);
-      }
+      refuseOversized(obj);
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
       if (r.namespaced && namespace) {
         if (meta['namespace'] && meta['namespace'] !== namespace) {
@@ -271,6 +265,16 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   }
 }
 
+/** JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses. */
+function refuseOversized(obj: Json): void {
+  const m = measureValue(obj, MAX_OBJECT_BODY);
+  if (m.kind === 'too-deep') throw new HttpError(400, 'BadRequest', `the object nests deeper than ${MAX_DEPTH} levels, at ${m.path.slice(0, 8).join('.')}...`);
+  if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) {
+    const bytes = m.kind === 'ok' ? m.bytes : m.atLeast;
+    throw new HttpError(413, 'RequestEntityTooLarge', `etcdserver: request is too large (the object is ${bytes} bytes as JSON; etcd stores at most ${MAX_OBJECT_BYTES})`);
+  }
+}
+
 /** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
 async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const text = await readText(req, MAX_OBJECT_BODY);
@@ -300,6 +304,7 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
   const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
   if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
   obj['metadata'] = { ...meta, name, ...(r.namespaced ? { namespace: ns } : {}) };
+  refuseOversized(obj);
   return store(daemon, r, url, live ? 200 : 201, `<api PATCH ${url.pathname}>`, obj, res);
 }
 
