@@ -20,10 +20,18 @@ const TOP_SKIPPED = new Set(['apiVersion', 'kind', 'status']);
 const META_SKIPPED = new Set(['name', 'namespace', 'uid', 'resourceVersion', 'generation', 'creationTimestamp', 'selfLink',
   'managedFields', 'deletionTimestamp', 'deletionGracePeriodSeconds']);
 
+/**
+ * Map keys the API server defaults before it merges: a port's protocol is TCP unless it says
+ * otherwise, so `{containerPort: 80}` and `{containerPort: 80, protocol: TCP}` are one item.
+ */
+const KEY_DEFAULTS: Readonly<Record<string, JsonValue>> = { protocol: 'TCP' };
+
+const keyValue = (item: JsonObject, k: string): JsonValue | undefined => item[k] ?? KEY_DEFAULTS[k];
+
 /** The identity of a keyed list's item: its map keys, as `k:` writes them. */
 export function itemKey(item: JsonObject, keys: readonly string[]): string {
-  const present = keys.filter((k) => item[k] !== undefined && item[k] !== null);
-  return `k:${JSON.stringify(Object.fromEntries(present.map((k) => [k, item[k]!])))}`;
+  const present = keys.filter((k) => keyValue(item, k) !== undefined);
+  return `k:${JSON.stringify(Object.fromEntries(present.map((k) => [k, keyValue(item, k)!])))}`;
 }
 
 export function fieldSetOf(obj: JsonObject, fields: Fields): FieldSet {
@@ -135,7 +143,7 @@ export function valueAt(obj: JsonValue, path: Path): JsonValue | undefined {
     } else if (el.startsWith('k:') && Array.isArray(cur)) {
       const keys = elementJson(el);
       if (!isObject(keys)) return undefined;
-      cur = cur.find((x) => isObject(x) && Object.entries(keys).every(([k, v]) => deepEqual(x[k], v)));
+      cur = cur.find((x) => isObject(x) && Object.entries(keys).every(([k, v]) => deepEqual(keyValue(x, k), v)));
     } else if (el.startsWith('v:') && Array.isArray(cur)) {
       const v = elementJson(el);
       if (v === undefined) return undefined;

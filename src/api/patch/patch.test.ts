@@ -208,6 +208,15 @@ describe('server-side apply', () => {
     const live: JsonObject = { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', managedFields: [{ manager: 'kubectl', operation: 'Apply', fieldsV1: { 'f:spec': { 'f:list': { 'k:{bad': {}, 'v:nope': {} } } } }, 'junk'] }, spec: { list: [1] } };
     expect(isApiError(apply(live, { apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { replicas: 1 } }))).toBe(false);
   });
+  it('a port without a protocol is the TCP port the live object has (the server defaults map keys)', () => {
+    const withPort = (port: JsonObject): JsonObject => ({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' }, spec: { template: { spec: { containers: [{ name: 'a', ports: [port] }] } } } });
+    const first = ok(apply(undefined, withPort({ containerPort: 80, protocol: 'TCP' })));
+    const second = ok(apply(first, withPort({ containerPort: 80, name: 'http' })));
+    // One item; the protocol this applier no longer sends goes (kube-apiserver would default it back).
+    expect(spec(second).containers[0].ports).toEqual([{ containerPort: 80, name: 'http' }]);
+    const fields = (second['metadata'] as any).managedFields[0].fieldsV1;
+    expect(Object.keys(fields['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"a"}']['f:ports'])).toContain('k:{"containerPort":80,"protocol":"TCP"}');
+  });
   it('needs a fieldManager; refuses managedFields in the body; the name must match', () => {
     expect((apply(csa(), { kind: 'Deployment' }, { fieldManager: '' }) as ApiError).message).toBe('PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch');
     expect((apply(csa(), { kind: 'Deployment', metadata: { name: 'web', managedFields: [] } }) as ApiError).message).toBe('metadata.managedFields must be nil');
