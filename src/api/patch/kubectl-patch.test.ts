@@ -143,6 +143,25 @@ describe.skipIf(kubectlSkipReason)('stock kubectl patches objects', () => {
     expect((await get('/api/v1/namespaces/default/configmaps/made')).metadata.managedFields.map((e: any) => e.manager)).toEqual(['kubectl-create']);
   });
 
+  it('apply -f of a file that drops a container and a label removes them (kubectl\'s $patch: delete and null)', async () => {
+    const two = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: pair, labels: {app: pair, old: x}}
+spec:
+  selector: {matchLabels: {app: pair}}
+  template:
+    metadata: {labels: {app: pair}}
+    spec:
+      containers: [{name: a, image: a:1}, {name: b, image: b:1}]
+`;
+    expect((await k.run(['apply', '-f', file(two)])).err).toBe('');
+    const one = two.replace(', old: x', '').replace(', {name: b, image: b:1}', '');
+    expect((await k.run(['apply', '-f', file(one)])).err).toBe('');
+    const d = await get('/apis/apps/v1/namespaces/default/deployments/pair');
+    expect(d.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['a']);
+    expect(d.metadata.labels).toEqual({ app: 'pair' });
+  });
+
   it('a patch of a missing object is a 404 in the API server\'s words', async () => {
     const r = await k.run(['patch', 'deployment', 'nope', '--type=merge', '-p', '{}']);
     expect(r.err).toContain('deployments.apps "nope" not found');
