@@ -162,6 +162,17 @@ spec:
     expect(d.metadata.labels).toEqual({ app: 'pair' });
   });
 
+  it('a cert-manager kind: apply -f twice (kubectl sends a merge patch), and no strategic merge (415)', async () => {
+    const issuer = (label: string): string => `apiVersion: cert-manager.io/v1\nkind: Issuer\nmetadata: {name: self, labels: {v: "${label}"}}\nspec: {selfSigned: {}}\n`;
+    expect((await k.run(['apply', '-f', file(issuer('1'))])).err).toBe('');
+    const again = await k.run(['apply', '-f', file(issuer('2'))]);
+    expect(again.err).toBe('');
+    expect(again.out).toContain('issuer.cert-manager.io/self configured');
+    expect((await get('/apis/cert-manager.io/v1/namespaces/default/issuers/self')).metadata.labels).toEqual({ v: '2' });
+    const smp = await k.run(['patch', 'issuer', 'self', '--type=strategic', '-p', '{"metadata":{"labels":{"v":"3"}}}']);
+    expect(smp.err).toContain('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
+  });
+
   it('a patch of a missing object is a 404 in the API server\'s words', async () => {
     const r = await k.run(['patch', 'deployment', 'nope', '--type=merge', '-p', '{}']);
     expect(r.err).toContain('deployments.apps "nope" not found');
