@@ -114,6 +114,14 @@ describe.skipIf(kubectlSkipReason)('stock kubectl patches objects', () => {
     const d = await get(dep);
     expect(d.metadata.labels['team']).toBe('net');
     expect(d.metadata.annotations['note']).toBe('hi');
+    // A Service's wire form (with its allocated clusterIP) goes back through the store as it is.
+    expect((await k.run(['apply', '-f', file('apiVersion: v1\nkind: Service\nmetadata: {name: front}\nspec: {selector: {app: web}, ports: [{port: 80}]}\n')])).err).toBe('');
+    const before = await get('/api/v1/namespaces/default/services/front');
+    const labeled = await k.run(['label', 'services', 'front', 'team=net']);
+    expect(labeled.err).toBe('');
+    const after = await get('/api/v1/namespaces/default/services/front');
+    expect(after.metadata.labels).toEqual({ team: 'net' });
+    expect(after.spec.clusterIP).toBe(before.spec.clusterIP);
   });
 
   it('apply --server-side: a conflict with client-side apply, then --force-conflicts', async () => {
