@@ -168,6 +168,10 @@ spec:
     const d = await get('/apis/apps/v1/namespaces/default/deployments/pair');
     expect(d.spec.template.spec.containers.map((c: any) => c.name)).toEqual(['a']);
     expect(d.metadata.labels).toEqual({ app: 'pair' });
+    // A replace (PUT) takes the fields it changes from client-side apply.
+    expect((await k.run(['replace', '-f', file(one.replace('a:1', 'a:2'))])).err).toBe('');
+    const mf = (await get('/apis/apps/v1/namespaces/default/deployments/pair')).metadata.managedFields;
+    expect(mf.find((e: any) => e.manager === 'kubectl-replace').fieldsV1['f:spec']['f:template']['f:spec']['f:containers']['k:{"name":"a"}']).toEqual({ 'f:image': {} });
   });
 
   it('a cert-manager kind: apply -f twice (kubectl sends a merge patch), and no strategic merge (415)', async () => {
