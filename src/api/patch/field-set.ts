@@ -44,7 +44,9 @@ export function fieldSetOf(obj: JsonObject, fields: Fields): FieldSet {
       else if (Object.keys(v).length === 0) return add(path, v);
       walk(v, schema?.kind === 'map' ? {} : fieldsOf(schema), path);
     } else if (Array.isArray(v) && schema?.kind === 'list') {
-      add(path, NODE);
+      // A set is a node of its own (`.`); a keyed list is only its items, unless it is empty.
+      if (schema.mapKeys.length === 0) add(path, NODE);
+      else if (v.length === 0) add(path, v);
       for (const item of v) {
         if (schema.mapKeys.length > 0 && isObject(item)) {
           const p = [...path, itemKey(item, schema.mapKeys)];

@@ -156,6 +156,19 @@ describe('managedFields on writes', () => {
   });
 });
 
+describe('managedFields a client sends', () => {
+  const base = (): JsonObject => ok(patchObject({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web' } }, 'application/merge-patch+json', '{"spec":{"replicas":1}}', opts({ fieldManager: 'a' })));
+  it('are kept as sent (kubectl\'s migration to server-side apply)', () => {
+    const mine = [{ manager: 'kubectl', operation: 'Apply', apiVersion: 'apps/v1', fieldsType: 'FieldsV1', fieldsV1: { 'f:spec': { 'f:replicas': {} } } }];
+    const o = ok(patchObject(base(), 'application/json-patch+json', JSON.stringify([{ op: 'replace', path: '/metadata/managedFields', value: mine }]), opts({ fieldManager: 'kubectl-patch' })));
+    expect((o['metadata'] as any).managedFields).toEqual(mine);
+  });
+  it('an empty list clears them', () => {
+    const o = ok(patchObject(base(), 'application/merge-patch+json', '{"metadata":{"managedFields":[]}}', opts()));
+    expect((o['metadata'] as any).managedFields).toBeUndefined();
+  });
+});
+
 describe('server-side apply', () => {
   const apply = (live: JsonObject | undefined, body: unknown, o: Partial<PatchOptions> = {}) =>
     patchObject(live, 'application/apply-patch+yaml', typeof body === 'string' ? body : JSON.stringify(body), opts({ fieldManager: 'kubectl', ...o }));
