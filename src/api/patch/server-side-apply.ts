@@ -6,7 +6,7 @@
 import { parse as parseYaml } from 'yaml';
 import { fieldsOf, itemSchema, type FieldSchema } from '../merge-keys.js';
 import { PatchFailure, badRequest } from './api-error.js';
-import { NODE, fieldSetOf, itemKey, printPath, removeAt, valueAt, type FieldSet, type Member } from './field-set.js';
+import { NODE, fieldSetOf, itemKey, pathKey, printPath, removeAt, valueAt, type Member } from './field-set.js';
 import { clone, deepEqual, isObject, type JsonObject, type JsonValue } from './json.js';
 import { readEntries, withoutManagedFields, writeEntries, type ManagerEntry, type Writer } from './managed-fields.js';
 
@@ -32,7 +32,7 @@ export function serverSideApply(live: JsonObject | undefined, applied: JsonObjec
   const appliedSet = fieldSetOf(applied, fields);
   const entries = readEntries(live);
   const base = live ? withoutManagedFields(clone(live)) : { apiVersion: applied['apiVersion'] ?? null, kind: applied['kind'] ?? null, metadata: {} };
-  const merged = mergeApplied(base, applied, fields) as JsonObject;
+  const merged = mergeFields(base, applied, fields);
 
   const mine = entries.find((e) => e.manager === writer.manager && e.operation === 'Apply' && !e.subresource);
   const others = entries.filter((e) => e !== mine);
@@ -43,7 +43,7 @@ export function serverSideApply(live: JsonObject | undefined, applied: JsonObjec
     }
   }
   if (conflicts.length > 0 && !force) throw conflictError(conflicts);
-  for (const c of conflicts) c.manager.set.delete(pathKeyOf(c.member));
+  for (const c of conflicts) c.manager.set.delete(pathKey(c.member.path));
 
   // Fields this manager applied before and dropped now, owned by no one else, go (an item before
   // its fields, which name it).
@@ -58,8 +58,6 @@ export function serverSideApply(live: JsonObject | undefined, applied: JsonObjec
   entry.apiVersion = writer.apiVersion;
   return writeEntries(merged, mine ? entries : [...entries, entry]);
 }
-
-const pathKeyOf = (m: Member): string => m.path.join('\u0001');
 
 function conflictError(conflicts: readonly Conflict[]): PatchFailure {
   const who = (e: ManagerEntry): string => `"${e.manager}"${e.subresource ? ` with subresource "${e.subresource}"` : ''}${e.operation === 'Update' ? ` using ${e.apiVersion}${e.time ? ` at ${e.time}` : ''}` : ''}`;
@@ -77,34 +75,29 @@ function conflictError(conflicts: readonly Conflict[]): PatchFailure {
 }
 
 /** The applied values laid over the live ones: maps key by key, keyed lists item by item, sets as unions. */
-function mergeApplied(live: JsonValue | undefined, applied: JsonValue, schema: FieldSchema | Fields | undefined): JsonValue {
-  const s = schema && 'kind' in schema && typeof schema.kind === 'string' ? (schema as FieldSchema) : undefined;
-  const fs: Fields = s ? (s.kind === 'map' ? {} : fieldsOf(s)) : ((schema as Fields | undefined) ?? {});
-  if (s?.kind === 'atomic' || (s?.kind === 'map' && s.atomic)) return clone(applied);
-  if (isObject(applied)) {
-    const out: JsonObject = isObject(live) ? { ...live } : {};
-    for (const [k, v] of Object.entries(applied)) {
-      if (v === null) continue;
-      out[k] = mergeApplied(out[k], v, fs[k]);
-    }
-    return out;
+function mergeFields(live: JsonValue | undefined, applied: JsonObject, fields: Fields): JsonObject {
+  const out: JsonObject = isObject(live) ? { ...live } : {};
+  for (const [k, v] of Object.entries(applied)) {
+    if (v !== null) out[k] = mergeValue(out[k], v, fields[k]);
   }
-  if (Array.isArray(applied) && s?.kind === 'list') {
-    const out = Array.isArray(live) ? [...live] : [];
-    for (const item of applied) {
-      if (s.mapKeys.length > 0 && isObject(item)) {
-        const key = itemKey(item, s.mapKeys);
-        const at = out.findIndex((x) => isObject(x) && itemKey(x, s.mapKeys) === key);
-        const sub = itemSchema(s);
-        if (at >= 0) out[at] = mergeApplied(out[at], item, sub);
-        else out.push(mergeApplied(undefined, item, sub));
-      } else if (!out.some((x) => deepEqual(x, item))) {
-        out.push(clone(item));
-      }
-    }
-    return out;
-  }
-  return clone(applied);
+  return out;
 }
 
-export type { FieldSet };
+function mergeValue(live: JsonValue | undefined, applied: JsonValue, schema: FieldSchema | undefined): JsonValue {
+  if (schema?.kind === 'atomic' || (schema?.kind === 'map' && schema.atomic)) return clone(applied);
+  if (isObject(applied)) return mergeFields(live, applied, schema?.kind === 'map' ? {} : fieldsOf(schema));
+  if (!Array.isArray(applied) || schema?.kind !== 'list') return clone(applied);
+  const out = Array.isArray(live) ? [...live] : [];
+  for (const item of applied) {
+    if (schema.mapKeys.length > 0 && isObject(item)) {
+      const key = itemKey(item, schema.mapKeys);
+      const at = out.findIndex((x) => isObject(x) && itemKey(x, schema.mapKeys) === key);
+      if (at >= 0) out[at] = mergeValue(out[at], item, itemSchema(schema));
+      else out.push(mergeValue(undefined, item, itemSchema(schema)));
+    } else if (!out.some((x) => deepEqual(x, item))) {
+      out.push(clone(item));
+    }
+  }
+  return out;
+}
+
