@@ -185,6 +185,13 @@ spec:
     expect(smp.err).toContain('the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml');
   });
 
+  it('rollout restart (a strategic merge patch of the pod template\'s annotations)', async () => {
+    const r = await k.run(['rollout', 'restart', 'deployment', 'web']);
+    expect(r.err).toBe('');
+    expect(r.out).toContain('deployment.apps/web restarted');
+    expect((await get(dep)).spec.template.metadata.annotations['kubectl.kubernetes.io/restartedAt']).toMatch(/^\d{4}-/);
+  });
+
   it('a patch of a missing object is a 404 in the API server\'s words', async () => {
     const r = await k.run(['patch', 'deployment', 'nope', '--type=merge', '-p', '{}']);
     expect(r.err).toContain('deployments.apps "nope" not found');
