@@ -18,7 +18,7 @@ import { canonical } from './store-ops.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
 import { compareText } from '../model/order.js';
-import { APPLY_PATCH, isApiError, patchObject, recordWrite } from '../api/patch/index.js';
+import { isApiError, patchObject, recordWrite } from '../api/patch/index.js';
 import { withoutServerFields } from '../api/server-fields.js';
 import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
 
@@ -281,7 +281,6 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
   const ns = r.namespaced ? namespace || 'default' : '';
   const contentType = String(req.headers['content-type'] ?? '');
   const live = liveWire(daemon, r, ns, name);
-  if (!live && !contentType.startsWith(APPLY_PATCH)) findObject(daemon, r, ns, name); // 404 in the API server's words
   if (live && !daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical({ kind: r.kind, namespace: ns, name }))) {
     throw notStored(daemon, r, findObject(daemon, r, ns, name));
   }
@@ -291,10 +290,9 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
     force: force === null ? undefined : force === 'true',
     gvk: r, userAgent: req.headers['user-agent'],
   });
-  if (isApiError(result)) {
-    const notFound = result.code === 404 ? `${r.plural}${r.group ? `.${r.group}` : ''} "${name}" not found` : result.message;
-    throw new HttpError(result.code, result.reason, notFound, (result.details ?? {}) as Json);
-  }
+  // Content type first (415), then the object (404: only server-side apply creates).
+  if (isApiError(result) && result.code === 404) findObject(daemon, r, ns, name);
+  if (isApiError(result)) throw new HttpError(result.code, result.reason, result.message, (result.details ?? {}) as Json);
   // A patch that sets the resourceVersion makes it a precondition (kubectl's managedFields migration does).
   const versionOf = (o: Json | undefined): unknown => ((o?.['metadata'] ?? {}) as Json)['resourceVersion'];
   if (live && versionOf(result.object as Json) !== versionOf(live)) {
