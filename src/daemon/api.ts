@@ -281,8 +281,11 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
   const ns = r.namespaced ? namespace || 'default' : '';
   const contentType = String(req.headers['content-type'] ?? '');
   const live = liveWire(daemon, r, ns, name);
+  // An object a controller makes (a Deployment's pod) is its controller's; one the cluster
+  // makes with no owner (the kube-system namespace) becomes the user's once patched.
   if (live && !daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical({ kind: r.kind, namespace: ns, name }))) {
-    throw notStored(daemon, r, findObject(daemon, r, ns, name));
+    const made = findObject(daemon, r, ns, name);
+    if ((made as { generatedBy?: string }).generatedBy || made.meta.ownerReferences.length > 0) throw notStored(daemon, r, made);
   }
   const force = url.searchParams.get('force');
   const result = patchObject(live, contentType, text, {

@@ -49,8 +49,14 @@ describe('PATCH on the daemon\'s API', () => {
     expect(((await r.json()) as any).message).toContain('the object has been modified');
   });
 
-  it('an object a controller makes (the cluster\'s own namespace) is not patched: 409 says who makes it', async () => {
+  it('a namespace the cluster made is labelled (and stored as the user\'s); a controller\'s pod is not patched', async () => {
     const r = await fetch(`${api.url}/api/v1/namespaces/kube-system`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"metadata":{"labels":{"a":"b"}}}' });
-    expect(r.status).toBe(409);
+    expect(r.status).toBe(200);
+    expect(((await (await fetch(`${api.url}/api/v1/namespaces/kube-system`)).json()) as any).metadata.labels).toEqual({ a: 'b', 'kubernetes.io/metadata.name': 'kube-system' });
+    await api.backend.apply([{ name: 'd.yaml', text: 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: d, namespace: default}\nspec: {replicas: 1, selector: {matchLabels: {app: d}}, template: {metadata: {labels: {app: d}}, spec: {containers: [{name: c, image: i}]}}}\n' }]);
+    const pods = ((await (await fetch(`${api.url}/api/v1/namespaces/default/pods`)).json()) as any).items;
+    const pod = await fetch(`${api.url}/api/v1/namespaces/default/pods/${pods[0].metadata.name}`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body: '{"metadata":{"labels":{"a":"b"}}}' });
+    expect(pod.status).toBe(409);
+    expect(((await pod.json()) as any).message).toContain('is made by');
   });
 });
