@@ -84,19 +84,16 @@ export function changedMembers(before: FieldSet, after: FieldSet): FieldSet {
 
 /** managedFields' fieldsV1 tree from a set. */
 export function toFieldsV1(set: FieldSet): JsonObject {
+  // Paths that have members below them: a member among them is marked `.`.
+  const parents = new Set<string>();
+  for (const { path } of set.values()) for (let i = 1; i < path.length; i++) parents.add(pathKey(path.slice(0, i)));
   const root: JsonObject = {};
-  for (const { path } of set.values()) {
+  for (const [k, { path }] of set) {
     let node = root;
     for (const el of path) node = (node[el] ??= {}) as JsonObject;
-    if (hasChildren(set, path)) node['.'] = {};
+    if (parents.has(k)) node['.'] = {};
   }
   return root;
-}
-
-function hasChildren(set: FieldSet, path: Path): boolean {
-  const prefix = `${pathKey(path)}\u0001`;
-  for (const k of set.keys()) if (k.startsWith(prefix)) return true;
-  return false;
 }
 
 /** A fieldsV1 tree as a set of paths (values unknown: NODE for every member). */
