@@ -296,9 +296,11 @@ async function patch(daemon: Daemon, r: ApiResource, namespace: string, name: st
   // Content type first (415), then the object (404: only server-side apply creates).
   if (isApiError(result) && result.code === 404) findObject(daemon, r, ns, name);
   if (isApiError(result)) throw new HttpError(result.code, result.reason, result.message, (result.details ?? {}) as Json);
-  // A patch that sets the resourceVersion makes it a precondition (kubectl's managedFields migration does).
+  // A patch that sets the resourceVersion makes it a precondition (kubectl's managedFields
+  // migration does); an empty one, from a client that never saw one, is none.
   const versionOf = (o: Json | undefined): unknown => ((o?.['metadata'] ?? {}) as Json)['resourceVersion'];
-  if (live && versionOf(result.object as Json) !== versionOf(live)) {
+  const sent = versionOf(result.object as Json);
+  if (live && sent !== undefined && sent !== '' && sent !== versionOf(live)) {
     throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural}${r.group ? `.${r.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
   }
   const obj = withoutServerFields(result.object as Json);

@@ -135,6 +135,8 @@ describe.skipIf(kubectlSkipReason)('stock kubectl patches objects', () => {
     const d = await get(dep);
     expect(d.spec.replicas).toBe(5);
     expect(d.metadata.managedFields.find((e: any) => e.manager === 'kubectl' && e.operation === 'Apply')).toBeDefined();
+    // kubectl then moved client-side apply's fields to its server-side manager (its migration patch).
+    expect(d.metadata.managedFields.map((e: any) => e.manager)).not.toContain('kubectl-client-side-apply');
   });
 
   it('apply --server-side creates a new object', async () => {
