@@ -10,7 +10,7 @@ import type { AnyObject } from '../cluster/wire.js';
 import { logPath } from '../dataplane/runtime/spec.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
-import { resourceByKind, resourceFor, servesObjects, type ResourceType } from '../api/registry.js';
+import { resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
@@ -22,6 +22,8 @@ import { updateConflict, withoutServerFields } from '../api/server-fields.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
 import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
+import { patchObject, recordWrite } from '../api/patch/index.js';
+import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
 
 type Json = Record<string, unknown>;
 
@@ -116,6 +118,17 @@ function send(res: http.ServerResponse, code: number, body: unknown, contentType
 
 /** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
 async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
+  const text = await readText(req, limit);
+  if (text.trim() === '') return {};
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(e as Error).message}`);
+  }
+}
+
+/** The body as text, refused with 413 past `limit` bytes (counted as it arrives). */
+async function readText(req: http.IncomingMessage, limit: number): Promise<string> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -125,13 +138,7 @@ async function readBody(req: http.IncomingMessage, limit: number): Promise<unkno
     if (size > limit) throw tooLarge(limit);
     chunks.push(c as Buffer);
   }
-  const text = Buffer.concat(chunks).toString('utf8');
-  if (text.trim() === '') return {};
-  try {
-    return JSON.parse(text);
-  } catch (e) {
-    throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(e as Error).message}`);
-  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function tooLarge(limit: number): HttpError {
@@ -179,6 +186,13 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     const g = apiGroup(parts[1]!);
     if (!g) throw new HttpError(404, 'NotFound', `the server could not find the requested resource`);
     return send(res, 200, g);
+  }
+  if (parts[0] === 'openapi' && parts[1] === 'v3' && method === 'GET') {
+    const served = RESOURCE_TYPES.filter(servesObjects);
+    if (parts.length === 2) return send(res, 200, openApiV3Index(served));
+    const doc = openApiV3Document(parts.slice(2).join('/'), served);
+    if (!doc) throw new HttpError(404, 'NotFound', `the server could not find the requested resource (${url.pathname})`);
+    return send(res, 200, doc);
   }
   let group = '';
   let version = '';
@@ -233,13 +247,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
       const sent = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
       const obj = withoutServerFields(sent);
-      // JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses.
-      const m = measureValue(obj, MAX_OBJECT_BODY);
-      if (m.kind === 'too-deep') throw new HttpError(400, 'BadRequest', `the object nests deeper than ${MAX_DEPTH} levels, at ${m.path.slice(0, 8).join('.')}...`);
-      if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) {
-        const bytes = m.kind === 'ok' ? m.bytes : m.atLeast;
-        throw new HttpError(413, 'RequestEntityTooLarge', `etcdserver: request is too large (the object is ${bytes} bytes as JSON; etcd stores at most ${MAX_OBJECT_BYTES})`);
-      }
+      refuseOversized(obj);
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
       if (r.namespaced && namespace) {
         if (meta['namespace'] && meta['namespace'] !== namespace) {
@@ -257,9 +265,13 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       if (method === 'POST' && daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical(id))) {
         throw new HttpError(409, 'AlreadyExists', `${r.plural} "${id.name}" already exists`);
       }
-      const result = await daemon.apply([{ name: `<api ${method} ${url.pathname}>`, text: JSON.stringify(obj, null, 1) }]);
-      refusedOrThrow(result);
-      return send(res, method === 'POST' ? 201 : 200, findObject(daemon, r, id.namespace, id.name));
+      const before = method === 'PUT' ? liveWire(daemon, r, id.namespace, id.name) : undefined;
+      const written = recordWrite(before, obj, { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'] });
+      return store(daemon, r, url, method === 'POST' ? 201 : 200, `<api ${method} ${url.pathname}>`, written, res);
+    }
+    case 'PATCH': {
+      if (!name) throw new HttpError(405, 'MethodNotAllowed', 'PATCH needs an object name');
+      return patch(daemon, r, namespace, name, url, req, res);
     }
     case 'DELETE': {
       if (!name) throw new HttpError(405, 'MethodNotAllowed', 'DELETE needs an object name');
@@ -291,6 +303,71 @@ function discovery(res: http.ServerResponse, root: 'api' | 'apis', accept: strin
   res.setHeader('Vary', 'Accept');
   if (format !== 'legacy') return send(res, 200, aggregatedDiscovery(root, format), discoveryContentType(format));
   return send(res, 200, root === 'api' ? apiVersions(host) : apiGroupList());
+}
+
+/** JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses. */
+function refuseOversized(obj: Json): void {
+  const m = measureValue(obj, MAX_OBJECT_BODY);
+  if (m.kind === 'too-deep') throw new HttpError(400, 'BadRequest', `the object nests deeper than ${MAX_DEPTH} levels, at ${m.path.slice(0, 8).join('.')}...`);
+  if (m.kind === 'too-large' || m.bytes > MAX_OBJECT_BYTES) {
+    const bytes = m.kind === 'ok' ? m.bytes : m.atLeast;
+    throw new HttpError(413, 'RequestEntityTooLarge', `etcdserver: request is too large (the object is ${bytes} bytes as JSON; etcd stores at most ${MAX_OBJECT_BYTES})`);
+  }
+}
+
+/** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
+async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const text = await readText(req, MAX_OBJECT_BODY);
+  const ns = r.namespaced ? namespace || 'default' : '';
+  const contentType = String(req.headers['content-type'] ?? '');
+  const live = liveWire(daemon, r, ns, name);
+  // An object a controller makes (a Deployment's pod) is its controller's; one the cluster
+  // makes with no owner (the kube-system namespace) becomes the user's once patched.
+  if (live && !daemon.state.objects.some((o) => canonical(idOf(o.value)) === canonical({ kind: r.kind, namespace: ns, name }))) {
+    const made = clusterObject(daemon, r, ns, name);
+    if (made && ((made as { generatedBy?: string }).generatedBy || made.meta.ownerReferences.length > 0)) throw notStored(daemon, r, made);
+  }
+  const force = url.searchParams.get('force');
+  const result = patchObject(live, contentType, text, {
+    fieldManager: url.searchParams.get('fieldManager') ?? undefined,
+    force: force === null ? undefined : force === 'true',
+    gvk: r, userAgent: req.headers['user-agent'],
+  });
+  // Content type first (415), then the object (404: only server-side apply creates).
+  if (isApiError(result) && result.code === 404) findObject(daemon, r, ns, name);
+  if (isApiError(result)) throw new HttpError(result.code, result.reason, result.message, (result.details ?? {}) as Json);
+  // A patch that sets the resourceVersion makes it a precondition (kubectl's managedFields
+  // migration does); an empty one, from a client that never saw one, is none.
+  const versionOf = (o: Json | undefined): unknown => ((o?.['metadata'] ?? {}) as Json)['resourceVersion'];
+  const sent = versionOf(result.object as Json);
+  if (live && sent !== undefined && sent !== '' && sent !== versionOf(live)) {
+    throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural}${r.group ? `.${r.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
+  }
+  const obj = withoutServerFields(result.object as Json);
+  const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
+  if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
+  obj['metadata'] = { ...meta, name, ...(r.namespaced ? { namespace: ns } : {}) };
+  refuseOversized(obj);
+  return store(daemon, r, url, live ? 200 : 201, `<api PATCH ${url.pathname}>`, obj, res);
+}
+
+/** The object as GET answers it (from the versioned store), or undefined. */
+function liveWire(daemon: Daemon, r: ResourceType, namespace: string, name: string): Json | undefined {
+  return apiStoreOf(daemon).get(r.group, r.kind, r.namespaced ? namespace || 'default' : '', name);
+}
+
+/** The object in the cluster knet computes (who made it: its owner, its generator). */
+function clusterObject(daemon: Daemon, r: ResourceType, namespace: string, name: string): AnyObject | undefined {
+  return r.list(daemon.observed).find((x) => x.meta.name === name && x.meta.namespace === namespace);
+}
+
+/** Stores a written object (`dryRun=All`: only answers what would be stored) and answers it as GET would. */
+async function store(daemon: Daemon, r: ResourceType, url: URL, code: number, source: string, obj: Json, res: http.ServerResponse): Promise<void> {
+  if (url.searchParams.getAll('dryRun').includes('All')) return send(res, code, obj);
+  const id = idOf(obj);
+  const result = await daemon.apply([{ name: source, text: JSON.stringify(obj, null, 1) }]);
+  refusedOrThrow(result);
+  return send(res, code, findObject(daemon, r, id.namespace, id.name));
 }
 
 function refusedOrThrow(result: ChangeResultLike): void {
