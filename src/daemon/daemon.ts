@@ -17,6 +17,7 @@ import { rm } from 'node:fs/promises';
 import type { Cluster } from '../cluster/fill-in.js';
 import { hasReadinessGate, withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { deploymentOf, podsToRetire, RETIRING_ANNOTATION, rolloutStep } from '../cluster/rollout.js';
+import { isKeptReplicaSet, replicaSetHistory } from '../cluster/replicaset-history.js';
 import { toWire } from '../cluster/wire.js';
 import type { Pod } from '../model/types.js';
 import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
@@ -399,6 +400,12 @@ export class Daemon {
       state = { ...state, assignments: assignmentsOf(cluster) };
       this.log(`rollout: ${retire.length} old pod${retire.length === 1 ? '' : 's'} keep serving until the new ones are Ready (${[...new Set(deployments)].join(', ')})`);
     }
+    // Old ReplicaSets stay, scaled to 0, for `kubectl rollout history` and `undo` (cluster/replicaset-history.ts).
+    const history = keptReplicaSets(state, this.observed, cluster);
+    if (history) {
+      state = history;
+      cluster = desiredFromState(state).cluster;
+    }
     const result = { outcome, reconcile: await this.adoptState(state, cluster, progress) };
     await this.advanceRollouts();
     return result;
@@ -604,6 +611,16 @@ function retiringObject(pod: Pod, deployment: string): StoredObject {
   const meta = (wire['metadata'] ?? {}) as Record<string, unknown>;
   const annotations = { ...(meta['annotations'] as Record<string, string> | undefined), [RETIRING_ANNOTATION]: deployment };
   return { file: '<rolling update>', line: 0, col: 0, value: { ...wire, metadata: { ...meta, annotations } } };
+}
+
+/** The state with the old ReplicaSets to keep after a change (null: the same as now). */
+function keptReplicaSets(state: ClusterState, before: Cluster, after: Cluster): ClusterState | null {
+  const retiring = state.retiring ?? [];
+  const kept = retiring.filter((o) => isKeptReplicaSet(o.value));
+  const history = replicaSetHistory(kept.map((o) => o.value), before, after);
+  if (JSON.stringify(history) === JSON.stringify(kept.map((o) => o.value))) return null;
+  const pods = retiring.filter((o) => !isKeptReplicaSet(o.value));
+  return { ...state, retiring: [...pods, ...history.map((value) => ({ file: '<revision history>', line: 0, col: 0, value }))] };
 }
 
 function objectRef(o: StoredObject): string {
