@@ -20,6 +20,7 @@ export const API_RESOURCES: readonly ApiResource[] = [
   { group: '', version: 'v1', plural: 'nodes', kind: 'Node', namespaced: false, list: (c) => c.nodes },
   { group: '', version: 'v1', plural: 'namespaces', kind: 'Namespace', namespaced: false, list: (c) => c.namespaces },
   { group: '', version: 'v1', plural: 'configmaps', kind: 'ConfigMap', namespaced: true, list: (c) => c.configMaps },
+  { group: '', version: 'v1', plural: 'events', kind: 'Event', namespaced: true, list: (c) => c.others.filter((o) => o.kind === 'Event') },
   { group: '', version: 'v1', plural: 'secrets', kind: 'Secret', namespaced: true, list: (c) => c.secrets },
   { group: 'apps', version: 'v1', plural: 'deployments', kind: 'Deployment', namespaced: true, list: workloads('Deployment') },
   { group: 'apps', version: 'v1', plural: 'replicasets', kind: 'ReplicaSet', namespaced: true, list: workloads('ReplicaSet') },

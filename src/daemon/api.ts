@@ -353,7 +353,7 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
   if (method === 'GET' && what === 'status') return send(res, 200, clusterStatus(daemon));
   if (method === 'GET' && what === 'state') {
     const s = daemon.state;
-    return send(res, 200, { name: s.name, generation: s.generation, overrides: s.overrides, objects: s.objects, assignments: s.assignments, retiring: s.retiring ?? [], terminating: s.terminating ?? [], replaced: s.replaced ?? [], readiness: daemon.readiness(), events: daemon.ingressGuard.events() });
+    return send(res, 200, { name: s.name, generation: s.generation, overrides: s.overrides, objects: s.objects, assignments: s.assignments, retiring: s.retiring ?? [], terminating: s.terminating ?? [], replaced: s.replaced ?? [], readiness: daemon.readiness(), events: daemon.eventList() });
   }
   if (method === 'GET' && what === 'targets') return send(res, 200, execTargets(daemon.cluster, daemon.plan));
   if (parts[0] === 'health' && parts.length === 3 && (method === 'GET' || method === 'POST')) {

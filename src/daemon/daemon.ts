@@ -17,7 +17,11 @@ import { rm } from 'node:fs/promises';
 import type { Cluster } from '../cluster/fill-in.js';
 import { hasReadinessGate, withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { deploymentOf, podsToRetire, RETIRING_ANNOTATION, rolloutStep } from '../cluster/rollout.js';
-import { isKeptReplicaSet, replicaSetHistory } from '../cluster/replicaset-history.js';
+import { keptReplicaSets } from './revision-history.js';
+import { clusterEvents } from '../cluster/events.js';
+import { EventLog } from '../cluster/events-log.js';
+import { eventObjects, type EventWire } from '../model/events.js';
+import { compareText } from '../model/order.js';
 import { toWire } from '../cluster/wire.js';
 import type { Pod } from '../model/types.js';
 import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
@@ -115,7 +119,10 @@ export class Daemon {
   /** Each pod's Ready and restarts as its node's runtime (the kubelet) reports them. */
   private readonly reported = new Map<string, ReportedPod>();
   private readonly reportedBy = new Map<string, readonly string[]>();
-  private observedOf: { cluster: Cluster; version: number; observed: Cluster } | null = null;
+  private observedOf: { cluster: Cluster; version: number; events: number; observed: Cluster } | null = null;
+  /** The core/v1 Events the controllers and kubelets record (cluster/events.ts), served with the objects. */
+  readonly events = new EventLog();
+  private eventsVersion = 0;
   private reportVersion = 0;
   /** The Ready of every pod as the data plane was last synced with it. */
   private syncedReady = new Map<string, boolean | null>();
@@ -244,10 +251,24 @@ export class Daemon {
    */
   get observed(): Cluster {
     const o = this.observedOf;
-    if (o && o.cluster === this.cluster && o.version === this.reportVersion) return o.observed;
-    const observed = withReadiness(this.cluster, this.reported);
-    this.observedOf = { cluster: this.cluster, version: this.reportVersion, observed };
+    if (o && o.cluster === this.cluster && o.version === this.reportVersion && o.events === this.eventsVersion) return o.observed;
+    const ready = o && o.cluster === this.cluster && o.version === this.reportVersion ? o.observed : withReadiness(this.cluster, this.reported);
+    const observed = { ...ready, others: [...ready.others.filter((x) => x.kind !== 'Event'), ...eventObjects(this.eventList())] };
+    this.observedOf = { cluster: this.cluster, version: this.reportVersion, events: this.eventsVersion, observed };
     return observed;
+  }
+
+  /** Every Event, the controllers' and the ingress controllers', least recently seen first. */
+  eventList(): EventWire[] {
+    return [...this.events.list(), ...this.ingressGuard.events()].sort((a, b) => compareText(a.lastTimestamp, b.lastTimestamp));
+  }
+
+  /** Records the Events the change from `before` to the observed cluster now makes (cluster/events.ts). */
+  private recordEvents(before: Cluster): void {
+    const drafts = clusterEvents(before, this.observed);
+    if (drafts.length === 0) return;
+    this.events.record(drafts, new Date());
+    this.eventsVersion++;
   }
 
   /**
@@ -300,12 +321,14 @@ export class Daemon {
   /** A runtime's report: when some pod's Ready moved, the Services' rules follow at once. */
   private onReadiness(node: string, readiness: Readiness): void {
     if (this.closed) return;
+    const before = this.observed;
     for (const ref of this.reportedBy.get(node) ?? []) if (!(ref in readiness)) this.reported.delete(ref);
     this.reportedBy.set(node, Object.keys(readiness));
     for (const [ref, r] of Object.entries(readiness)) this.reported.set(ref, { ready: r.ready, restarts: r.restarts });
     const terminated = Object.entries(readiness).filter(([, r]) => r.terminated === true).map(([ref]) => ref);
     if (terminated.length > 0) this.finishTermination(terminated, 'its containers are gone');
     this.reportVersion++;
+    this.recordEvents(before);
     for (const fn of this.listeners) fn();
     const moved = this.observed.pods.some((p) => this.syncedReady.get(`${p.meta.namespace}/${p.meta.name}`) !== p.status.ready);
     if (!moved || this.readinessQueued) return;
@@ -420,8 +443,10 @@ export class Daemon {
     const { state, cluster, going } = withTerminating(this.state, this.observed, next, nextCluster, Date.now());
     if (going.length > 0) this.log(`terminating: ${going.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ')}`);
     await saveState(state);
+    const was = this.observed;
     this.state = state;
     this.cluster = cluster;
+    this.recordEvents(was);
     this.plan = planFor(cluster, this.name);
     for (const fn of this.listeners) fn();
     const before = new Set(await clusterNamespaces(this.name));
@@ -611,16 +636,6 @@ function retiringObject(pod: Pod, deployment: string): StoredObject {
   const meta = (wire['metadata'] ?? {}) as Record<string, unknown>;
   const annotations = { ...(meta['annotations'] as Record<string, string> | undefined), [RETIRING_ANNOTATION]: deployment };
   return { file: '<rolling update>', line: 0, col: 0, value: { ...wire, metadata: { ...meta, annotations } } };
-}
-
-/** The state with the old ReplicaSets to keep after a change (null: the same as now). */
-function keptReplicaSets(state: ClusterState, before: Cluster, after: Cluster): ClusterState | null {
-  const retiring = state.retiring ?? [];
-  const kept = retiring.filter((o) => isKeptReplicaSet(o.value));
-  const history = replicaSetHistory(kept.map((o) => o.value), before, after);
-  if (JSON.stringify(history) === JSON.stringify(kept.map((o) => o.value))) return null;
-  const pods = retiring.filter((o) => !isKeptReplicaSet(o.value));
-  return { ...state, retiring: [...pods, ...history.map((value) => ({ file: '<revision history>', line: 0, col: 0, value }))] };
 }
 
 function objectRef(o: StoredObject): string {
