@@ -34,12 +34,10 @@ describe.skipIf(kubectlSkipReason)('stock kubectl reads the workload controllers
     expect(r.out).toBe('deployment "web" successfully rolled out\n');
   });
 
-  // --timeout=0s: kubectl reads the object once and checks the condition as it does on every
-  // watch event (a waiting watch needs the store's watch with field selectors, not merged yet).
   it('kubectl wait --for=condition=Available deployment/web; --for=condition=Ready on its pods', async () => {
-    const r = await k.run(['wait', '--for=condition=Available', 'deployment/web', '--timeout=0s']);
+    const r = await k.run(['wait', '--for=condition=Available', 'deployment/web', '--timeout=20s']);
     expect(r.out).toBe('deployment.apps/web condition met\n');
-    const pods = await k.run(['wait', '--for=condition=Ready', 'pod', '-l', 'app=web', '--timeout=0s']);
+    const pods = await k.run(['wait', '--for=condition=Ready', 'pod', '-l', 'app=web', '--timeout=20s']);
     expect(pods.out).toMatch(/^pod\/web-\w+-\w+ condition met\npod\/web-\w+-\w+ condition met\n$/);
   });
 

@@ -289,6 +289,8 @@ function findObject(daemon: Daemon, r: ApiResource, namespace: string, name: str
 
 function watch(daemon: Daemon, r: ApiResource, namespace: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  // Headers at once: a client that watches from a resourceVersion waits for them before anything changes.
+  res.flushHeaders();
   const key = (o: AnyObject) => `${o.meta.namespace}/${o.meta.name}`;
   const snapshot = (): Map<string, { json: string; wire: Json }> =>
     new Map(listObjects(daemon, r, namespace, url).map((o) => {
