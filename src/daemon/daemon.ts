@@ -479,6 +479,7 @@ export class Daemon {
     const going = new Set(step.retire);
     const state = { ...this.state, generation: this.state.generation + 1, retiring: retiring.filter((o) => !going.has(objectRef(o))) };
     this.log(`rollout: ${step.retire.join(', ')} retired${step.progress.length ? `; ${step.progress.join('; ')}` : ''}`);
+    // The new ReplicaSet grows as old pods go (maxSurge); the new pods get addresses around the terminating ones.
     await this.adoptState(state, desiredFromState(state).cluster);
   }
 
