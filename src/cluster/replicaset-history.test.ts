@@ -4,6 +4,7 @@ import { decodeObjects } from '../model/load.js';
 import { parseText } from '../model/source.js';
 import { replicaSetHistory } from './replicaset-history.js';
 import { toWire } from './wire.js';
+import { RETIRING_ANNOTATION } from './rollout.js';
 import { stringify } from 'yaml';
 
 type Json = Record<string, unknown>;
@@ -62,6 +63,22 @@ describe('a Deployment keeps its old ReplicaSets scaled to 0 (kubectl rollout hi
   it('only revisionHistoryLimit old ones stay, the newest', () => {
     const { c } = walk(['1', '2', '3', '4'], '\n  revisionHistoryLimit: 2');
     expect(sets(c)).toEqual(['web@2 image=nginx:2 replicas=0', 'web@3 image=nginx:3 replicas=0', 'web@4 image=nginx:4 replicas=2']);
+  });
+
+  it('during the rollout: the old pods still serving beside their kept ReplicaSet; the new one grows by maxSurge', () => {
+    const v1 = cluster('1');
+    const next = cluster('2');
+    const kept = replicaSetHistory([], v1, next);
+    const retiring = v1.pods.filter((p) => p.meta.namespace === 'default').map((p) => {
+      const wire = toWire(p);
+      const meta = wire['metadata'] as Json;
+      return { ...wire, metadata: { ...meta, annotations: { [RETIRING_ANNOTATION]: 'default/web' } } };
+    });
+    const text = [deployment('2'), ...[...kept, ...retiring].map((k) => stringify(k))].join('---\n');
+    const c = fillIn(decodeObjects(parseText('web.yaml', text).objects).inventory).cluster;
+    // replicas 2, maxSurge 25% -> 1: with 2 old pods, one new pod.
+    expect(sets(c)).toEqual(['web@1 image=nginx:1 replicas=0', 'web@2 image=nginx:2 replicas=1']);
+    expect(c.pods.filter((p) => p.meta.namespace === 'default' && !p.meta.annotations[RETIRING_ANNOTATION])).toHaveLength(1);
   });
 
   it('the history goes with its Deployment', () => {

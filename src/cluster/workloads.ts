@@ -37,7 +37,11 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
       if (parent) markOwners(ns, parent.meta.ownerReferences);
     }
   };
-  for (const p of givenPods) markOwners(p.meta.namespace, p.meta.ownerReferences);
+  // Pods on their way out (a rollout's retiring pods, terminating ones) say nothing about what
+  // their owners run now: their old ReplicaSet, kept for its revision, leads to the Deployment.
+  for (const p of givenPods) {
+    if (p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]) markOwners(p.meta.namespace, p.meta.ownerReferences);
+  }
   // An old ReplicaSet scaled to 0 (kept for `rollout undo`) says nothing about the current one.
   for (const w of workloads) if (w.kind === 'ReplicaSet' && w.replicas > 0 && w.meta.ownerReferences.length > 0) markOwners(w.meta.namespace, w.meta.ownerReferences);
   // Pods of a Deployment's older ReplicaSets still serving during a rolling update (rollout.ts).
