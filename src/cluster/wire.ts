@@ -311,10 +311,28 @@ function replicaSetToWire(rs: Workload): Json {
  * Deployment, the revision of its newest ReplicaSet. A dump's own status is kept.
  */
 function workloadToWire(w: Workload, wire: Json): Json {
+  if (w.kind === 'Deployment') withDeploymentDefaults(obj(wire, 'spec'));
   const revision = w.meta.annotations[REVISION_ANNOTATION];
   if (w.kind === 'Deployment' && revision) obj(obj(wire, 'metadata'), 'annotations')[REVISION_ANNOTATION] = revision;
   if (w.status && !(w.raw && hasOwnStatus(w.raw.value))) wire['status'] = withObservedGeneration(wire, { ...w.status });
   return wire;
+}
+
+/**
+ * The API server's defaults for a Deployment's spec (apps/v1 SetDefaults_Deployment), where
+ * the input leaves them out: RollingUpdate with 25% surge and unavailability, 10 old
+ * ReplicaSets kept, a 600 s progress deadline. `kubectl describe deploy` prints them.
+ */
+function withDeploymentDefaults(spec: Json): void {
+  const strategy = obj(spec, 'strategy');
+  if (!strategy['type']) strategy['type'] = 'RollingUpdate';
+  if (strategy['type'] === 'RollingUpdate') {
+    const rolling = obj(strategy, 'rollingUpdate');
+    if (rolling['maxSurge'] === undefined) rolling['maxSurge'] = '25%';
+    if (rolling['maxUnavailable'] === undefined) rolling['maxUnavailable'] = '25%';
+  }
+  if (spec['revisionHistoryLimit'] === undefined) spec['revisionHistoryLimit'] = 10;
+  if (spec['progressDeadlineSeconds'] === undefined) spec['progressDeadlineSeconds'] = 600;
 }
 
 /** A dump's workload states what its controller wrote: kept as it is. */

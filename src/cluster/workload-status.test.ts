@@ -58,6 +58,13 @@ describe('workload status as the controllers write it, from the pods Ready', () 
     expect(conditions(status(reported(cluster(deployment(4)), 3), 'Deployment', 'web'))[0]).toBe('Available=True MinimumReplicasAvailable');
   });
 
+  it('a Deployment as served: the API server\'s spec defaults where the input leaves them out, its own values kept', () => {
+    const spec = (text: string) => toWire(cluster(text).workloads.find((w) => w.kind === 'Deployment' && w.meta.name === 'web')!)['spec'] as Record<string, unknown>;
+    expect(spec(deployment(3))).toMatchObject({ strategy: { type: 'RollingUpdate', rollingUpdate: { maxSurge: '25%', maxUnavailable: '25%' } }, revisionHistoryLimit: 10, progressDeadlineSeconds: 600 });
+    expect(spec(deployment(3, '\n  revisionHistoryLimit: 2\n  strategy: {type: Recreate}'))).toMatchObject({ strategy: { type: 'Recreate' }, revisionHistoryLimit: 2 });
+    expect((spec(deployment(3, '\n  strategy: {type: Recreate}'))['strategy'] as Record<string, unknown>)['rollingUpdate']).toBeUndefined();
+  });
+
   it('the ReplicaSet counts its pods; no pod Ready -> readyReplicas left out (omitempty)', () => {
     const c = reported(cluster(deployment(2)), 0);
     const rs = c.workloads.find((w) => w.kind === 'ReplicaSet' && w.meta.namespace === 'default')!;

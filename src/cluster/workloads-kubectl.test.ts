@@ -51,6 +51,8 @@ describe.skipIf(kubectlSkipReason)('stock kubectl reads the workload controllers
   it('kubectl describe deploy web: replicas, conditions, the new ReplicaSet and the scaling event', async () => {
     const r = await k.run(['describe', 'deploy', 'web']);
     expect(r.out).toMatch(/Replicas:\s+2 desired \| 2 updated \| 2 total \| 2 available \| 0 unavailable/);
+    expect(r.out).toMatch(/StrategyType:\s+RollingUpdate\n/);
+    expect(r.out).toMatch(/RollingUpdateStrategy:\s+25% max unavailable, 25% max surge/);
     expect(r.out).toMatch(/Available\s+True\s+MinimumReplicasAvailable/);
     expect(r.out).toMatch(/Progressing\s+True\s+NewReplicaSetAvailable/);
     expect(r.out).toMatch(/NewReplicaSet:\s+web-\w+ \(2\/2 replicas created\)/);
