@@ -67,7 +67,8 @@ export function withWorkloadStatus(cluster: Cluster): Cluster {
 
 /** One workload's status from its pods (for a Deployment, the pods of all its ReplicaSets). */
 export function workloadStatus(w: Workload, pods: readonly Pod[], workloads: readonly Workload[]): WorkloadStatus {
-  const observedGeneration = Number(w.raw?.value['metadata'] && (w.raw.value['metadata'] as Json)['generation']) || 1;
+  const generation = ((w.raw?.value['metadata'] ?? {}) as Json)['generation'];
+  const observedGeneration = typeof generation === 'number' ? generation : 1;
   const live = pods.filter(active);
   switch (w.kind) {
     case 'Deployment': return { observedGeneration, ...deploymentStatus(w, live, workloads) };
