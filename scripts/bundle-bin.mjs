@@ -4,7 +4,7 @@
 // Start-up is most of a small command's time (bench suite startup).
 //   dist/cli/predict.cjs        src/cli/predict.ts and all it imports, as CommonJS
 //   dist/cli/predict.cjs.cache  V8's code after running a few Predict commands on examples/opscart
-//   dist/cli/bin.js             src/cli/bin.ts (replaces tsc's), loading one of them or main.js
+//   dist/cli/bin.cjs            src/cli/bin.ts as CommonJS (the package's bin), loading one of them or main.js
 // Everything else in dist/ stays as tsc wrote it: main.js (help and the run face) and every
 // entry point spawned as a process of its own (daemon, runtime, solver) load from there.
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
@@ -43,16 +43,21 @@ if (problems.length > 0) {
   process.exit(1);
 }
 
+// The executable as CommonJS: Node starts it without its ES module loader. Its bundle-loader
+// is inlined (loaded lazily, for Predict commands only).
+const BIN = `${OUT}/bin.cjs`;
 await build({
   ...common,
   entryPoints: ['src/cli/bin.ts'],
-  outfile: `${OUT}/bin.js`,
-  format: 'esm',
-  // Loaded from tsc's tree when asked for: the whole command line, Predict without a bundle,
-  // and the bundle's loader (its node:crypto is for Predict only).
-  external: ['./main.js', './program.js', './predict.js', './bundle-loader.js'],
+  outfile: BIN,
+  format: 'cjs',
+  define: { 'import.meta.url': 'knetBinUrl' },
+  banner: { js: 'var knetBinUrl = require("node:url").pathToFileURL(__filename).href;' },
+  // Loaded from tsc's tree when asked for, as ES modules: the whole command line, and Predict
+  // without a bundle.
+  external: ['./main.js', './program.js', './predict.js'],
 });
-chmodSync(`${OUT}/bin.js`, 0o755);
+chmodSync(BIN, 0o755);
 
 // The code cache holds what V8 compiled while running: run what users run most.
 const { loadBundle } = await import(pathToFileURL(resolve(OUT, 'bundle-loader.js')).href);
@@ -74,4 +79,4 @@ if (existsSync(EXAMPLE)) {
 }
 face.saveCodeCache();
 const kib = (file) => `${(readFileSync(file).length / 1024).toFixed(0)} KiB`;
-process.stdout.write(`bundle-bin: ${PREDICT} ${kib(PREDICT)} (code cache ${kib(`${PREDICT}.cache`)}), ${OUT}/bin.js ${kib(`${OUT}/bin.js`)}\n`);
+process.stdout.write(`bundle-bin: ${PREDICT} ${kib(PREDICT)} (code cache ${kib(`${PREDICT}.cache`)}), ${BIN} ${kib(BIN)}\n`);

@@ -1,4 +1,4 @@
-// The knet executable as users run it (dist/cli/bin.js, bundled by the build): its fast paths
+// The knet executable as users run it (the package's bin, dist/cli/bin.cjs, bundled by the build): its fast paths
 // answer as the whole command line does, and lazy loading leaves no command unregistered.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -12,11 +12,11 @@ import { PREDICT_NAMES } from './predict-names.js';
 import { VERSION } from './version.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'dist/cli/bin.js');
+const BIN = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { knet: string } }).bin.knet);
 const OPSCART = 'examples/opscart';
 
 function knet(argv: readonly string[], env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
-  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run npm run build');
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build`);
   const r = spawnSync(process.execPath, [BIN, ...argv], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -109,7 +109,7 @@ describe('Predict commands through the bundled executable', () => {
 
   it('the Predict bundle and the executable have source maps naming the TypeScript sources (KNET_DEBUG stacks)', () => {
     const dir = join(ROOT, 'dist/cli');
-    for (const file of ['bin.js', 'predict.cjs']) {
+    for (const file of ['bin.cjs', 'predict.cjs']) {
       expect(readFileSync(join(dir, file), 'utf8'), file).toContain(`//# sourceMappingURL=${file}.map`);
       const map = JSON.parse(readFileSync(join(dir, `${file}.map`), 'utf8')) as { sources: string[] };
       for (const source of map.sources) expect(existsSync(join(dir, source)), `${file}: ${source}`).toBe(true);
