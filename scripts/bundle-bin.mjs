@@ -7,7 +7,7 @@
 //   dist/cli/bin.cjs            src/cli/bin.ts as CommonJS (the package's bin), loading one of them or main.js
 // Everything else in dist/ stays as tsc wrote it: main.js (help and the run face) and every
 // entry point spawned as a process of its own (daemon, runtime, solver) load from there.
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { build } from 'esbuild';
@@ -15,6 +15,23 @@ import { build } from 'esbuild';
 const OUT = 'dist/cli';
 const PREDICT = `${OUT}/predict.cjs`;
 const common = { bundle: true, platform: 'node', target: 'node20', sourcemap: true, sourcesContent: false, metafile: true, logLevel: 'warning' };
+
+// Node's modules that most Predict commands never use, yet that a bundled module requires at
+// load (commander's child_process, for subcommands run as programs; the daemon client's; the
+// TLS trace's crypto): loading them, and the net, stream and dgram modules child_process
+// loads, costs milliseconds of every command's start-up (bench suite startup). In the bundle
+// each `require("node:X")` of these becomes `lazyReq("node:X")`, an object that requires the
+// module when a property of it is first read, which is all a module does with them (calls
+// such as `(0, import_node_crypto.createHash)(...)`, `childProcess.spawn(...)`).
+const LAZY_BUILTINS = ['node:child_process', 'node:crypto'];
+// As long as `require`, so that the source map's columns stay right.
+const LAZY_REQUIRE = 'function lazyReq(id) { let m; return new Proxy({}, { get: (_, key) => (m ??= require(id))[key], has: (_, key) => key in (m ??= require(id)) }); }';
+
+function requireOnFirstUse(file, ids) {
+  let text = readFileSync(file, 'utf8');
+  for (const id of ids) text = text.replaceAll(`require(${JSON.stringify(id)})`, `lazyReq(${JSON.stringify(id)})`);
+  writeFileSync(file, text);
+}
 
 rmSync(`${PREDICT}.cache`, { force: true });
 const predict = await build({
@@ -24,8 +41,9 @@ const predict = await build({
   format: 'cjs',
   // The bundle's own URL, where its modules ask for theirs (createRequire(import.meta.url)).
   define: { 'import.meta.url': 'knetBundleUrl' },
-  banner: { js: 'var knetBundleUrl = require("node:url").pathToFileURL(__filename).href;' },
+  banner: { js: `var knetBundleUrl = require("node:url").pathToFileURL(__filename).href;${LAZY_REQUIRE}` },
 });
+requireOnFirstUse(PREDICT, LAZY_BUILTINS);
 
 // A bundled module runs from dist/cli, wherever its source sits: a path it works out from
 // import.meta.url would point elsewhere, and a native library has no business in Predict.

@@ -11,11 +11,12 @@ import { fileURLToPath } from 'node:url';
 import { isPredictName } from './predict-names.js';
 import type { runPredict } from './predict.js';
 import { VERSION } from './version.js';
+import { writeFd } from './write-fd.js';
 
 const argv = process.argv.slice(2);
 const name = argv[0];
 if (argv.length === 1 && name === '--version') {
-  process.stdout.write(`${VERSION}\n`);
+  writeFd(1, `${VERSION}\n`);
 } else if (isPredictName(name) && !argv.includes('--help') && !argv.includes('-h')) {
   void predictFace().then((run) => {
     process.exitCode = run(name, argv);

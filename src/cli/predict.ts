@@ -7,7 +7,7 @@ import { registerDns } from './dns.js';
 import { registerGet } from './get.js';
 import { processIo, type Io } from './output.js';
 import type { PredictName } from './predict-names.js';
-import { newProgram, quietOnClosedPipe, runProgram } from './program.js';
+import { newProgram, runProgram } from './program.js';
 import { registerResolvConf } from './resolv-conf.js';
 import { registerRoute } from './route.js';
 import { registerTrace } from './trace.js';
@@ -23,7 +23,6 @@ const REGISTER: Record<PredictName, (program: Command, io: Io) => void> = {
 
 /** Runs `knet NAME ...` (argv[0] is NAME) with only that command registered; the exit code. */
 export function runPredict(name: PredictName, argv: readonly string[], io: Io = processIo): number {
-  if (io === processIo) quietOnClosedPipe();
   const program = newProgram(io);
   REGISTER[name](program, io);
   return runProgram(program, argv, io);
