@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from './main.js';
 import type { Io } from './output.js';
-import { PREDICT_NAMES } from './predict-names.js';
+import { bundleOf, PREDICT_NAMES } from './predict-names.js';
 import { VERSION } from './version.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -109,7 +109,7 @@ describe('Predict commands through the bundled executable', () => {
 
   it('the Predict bundle and the executable have source maps naming the TypeScript sources (KNET_DEBUG stacks)', () => {
     const dir = join(ROOT, 'dist/cli');
-    for (const file of ['bin.cjs', 'predict.cjs']) {
+    for (const file of ['bin.cjs', 'predict-get.cjs', 'predict.cjs']) {
       expect(readFileSync(join(dir, file), 'utf8'), file).toContain(`//# sourceMappingURL=${file}.map`);
       const map = JSON.parse(readFileSync(join(dir, `${file}.map`), 'utf8')) as { sources: string[] };
       for (const source of map.sources) expect(existsSync(join(dir, source)), `${file}: ${source}`).toBe(true);
@@ -123,11 +123,20 @@ describe('Predict commands through the bundled executable', () => {
     expect(knet(argv, { KNET_DEBUG: '1' })).toEqual(inProcess(argv));
   });
 
-  it('the build saved a code cache that V8 takes', () => {
-    const probe = `import { loadBundle } from ${JSON.stringify(join(ROOT, 'dist/cli/bundle-loader.js'))}; ` +
-      `process.stdout.write(String(loadBundle(${JSON.stringify(join(ROOT, 'dist/cli/predict.cjs'))}).cached));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('true');
+  it('the build saved a code cache that V8 takes, for each Predict bundle', () => {
+    for (const bundle of new Set(PREDICT_NAMES.map(bundleOf))) {
+      const probe = `import { loadBundle } from ${JSON.stringify(join(ROOT, 'dist/cli/bundle-loader.js'))}; ` +
+        `process.stdout.write(String(loadBundle(${JSON.stringify(join(ROOT, 'dist/cli', bundle))}).cached));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.stderr, bundle).toBe('');
+      expect(r.stdout, bundle).toBe('true');
+    }
+  });
+
+  it('get runs from its own bundle, without the other commands\' code', () => {
+    const get = readFileSync(join(ROOT, 'dist/cli', bundleOf('get')), 'utf8');
+    expect(bundleOf('get')).not.toBe(bundleOf('trace'));
+    expect(get).toContain('// src/cli/get.ts');
+    for (const other of ['src/cli/trace.ts', 'src/cli/route.ts', 'src/cli/dns.ts', 'src/cli/diagnose.ts']) expect(get).not.toContain(`// ${other}`);
   });
 });

@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // The knet executable. Start-up is most of a small command's time, so this file loads as
-// little as it can: `--version` loads nothing, a Predict command loads the Predict bundle
-// (predict.ts, bundled with its code cache by scripts/bundle-bin.mjs), and everything else
-// (help, the run face) loads the whole command line (main.ts). The build bundles this file
+// little as it can: `--version` loads nothing, a Predict command loads its Predict bundle
+// (predict-get.ts for get, predict.ts for the others, each bundled with its code cache by
+// scripts/bundle-bin.mjs), and everything else (help, the run face) loads the whole
+// command line (main.ts). The build bundles this file
 // as CommonJS (dist/cli/bin.cjs, the package's bin): Node starts a CommonJS file without its
 // ES module loader, which costs a bare `node` about 10 ms (bench suite startup).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { isPredictName } from './predict-names.js';
+import { bundleOf, isPredictName, type PredictName } from './predict-names.js';
 import type { runPredict } from './predict.js';
 import { VERSION } from './version.js';
 import { writeFd } from './write-fd.js';
@@ -18,7 +19,7 @@ const name = argv[0];
 if (argv.length === 1 && name === '--version') {
   writeFd(1, `${VERSION}\n`);
 } else if (isPredictName(name) && !argv.includes('--help') && !argv.includes('-h')) {
-  void predictFace().then((run) => {
+  void predictFace(name).then((run) => {
     process.exitCode = run(name, argv);
   });
 } else {
@@ -28,8 +29,8 @@ if (argv.length === 1 && name === '--version') {
   });
 }
 
-async function predictFace(): Promise<typeof runPredict> {
-  const bundle = fileURLToPath(new URL('./predict.cjs', import.meta.url));
+async function predictFace(name: PredictName): Promise<typeof runPredict> {
+  const bundle = fileURLToPath(new URL(`./${bundleOf(name)}`, import.meta.url));
   // Only tsc has run (no bundle): the same module from tsc's tree.
   if (!existsSync(bundle)) return (await import('./predict.js')).runPredict;
   type Face = { runPredict: typeof runPredict };
