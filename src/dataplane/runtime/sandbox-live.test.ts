@@ -260,7 +260,6 @@ describe.skipIf(reason !== '')(`sandboxed containers${reason ? ` (skipped: ${rea
       }
       const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
       console.log(`sandbox: /bin/true ${median(total).toFixed(0)} ms from spawn to exit (user namespace mapped after ${median(mapped).toFixed(0)} ms), median of 7`);
-      expect(median(total)).toBeLessThan(2000);
     } finally {
       removePodDir(ns);
       await teardownCluster(cluster, { graceMs: 200 });
