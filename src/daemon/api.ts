@@ -448,6 +448,9 @@ function watch(daemon: Daemon, r: ResourceType, namespace: string, url: URL, req
   const opts = parseWatchOptions(url.searchParams, r.kind, namespace);
   if (isApiError(opts)) throw fromApiError(opts);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
+  // Sent now, as kube-apiserver flushes them: a client's watch is open once the headers come,
+  // and `kubectl wait --timeout=5s` with no event to come would otherwise hang until a bookmark.
+  res.flushHeaders();
   // Under `kubectl get -w` each object event is a one-row Table; only the first carries the columns.
   let columnsSent = false;
   const asTableLine = (e: WatchEvent): string => {
