@@ -1,4 +1,4 @@
-// The knet executable as users run it (dist/cli/bin.js, bundled by the build): its fast paths
+// The knet executable as users run it (the package's bin, dist/cli/bin.cjs, bundled by the build): its fast paths
 // answer as the whole command line does, and lazy loading leaves no command unregistered.
 import { execFile, spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
@@ -8,15 +8,15 @@ import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { buildProgram, main } from './main.js';
 import type { Io } from './output.js';
-import { PREDICT_NAMES } from './predict-names.js';
+import { bundleOf, PREDICT_NAMES } from './predict-names.js';
 import { VERSION } from './version.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const BIN = join(ROOT, 'dist/cli/bin.js');
+const BIN = join(ROOT, (JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { bin: { knet: string } }).bin.knet);
 const OPSCART = 'examples/opscart';
 
 function knet(argv: readonly string[], env: NodeJS.ProcessEnv = {}): { code: number | null; out: string; err: string } {
-  if (!existsSync(BIN)) throw new Error('dist/cli/bin.js is missing: run npm run build');
+  if (!existsSync(BIN)) throw new Error(`${BIN} is missing: run npm run build`);
   const r = spawnSync(process.execPath, [BIN, ...argv], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', ...env }, timeout: 60_000 });
   return { code: r.status, out: r.stdout, err: r.stderr };
 }
@@ -109,7 +109,7 @@ describe('Predict commands through the bundled executable', () => {
 
   it('the Predict bundle and the executable have source maps naming the TypeScript sources (KNET_DEBUG stacks)', () => {
     const dir = join(ROOT, 'dist/cli');
-    for (const file of ['bin.js', 'predict.cjs']) {
+    for (const file of ['bin.cjs', 'predict-get.cjs', 'predict.cjs']) {
       expect(readFileSync(join(dir, file), 'utf8'), file).toContain(`//# sourceMappingURL=${file}.map`);
       const map = JSON.parse(readFileSync(join(dir, `${file}.map`), 'utf8')) as { sources: string[] };
       for (const source of map.sources) expect(existsSync(join(dir, source)), `${file}: ${source}`).toBe(true);
@@ -123,11 +123,20 @@ describe('Predict commands through the bundled executable', () => {
     expect(knet(argv, { KNET_DEBUG: '1' })).toEqual(inProcess(argv));
   });
 
-  it('the build saved a code cache that V8 takes', () => {
-    const probe = `import { loadBundle } from ${JSON.stringify(join(ROOT, 'dist/cli/bundle-loader.js'))}; ` +
-      `process.stdout.write(String(loadBundle(${JSON.stringify(join(ROOT, 'dist/cli/predict.cjs'))}).cached));`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
-    expect(r.stderr).toBe('');
-    expect(r.stdout).toBe('true');
+  it('the build saved a code cache that V8 takes, for each Predict bundle', () => {
+    for (const bundle of new Set(PREDICT_NAMES.map(bundleOf))) {
+      const probe = `import { loadBundle } from ${JSON.stringify(join(ROOT, 'dist/cli/bundle-loader.js'))}; ` +
+        `process.stdout.write(String(loadBundle(${JSON.stringify(join(ROOT, 'dist/cli', bundle))}).cached));`;
+      const r = spawnSync(process.execPath, ['--input-type=module', '-e', probe], { cwd: ROOT, encoding: 'utf8' });
+      expect(r.stderr, bundle).toBe('');
+      expect(r.stdout, bundle).toBe('true');
+    }
+  });
+
+  it('get runs from its own bundle, without the other commands\' code', () => {
+    const get = readFileSync(join(ROOT, 'dist/cli', bundleOf('get')), 'utf8');
+    expect(bundleOf('get')).not.toBe(bundleOf('trace'));
+    expect(get).toContain('// src/cli/get.ts');
+    for (const other of ['src/cli/trace.ts', 'src/cli/route.ts', 'src/cli/dns.ts', 'src/cli/diagnose.ts']) expect(get).not.toContain(`// ${other}`);
   });
 });

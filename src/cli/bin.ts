@@ -1,29 +1,36 @@
 #!/usr/bin/env node
 // The knet executable. Start-up is most of a small command's time, so this file loads as
-// little as it can: `--version` loads nothing, a Predict command loads the Predict bundle
-// (predict.ts, bundled with its code cache by scripts/bundle-bin.mjs), and everything else
-// (help, the run face) loads the whole command line (main.ts).
+// little as it can: `--version` loads nothing, a Predict command loads its Predict bundle
+// (predict-get.ts for get, predict.ts for the others, each bundled with its code cache by
+// scripts/bundle-bin.mjs), and everything else (help, the run face) loads the whole
+// command line (main.ts). The build bundles this file
+// as CommonJS (dist/cli/bin.cjs, the package's bin): Node starts a CommonJS file without its
+// ES module loader, which costs a bare `node` about 10 ms (bench suite startup).
 import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { isPredictName } from './predict-names.js';
+import { bundleOf, isPredictName, type PredictName } from './predict-names.js';
 import type { runPredict } from './predict.js';
 import { VERSION } from './version.js';
+import { writeFd } from './write-fd.js';
 
 const argv = process.argv.slice(2);
 const name = argv[0];
 if (argv.length === 1 && name === '--version') {
-  process.stdout.write(`${VERSION}\n`);
+  writeFd(1, `${VERSION}\n`);
 } else if (isPredictName(name) && !argv.includes('--help') && !argv.includes('-h')) {
-  process.exitCode = (await predictFace())(name, argv);
+  void predictFace(name).then((run) => {
+    process.exitCode = run(name, argv);
+  });
 } else {
-  const [{ main }, { quietOnClosedPipe }] = await Promise.all([import('./main.js'), import('./program.js')]);
-  quietOnClosedPipe();
-  process.exitCode = main(argv);
+  void Promise.all([import('./main.js'), import('./program.js')]).then(([{ main }, { quietOnClosedPipe }]) => {
+    quietOnClosedPipe();
+    process.exitCode = main(argv);
+  });
 }
 
-async function predictFace(): Promise<typeof runPredict> {
-  const bundle = fileURLToPath(new URL('./predict.cjs', import.meta.url));
+async function predictFace(name: PredictName): Promise<typeof runPredict> {
+  const bundle = fileURLToPath(new URL(`./${bundleOf(name)}`, import.meta.url));
   // Only tsc has run (no bundle): the same module from tsc's tree.
   if (!existsSync(bundle)) return (await import('./predict.js')).runPredict;
   type Face = { runPredict: typeof runPredict };
@@ -32,7 +39,7 @@ async function predictFace(): Promise<typeof runPredict> {
     process.setSourceMapsEnabled(true);
     return (createRequire(import.meta.url)(bundle) as Face).runPredict;
   }
-  // The loader loads node:crypto, which --version and the whole command line do without.
+  // Bundled into bin.cjs, and loaded only here: --version and the whole command line do without node:vm.
   const { loadBundle } = await import('./bundle-loader.js');
   return (loadBundle(bundle).exports as Face).runPredict;
 }

@@ -1,6 +1,5 @@
 // The Predict bundle's loader: a CommonJS file with V8's code cache, which is used only when it
 // was made from exactly this source.
-import { createHash } from 'node:crypto';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -40,12 +39,16 @@ describe('loadBundle', () => {
     try { boom(); } catch (err) { expect((err as Error).stack).toContain(`${file}:3:`); }
   });
 
-  it('no cache: compiles from source; the saved cache starts with the source hash', () => {
-    const file = bundleWith('exports.kind = "no cache yet";');
+  it('no cache: compiles from source; the saved cache starts with the source it was made from', () => {
+    const source = 'exports.kind = "no cache yet";';
+    const file = bundleWith(source);
     const first = loadBundle(file);
     expect(first.cached).toBe(false);
     first.saveCodeCache();
-    expect(readFileSync(codeCachePath(file)).length).toBeGreaterThan(20);
+    const saved = readFileSync(codeCachePath(file));
+    expect(saved.readUInt32LE(0)).toBe(source.length);
+    expect(saved.subarray(4, 4 + source.length).toString()).toBe(source);
+    expect(saved.length).toBeGreaterThan(4 + source.length);
   });
 
   it('a cache made from the same source is used', () => {
@@ -72,13 +75,15 @@ describe('loadBundle', () => {
     expect((again.exports['value'] as () => string)()).toBe('new');
   });
 
-  it('a cache that is not one (garbage, or not V8 data behind the right hash) is ignored', () => {
+  it('a cache that is not one (garbage, or not V8 data behind the right source) is ignored', () => {
     const garbage = bundleWith('exports.value = () => "garbage cache";');
     writeFileSync(codeCachePath(garbage), 'not a code cache');
     expect(loadBundle(garbage).cached).toBe(false);
     const file = bundleWith('exports.value = () => "not V8 data";');
-    const hash = createHash('sha1').update(readFileSync(file)).digest();
-    writeFileSync(codeCachePath(file), Buffer.concat([hash, Buffer.from('not V8 code either')]));
+    const source = readFileSync(file);
+    const length = Buffer.alloc(4);
+    length.writeUInt32LE(source.length);
+    writeFileSync(codeCachePath(file), Buffer.concat([length, source, Buffer.from('not V8 code either')]));
     const loaded = loadBundle(file);
     expect(loaded.cached).toBe(false);
     expect((loaded.exports['value'] as () => string)()).toBe('not V8 data');

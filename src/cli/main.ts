@@ -51,7 +51,7 @@ export function main(argv: readonly string[], io: Io = processIo): number {
   return runProgram(buildProgram(io), argv, io);
 }
 
-// `node dist/cli/main.js ...` runs the whole command line (`knet`, the bin, is bin.js).
+// `node dist/cli/main.js ...` runs the whole command line (`knet`, the bin, is bin.cjs, built from bin.ts).
 if ((process.argv[1] ?? '').endsWith('cli/main.js')) {
   quietOnClosedPipe();
   process.exitCode = main(process.argv.slice(2));

@@ -1,6 +1,7 @@
 // How the CLI speaks: issues one per line with their hint, kubectl-style errors, YAML and
 // JSON with keys sorted as kubectl prints them, colour only on a terminal.
 import { yamlLib } from '../model/yaml-lazy.js';
+import { stdoutIsTerminal, writeFd } from './write-fd.js';
 import { formatIssue, hasErrors, type Issue } from '../model/issue.js';
 
 export class CliError extends Error {
@@ -15,10 +16,13 @@ export interface Io {
   readonly color: boolean;
 }
 
+/** The process's standard output and error; colour only on a terminal, never with NO_COLOR. */
 export const processIo: Io = {
-  out: (t) => process.stdout.write(t.endsWith('\n') ? t : `${t}\n`),
-  err: (t) => process.stderr.write(t.endsWith('\n') ? t : `${t}\n`),
-  color: Boolean(process.stdout.isTTY) && !process.env['NO_COLOR'],
+  out: (t) => writeFd(1, t.endsWith('\n') ? t : `${t}\n`),
+  err: (t) => writeFd(2, t.endsWith('\n') ? t : `${t}\n`),
+  get color() {
+    return !process.env['NO_COLOR'] && stdoutIsTerminal();
+  },
 };
 
 const RED = '\x1b[31m';

@@ -7,3 +7,8 @@ export type PredictName = (typeof PREDICT_NAMES)[number];
 export function isPredictName(name: string | undefined): name is PredictName {
   return (PREDICT_NAMES as readonly (string | undefined)[]).includes(name);
 }
+
+/** The build's bundle that runs a Predict command (scripts/bundle-bin.mjs), in dist/cli. */
+export function bundleOf(name: PredictName): string {
+  return name === 'get' ? 'predict-get.cjs' : 'predict.cjs';
+}

@@ -1,13 +1,14 @@
 // The Predict face's command line on its own: one command registered, not all of them. The
 // build bundles this module and everything it imports into dist/cli/predict.cjs, which bin.ts
-// loads with V8's code cache (bundle-loader.ts); main.ts stays the whole command line.
+// loads with V8's code cache (bundle-loader.ts); main.ts stays the whole command line. `get`,
+// the most used, has a smaller bundle of its own (predict-get.ts).
 import type { Command } from 'commander';
 import { registerDiagnose } from './diagnose.js';
 import { registerDns } from './dns.js';
 import { registerGet } from './get.js';
 import { processIo, type Io } from './output.js';
 import type { PredictName } from './predict-names.js';
-import { newProgram, quietOnClosedPipe, runProgram } from './program.js';
+import { runOneCommand } from './program.js';
 import { registerResolvConf } from './resolv-conf.js';
 import { registerRoute } from './route.js';
 import { registerTrace } from './trace.js';
@@ -23,8 +24,5 @@ const REGISTER: Record<PredictName, (program: Command, io: Io) => void> = {
 
 /** Runs `knet NAME ...` (argv[0] is NAME) with only that command registered; the exit code. */
 export function runPredict(name: PredictName, argv: readonly string[], io: Io = processIo): number {
-  if (io === processIo) quietOnClosedPipe();
-  const program = newProgram(io);
-  REGISTER[name](program, io);
-  return runProgram(program, argv, io);
+  return runOneCommand(REGISTER[name], argv, io);
 }

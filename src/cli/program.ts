@@ -31,6 +31,13 @@ export function runProgram(program: Command, argv: readonly string[], io: Io): n
   }
 }
 
+/** Runs one command of knet's (the Predict bundles register only the one asked for); the exit code. */
+export function runOneCommand(register: (program: Command, io: Io) => void, argv: readonly string[], io: Io): number {
+  const program = newProgram(io);
+  register(program, io);
+  return runProgram(program, argv, io);
+}
+
 /** `knet get ... | head` closes the pipe early: stop quietly, as kubectl does. */
 export function quietOnClosedPipe(): void {
   process.stdout.on('error', (err: NodeJS.ErrnoException) => {

@@ -19,7 +19,8 @@ import { PodIndex } from './pod-index.js';
 import { withPublishedHosts } from './published-hosts.js';
 import { schedulePods } from './schedule.js';
 import { allocateServices } from './services.js';
-import { expandWorkloads, generatedMeta } from './workloads.js';
+import { expandWorkloads, generatedMeta, withNewReplicaSets } from './workloads.js';
+import { withWorkloadStatus } from './workload-status.js';
 import { RETIRING_ANNOTATION } from './rollout.js';
 import { loadInventory, type LoadOptions } from '../model/load.js';
 import { compareText } from '../model/order.js';
@@ -61,10 +62,10 @@ export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } 
     ...merged,
     config: withPublishedHosts(merged.config, ingresses),
     namespaces, nodes, pods, services, endpointSlices, ingresses, certificates,
-    workloads: [...merged.workloads, ...expansion.replicaSets],
+    workloads: withNewReplicaSets(merged.workloads, expansion.replicaSets),
     podIndex,
   };
-  return { cluster, issues: sortIssues(issues) };
+  return { cluster: withWorkloadStatus(cluster), issues: sortIssues(issues) };
 }
 
 export interface LoadedCluster {

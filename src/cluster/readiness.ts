@@ -10,6 +10,7 @@ import type { Pod } from '../model/types.js';
 import { CONTROLLER, slicesForService } from './endpointslices.js';
 import type { Cluster } from './fill-in.js';
 import { PodIndex } from './pod-index.js';
+import { withWorkloadStatus } from './workload-status.js';
 
 export interface ReportedPod {
   readonly ready: boolean;
@@ -46,10 +47,11 @@ export function withReadiness(cluster: Cluster, reported: ReadonlyMap<string, Re
   const podIndex = new PodIndex(pods);
   const affected = cluster.services.filter((svc) => svc.selector !== null && svc.type !== 'ExternalName'
     && changed.some((p) => p.meta.namespace === svc.meta.namespace && matchesLabelMap(svc.selector!, p.meta.labels)));
-  if (affected.length === 0) return { ...cluster, pods, podIndex };
+  // The workload controllers count Ready pods again (cluster/workload-status.ts).
+  if (affected.length === 0) return withWorkloadStatus({ ...cluster, pods, podIndex });
   const zoneOf = new Map(cluster.nodes.map((n) => [n.meta.name, n.meta.labels['topology.kubernetes.io/zone'] ?? '']));
   const redo = new Set(affected.map((s) => `${s.meta.namespace}/${s.meta.name}`));
   const kept = cluster.endpointSlices.filter((s) => !(s.managedBy === CONTROLLER && redo.has(`${s.meta.namespace}/${s.serviceName}`)));
   const fresh = affected.flatMap((svc) => slicesForService(svc, podIndex.select(svc.meta.namespace, svc.selector!), zoneOf));
-  return { ...cluster, pods, podIndex, endpointSlices: [...kept, ...fresh] };
+  return withWorkloadStatus({ ...cluster, pods, podIndex, endpointSlices: [...kept, ...fresh] });
 }

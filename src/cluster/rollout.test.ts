@@ -2,8 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { fillIn, type Cluster } from './fill-in.js';
 import { decodeObjects } from '../model/load.js';
 import { parseText } from '../model/source.js';
-import { podsToRetire, RETIRING_ANNOTATION, rolloutStep } from './rollout.js';
-import type { Pod } from '../model/types.js';
+import { newReplicasAllowed, podsToRetire, resolveRollingUpdate, RETIRING_ANNOTATION, rolloutStep } from './rollout.js';
+import type { Pod, Workload } from '../model/types.js';
 
 function cluster(version: string, strategy = ''): Cluster {
   const text = `apiVersion: apps/v1
@@ -65,5 +65,67 @@ describe('rolling update gated on readiness', () => {
     const step = rolloutStep(c, retiring);
     expect(step.retire).toHaveLength(1);
     expect(c.pods.find((p) => ref(p) === step.retire[0])?.status.ready).toBe(false);
+  });
+});
+
+describe('maxSurge and maxUnavailable as the deployment controller resolves them', () => {
+  const deployment = (replicas: number, rollingUpdate: string, type = 'RollingUpdate'): Workload => {
+    const text = `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web}
+spec:
+  replicas: ${replicas}
+  strategy: {type: ${type}${rollingUpdate ? `, rollingUpdate: ${rollingUpdate}` : ''}}
+  selector: {matchLabels: {app: web}}
+  template: {metadata: {labels: {app: web}}, spec: {containers: [{name: c, image: nginx}]}}
+`;
+    return decodeObjects(parseText('d.yaml', text).objects).inventory.workloads[0]!;
+  };
+  const cases: [string, number, string, { maxSurge: number; maxUnavailable: number }][] = [
+    ['defaults 25%/25% of 4 -> 1 and 1', 4, '', { maxSurge: 1, maxUnavailable: 1 }],
+    ['25% of 10: surge rounds up (3), unavailable down (2)', 10, '', { maxSurge: 3, maxUnavailable: 2 }],
+    ['25% of 1: surge 1, unavailable 0', 1, '', { maxSurge: 1, maxUnavailable: 0 }],
+    ['numbers as given', 5, '{maxSurge: 2, maxUnavailable: 1}', { maxSurge: 2, maxUnavailable: 1 }],
+    ['both 0 would never progress -> maxUnavailable 1', 3, '{maxSurge: 0, maxUnavailable: 0}', { maxSurge: 0, maxUnavailable: 1 }],
+    ['percentages: 50% of 3 -> surge 2, unavailable 1', 3, '{maxSurge: "50%", maxUnavailable: "50%"}', { maxSurge: 2, maxUnavailable: 1 }],
+    ['maxUnavailable above replicas -> replicas', 2, '{maxUnavailable: 5}', { maxSurge: 1, maxUnavailable: 2 }],
+  ];
+  for (const [name, replicas, rolling, want] of cases) {
+    it(name, () => expect(resolveRollingUpdate(deployment(replicas, rolling))).toEqual({ recreate: false, ...want }));
+  }
+
+  it('Recreate: every pod down first, none added', () => {
+    expect(resolveRollingUpdate(deployment(3, '', 'Recreate'))).toEqual({ recreate: true, maxSurge: 0, maxUnavailable: 3 });
+  });
+
+  it('the new ReplicaSet grows to replicas + maxSurge - old pods left, never past replicas', () => {
+    const d = deployment(4, '{maxSurge: 1, maxUnavailable: 0}');
+    expect([4, 3, 2, 1, 0].map((old) => newReplicasAllowed(d, old))).toEqual([1, 2, 3, 4, 4]);
+    expect(newReplicasAllowed(deployment(3, '{maxSurge: 0, maxUnavailable: 1}'), 3)).toBe(0);
+  });
+
+  it('fill-in: with 4 old pods still serving and maxSurge 1, the new ReplicaSet has 1 pod; with 2 left, 3', () => {
+    const strategy = '\n  strategy: {rollingUpdate: {maxSurge: 1, maxUnavailable: 0}}';
+    const v1 = cluster('1', strategy);
+    const v2 = cluster('2', strategy);
+    const retiring = podsToRetire(v1, v2).map((p): Pod => ({ ...p, meta: { ...p.meta, annotations: { ...p.meta.annotations, [RETIRING_ANNOTATION]: 'default/web' } } }));
+    const newPods = (old: Pod[]) => {
+      const inv = decodeObjects(parseText('web.yaml', `apiVersion: apps/v1
+kind: Deployment
+metadata: {name: web, namespace: default}
+spec:
+  replicas: 4${strategy}
+  selector: {matchLabels: {app: web}}
+  template:
+    metadata: {labels: {app: web}, annotations: {version: "2"}}
+    spec: {containers: [{name: web, image: agnhost, ports: [{containerPort: 8080}]}]}
+`).objects).inventory;
+      const c = fillIn({ ...inv, pods: [...inv.pods, ...old] }).cluster;
+      return c.pods.filter((p) => p.meta.labels['app'] === 'web' && !p.meta.annotations[RETIRING_ANNOTATION]).length;
+    };
+    expect(retiring).toHaveLength(4);
+    expect(newPods(retiring)).toBe(1);
+    expect(newPods(retiring.slice(0, 2))).toBe(3);
+    expect(newPods([])).toBe(4);
   });
 });

@@ -2,9 +2,10 @@
 // when a Deployment's pod template changes, the new ReplicaSet's pods start at once and the
 // old ReplicaSet's pods keep running and serving ("retiring") until enough new pods are
 // Ready: at every step at most maxUnavailable of the wanted replicas may be missing among
-// Ready pods, counting both sets. The new pods all start at once (a surge of the whole
-// ReplicaSet, where the controller adds maxSurge at a time); the old ones go as the new
-// ones become Ready, not-ready ones first. `Recreate` replaces all pods at once.
+// Ready pods, counting both sets, and all pods together are at most replicas + maxSurge
+// (the new ReplicaSet grows as old pods go: `newReplicasAllowed`, applied by workloads.ts);
+// the old ones go as the new ones become Ready, not-ready ones first. `Recreate` replaces
+// all pods at once.
 import type { Pod, Workload } from '../model/types.js';
 import type { Cluster } from './fill-in.js';
 
@@ -24,14 +25,51 @@ export function deploymentOf(pod: Pod, workloads: readonly Workload[]): string |
   return d ? `${pod.meta.namespace}/${d.name}` : null;
 }
 
-function strategyOf(d: Workload): { recreate: boolean; maxUnavailable: number } {
+/** A Deployment's strategy with maxSurge and maxUnavailable resolved to pod counts. */
+export interface RollingUpdate {
+  readonly recreate: boolean;
+  readonly maxSurge: number;
+  readonly maxUnavailable: number;
+}
+
+/**
+ * An int-or-percent of `replicas`, as intstr.GetScaledValueFromIntOrPercent scales it:
+ * a percentage rounds up for maxSurge and down for maxUnavailable.
+ */
+export function scaledValue(raw: unknown, replicas: number, roundUp: boolean, fallback: string): number {
+  const v = raw ?? fallback;
+  if (typeof v === 'number') return Math.max(0, Math.trunc(v));
+  const m = /^(\d+)%$/.exec(String(v));
+  if (!m) return 0;
+  const exact = (replicas * Number(m[1])) / 100;
+  return roundUp ? Math.ceil(exact) : Math.floor(exact);
+}
+
+/**
+ * maxSurge and maxUnavailable as the deployment controller resolves them (deployment_util
+ * ResolveFenceposts): defaults 25% each; both zero would never progress, so maxUnavailable
+ * becomes 1. `Recreate` takes every pod down first and adds none.
+ */
+export function resolveRollingUpdate(d: Workload): RollingUpdate {
   const spec = (d.raw?.value['spec'] ?? {}) as Record<string, unknown>;
   const strategy = (spec['strategy'] ?? {}) as Record<string, unknown>;
-  if (strategy['type'] === 'Recreate') return { recreate: true, maxUnavailable: d.replicas };
+  if (strategy['type'] === 'Recreate') return { recreate: true, maxSurge: 0, maxUnavailable: d.replicas };
   const rolling = (strategy['rollingUpdate'] ?? {}) as Record<string, unknown>;
-  const raw = rolling['maxUnavailable'] ?? '25%';
-  const n = typeof raw === 'number' ? raw : /^\d+%$/.test(String(raw)) ? Math.floor((d.replicas * Number(String(raw).slice(0, -1))) / 100) : 0;
-  return { recreate: false, maxUnavailable: Math.max(0, Math.min(d.replicas, n)) };
+  const maxSurge = scaledValue(rolling['maxSurge'], d.replicas, true, '25%');
+  let maxUnavailable = scaledValue(rolling['maxUnavailable'], d.replicas, false, '25%');
+  if (maxSurge === 0 && maxUnavailable === 0) maxUnavailable = 1;
+  return { recreate: false, maxSurge, maxUnavailable: Math.min(d.replicas, maxUnavailable) };
+}
+
+/**
+ * How many pods the new ReplicaSet may have while `old` pods of the Deployment's older
+ * ReplicaSets remain: all pods together stay at most replicas + maxSurge (the controller's
+ * NewRSNewReplicas), never more than replicas.
+ */
+export function newReplicasAllowed(d: Workload, old: number): number {
+  const { recreate, maxSurge } = resolveRollingUpdate(d);
+  if (recreate) return old > 0 ? 0 : d.replicas;
+  return Math.max(0, Math.min(d.replicas, d.replicas + maxSurge - old));
 }
 
 /**
@@ -47,7 +85,7 @@ export function podsToRetire(before: Cluster, after: Cluster): Pod[] {
     if (stay.has(refOf(p)) || p.status.podIPs.length === 0 || p.status.phase !== 'Running' || p.meta.deletionTimestamp !== '') return false;
     const d = deploymentOf(p, before.workloads);
     const now = d ? deployments.get(d) : undefined;
-    if (now === undefined || strategyOf(now).recreate) return false;
+    if (now === undefined || resolveRollingUpdate(now).recreate) return false;
     // Only pods of an old ReplicaSet retire: a pod of the current one that goes (a scale-down,
     // a deleted pod) is simply deleted, as the ReplicaSet controller deletes it.
     const current = after.pods.filter((q) => deploymentOf(q, after.workloads) === d);
@@ -89,7 +127,7 @@ export function rolloutStep(cluster: Cluster, retiring: ReadonlySet<string>): Ro
       retire.push(...g.old.map(refOf));
       continue;
     }
-    const { maxUnavailable } = strategyOf(deployment);
+    const { maxUnavailable } = resolveRollingUpdate(deployment);
     const freshReady = g.fresh.filter((p) => p.status.ready === true).length;
     const oldReady = g.old.filter((p) => p.status.ready === true);
     // Ready pods must stay >= replicas - maxUnavailable; old Ready ones beyond that may go.

@@ -22,7 +22,7 @@ describe('a pod\'s wire status carries kubelet\'s containerStatuses, as kubectl 
 
   it('a pod whose status says it finished: terminated, Completed', async () => {
     const [pod] = await podsOf('apiVersion: v1\nkind: Pod\nmetadata: {name: job, namespace: default}\nspec: {containers: [{name: app, image: busybox}]}\nstatus: {phase: Succeeded}\n');
-    expect(((pod!['status'] as Json)['containerStatuses'] as Json[])[0]!['state']).toEqual({ terminated: { exitCode: 0, reason: 'Completed' } });
+    expect(((pod!['status'] as Json)['containerStatuses'] as Json[])[0]!['state']).toMatchObject({ terminated: { exitCode: 0, reason: 'Completed' } });
   });
 
   it('statuses written in the input are kept as written', async () => {

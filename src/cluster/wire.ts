@@ -7,6 +7,8 @@ import type {
 import type { Cluster } from './fill-in.js';
 import { predictedStatus } from '../core/certs/certificate.js';
 import { certificateWire } from '../core/certs/wire.js';
+import { stableUid } from '../model/uid.js';
+import { REVISION_ANNOTATION } from './workloads.js';
 
 type Json = Record<string, unknown>;
 
@@ -74,7 +76,12 @@ function wireOf(o: AnyObject): Json {
     case 'EndpointSlice': return sliceToWire(o as EndpointSlice);
     case 'Ingress': return ingressToWire(o as Ingress);
     case 'Certificate': return certificateToWire(o as Certificate);
-    case 'ReplicaSet': return (o as Workload).raw ? clone((o as Workload).raw!.value) : replicaSetToWire(o as Workload);
+    case 'ReplicaSet': return workloadToWire(o as Workload, (o as Workload).raw ? clone((o as Workload).raw!.value) : replicaSetToWire(o as Workload));
+    case 'Deployment':
+    case 'StatefulSet':
+    case 'DaemonSet':
+    case 'Job':
+    case 'ReplicationController': return workloadToWire(o as Workload, clone((o as Workload).raw?.value));
     default: return o.raw ? clone(o.raw.value) : { apiVersion: o.apiVersion, kind: o.kind, metadata: metaToWire(o.meta) };
   }
 }
@@ -97,40 +104,85 @@ function podToWire(p: Pod): Json {
     status['podIP'] = p.status.podIPs[0];
     status['podIPs'] = p.status.podIPs.map((ip) => ({ ip }));
   }
-  if (!Array.isArray(status['containerStatuses'])) {
-    const containerStatuses = containerStatusesOf(p);
-    if (containerStatuses.length) status['containerStatuses'] = containerStatuses;
-  }
   if (p.meta.deletionTimestamp && !obj(w, 'metadata')['deletionTimestamp']) obj(w, 'metadata')['deletionTimestamp'] = p.meta.deletionTimestamp;
-  if (!Array.isArray(status['conditions'])) {
-    const s = (b: boolean) => (b ? 'True' : 'False');
-    const scheduled = p.spec.nodeName !== '';
-    status['conditions'] = [
-      { type: 'PodScheduled', status: s(scheduled) },
-      { type: 'Initialized', status: s(scheduled) },
-      { type: 'ContainersReady', status: s(p.status.ready === true) },
-      { type: 'Ready', status: s(p.status.ready === true) },
-    ];
+  // A dump's pod states its own status; the kubelet's fields are filled in where it does not.
+  if (!Array.isArray(status['conditions'])) status['conditions'] = podConditions(p);
+  if (!status['qosClass']) status['qosClass'] = qosClassOf(spec);
+  if (p.meta.creationTimestamp && p.spec.nodeName && !status['startTime']) status['startTime'] = p.meta.creationTimestamp;
+  if (p.spec.nodeName && !Array.isArray(status['containerStatuses'])) {
+    const init = p.spec.initContainers;
+    if (init.length > 0) status['initContainerStatuses'] = init.map((c) => containerStatus(p, c.name, c.image, c.restartPolicy === 'Always' ? 'sidecar' : 'init', 0));
+    status['containerStatuses'] = p.spec.containers.map((c, i) => containerStatus(p, c.name, c.image, 'main', i === 0 ? p.status.restarts ?? 0 : 0));
   }
   return w;
 }
 
 /**
- * What kubelet reports per container, as far as knet knows it: waiting (ContainerCreating) on a
- * node before it runs, running (ready with the pod), terminated (Completed or Error) when the pod
- * finished; the pod's restarts are counted on its first container. An unscheduled pod has none.
+ * The kubelet's pod conditions, in the order it writes them. Ready and ContainersReady follow
+ * the pod's Ready; PodScheduled is False (Unschedulable) while no node is bound.
  */
-function containerStatusesOf(p: Pod): Json[] {
-  if (!p.spec.nodeName) return [];
+function podConditions(p: Pod): Json[] {
+  const s = (b: boolean) => (b ? 'True' : 'False');
+  const at = p.meta.creationTimestamp ? { lastTransitionTime: p.meta.creationTimestamp } : {};
+  const scheduled = p.spec.nodeName !== '';
+  const ready = p.status.ready === true && p.status.phase === 'Running';
+  const finished = p.status.phase === 'Succeeded' || p.status.phase === 'Failed';
+  const notReady = finished ? { reason: 'PodCompleted' } : ready ? {} : { reason: 'ContainersNotReady', message: `containers with unready status: [${p.spec.containers.map((c) => c.name).join(' ')}]` };
+  if (!scheduled) return [{ lastProbeTime: null, ...at, message: 'no nodes available to schedule pods', reason: 'Unschedulable', status: 'False', type: 'PodScheduled' }];
+  const started = p.status.phase === 'Running' || finished;
+  return [
+    { lastProbeTime: null, ...at, status: s(started && !finished), type: 'PodReadyToStartContainers' },
+    { lastProbeTime: null, ...at, ...(finished ? { reason: 'PodCompleted' } : {}), status: 'True', type: 'Initialized' },
+    { lastProbeTime: null, ...at, ...notReady, status: s(ready), type: 'Ready' },
+    { lastProbeTime: null, ...at, ...notReady, status: s(ready), type: 'ContainersReady' },
+    { lastProbeTime: null, ...at, status: 'True', type: 'PodScheduled' },
+  ];
+}
+
+/** A container's status as the kubelet reports it: its state from the pod's phase, its Ready from the pod's. */
+function containerStatus(p: Pod, name: string, image: string, role: 'main' | 'init' | 'sidecar', restarts: number): Json {
+  const since = p.meta.creationTimestamp ? { startedAt: p.meta.creationTimestamp } : {};
   const phase = p.status.phase;
-  return p.spec.containers.map((c, i) => {
-    const state = phase === 'Succeeded' ? { terminated: { exitCode: 0, reason: 'Completed' } }
-      : phase === 'Failed' ? { terminated: { exitCode: 1, reason: 'Error' } }
-        : phase === 'Running' ? { running: {} }
-          : { waiting: { reason: 'ContainerCreating' } };
-    const ready = phase === 'Running' && p.status.ready === true;
-    return { name: c.name, image: c.image, ready, restartCount: i === 0 ? p.status.restarts ?? 0 : 0, started: phase === 'Running', state };
-  });
+  const done = role === 'init' && (phase === 'Running' || phase === 'Succeeded');
+  const state = phase === 'Pending' ? { waiting: { reason: role === 'main' ? 'PodInitializing' : 'ContainerCreating' } }
+    : done || phase === 'Succeeded' ? { terminated: { exitCode: 0, reason: 'Completed', ...since, ...(since.startedAt ? { finishedAt: since.startedAt } : {}), containerID: containerIdOf(p, name) } }
+      : phase === 'Failed' ? { terminated: { exitCode: 1, reason: 'Error', ...since, containerID: containerIdOf(p, name) } }
+        : { running: since };
+  const running = 'running' in state;
+  return {
+    ...(phase === 'Pending' ? {} : { containerID: containerIdOf(p, name) }),
+    image, imageID: '', lastState: {}, name,
+    ready: done || (running && p.status.ready === true),
+    restartCount: restarts,
+    started: running,
+    state,
+  };
+}
+
+/** The runtime's id of a container: knet's runtime, a stable id from the pod's uid and the container's name. */
+function containerIdOf(p: Pod, container: string): string {
+  return `knet://${stableUid(`${p.meta.uid}/${container}`).replace(/-/g, '')}`;
+}
+
+/**
+ * The pod's QoS class (v1qos.GetPodQOS): BestEffort without any request or limit; Guaranteed
+ * when every container limits cpu and memory and requests (defaulting to the limits) equal
+ * them; Burstable otherwise.
+ */
+export function qosClassOf(spec: Json): 'Guaranteed' | 'Burstable' | 'BestEffort' {
+  const containers = [...(Array.isArray(spec['initContainers']) ? spec['initContainers'] : []), ...(Array.isArray(spec['containers']) ? spec['containers'] : [])] as Json[];
+  let any = false;
+  let guaranteed = containers.length > 0;
+  for (const c of containers) {
+    const r = (c['resources'] ?? {}) as Json;
+    const limits = (r['limits'] ?? {}) as Json;
+    const requests = { ...limits, ...((r['requests'] ?? {}) as Json) };
+    const named = (o: Json) => Object.keys(o).filter((k) => k === 'cpu' || k === 'memory' || k.startsWith('hugepages-') || k === 'ephemeral-storage');
+    if (named(limits).length > 0 || named(requests).length > 0) any = true;
+    for (const k of ['cpu', 'memory']) if (limits[k] === undefined || String(requests[k]) !== String(limits[k])) guaranteed = false;
+  }
+  if (!any) return 'BestEffort';
+  return guaranteed ? 'Guaranteed' : 'Burstable';
 }
 
 /** Generated pods carry their template's spec as written. */
@@ -243,13 +295,62 @@ function certificateToWire(c: Certificate): Json {
 }
 
 function replicaSetToWire(rs: Workload): Json {
+  const annotations = Object.keys(rs.template.annotations).length > 0 ? { annotations: { ...rs.template.annotations } } : {};
   return {
     apiVersion: 'apps/v1', kind: 'ReplicaSet', metadata: metaToWire(rs.meta),
     spec: {
       replicas: rs.replicas,
       selector: { matchLabels: { ...rs.template.labels } },
-      template: { metadata: { labels: { ...rs.template.labels } }, spec: clone(rs.template.rawSpec) },
+      template: { metadata: { ...annotations, labels: { ...rs.template.labels } }, spec: clone(rs.template.rawSpec) },
     },
     status: { replicas: rs.replicas },
   };
 }
+
+/**
+ * A workload with the status its controller writes (cluster/workload-status.ts) and, on a
+ * Deployment, the revision of its newest ReplicaSet. A dump's own status is kept.
+ */
+function workloadToWire(w: Workload, wire: Json): Json {
+  if (w.kind === 'Deployment') withDeploymentDefaults(obj(wire, 'spec'));
+  const revision = w.meta.annotations[REVISION_ANNOTATION];
+  if (w.kind === 'Deployment' && revision) obj(obj(wire, 'metadata'), 'annotations')[REVISION_ANNOTATION] = revision;
+  if (w.status && !(w.raw && hasOwnStatus(w.raw.value))) wire['status'] = withObservedGeneration(wire, { ...w.status });
+  return wire;
+}
+
+/**
+ * The API server's defaults for a Deployment's spec (apps/v1 SetDefaults_Deployment), where
+ * the input leaves them out: RollingUpdate with 25% surge and unavailability, 10 old
+ * ReplicaSets kept, a 600 s progress deadline. `kubectl describe deploy` prints them.
+ */
+function withDeploymentDefaults(spec: Json): void {
+  const strategy = obj(spec, 'strategy');
+  if (!strategy['type']) strategy['type'] = 'RollingUpdate';
+  if (strategy['type'] === 'RollingUpdate') {
+    const rolling = obj(strategy, 'rollingUpdate');
+    if (rolling['maxSurge'] === undefined) rolling['maxSurge'] = '25%';
+    if (rolling['maxUnavailable'] === undefined) rolling['maxUnavailable'] = '25%';
+  }
+  if (spec['revisionHistoryLimit'] === undefined) spec['revisionHistoryLimit'] = 10;
+  if (spec['progressDeadlineSeconds'] === undefined) spec['progressDeadlineSeconds'] = 600;
+}
+
+/** A dump's workload states what its controller wrote: kept as it is. */
+function hasOwnStatus(value: Json): boolean {
+  const st = value['status'];
+  return !!st && typeof st === 'object' && Object.keys(st as Json).length > 0;
+}
+
+/**
+ * status.observedGeneration as the controllers write it once they have seen a change: the
+ * object's metadata.generation (1 before the store numbers generations). The store calls this
+ * again after it sets metadata.generation.
+ */
+export function withObservedGeneration(wire: Json, status: Json = obj(wire, 'status')): Json {
+  const generation = (wire['metadata'] as Json | undefined)?.['generation'];
+  if ('observedGeneration' in status || WORKLOAD_KINDS.has(String(wire['kind']))) status['observedGeneration'] = typeof generation === 'number' ? generation : 1;
+  return status;
+}
+
+const WORKLOAD_KINDS = new Set(['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet', 'ReplicationController']);

@@ -5,6 +5,10 @@
 import type { Meta, Node, OwnerRef, Pod, Workload } from '../model/types.js';
 import { canRunOn } from './schedule.js';
 import { randomSuffix, stableUid, templateHash } from './naming.js';
+import { newReplicasAllowed, resolveRollingUpdate, RETIRING_ANNOTATION } from './rollout.js';
+
+/** The revision annotation the deployment controller puts on a Deployment and its ReplicaSets. */
+export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 
 export interface Expansion {
   readonly pods: Pod[];
@@ -33,8 +37,19 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
       if (parent) markOwners(ns, parent.meta.ownerReferences);
     }
   };
-  for (const p of givenPods) markOwners(p.meta.namespace, p.meta.ownerReferences);
-  for (const w of workloads) if (w.kind === 'ReplicaSet' && w.meta.ownerReferences.length > 0) markOwners(w.meta.namespace, w.meta.ownerReferences);
+  // Pods on their way out (a rollout's retiring pods, terminating ones) say nothing about what
+  // their owners run now: their old ReplicaSet, kept for its revision, leads to the Deployment.
+  for (const p of givenPods) {
+    if (p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]) markOwners(p.meta.namespace, p.meta.ownerReferences);
+  }
+  // An old ReplicaSet scaled to 0 (kept for `rollout undo`) says nothing about the current one.
+  for (const w of workloads) if (w.kind === 'ReplicaSet' && w.replicas > 0 && w.meta.ownerReferences.length > 0) markOwners(w.meta.namespace, w.meta.ownerReferences);
+  // Pods of a Deployment's older ReplicaSets still serving during a rolling update (rollout.ts).
+  const retiring = new Map<string, number>();
+  for (const p of givenPods) {
+    const d = p.meta.annotations[RETIRING_ANNOTATION];
+    if (d && p.meta.deletionTimestamp === '') retiring.set(d, (retiring.get(d) ?? 0) + 1);
+  }
 
   const pods: Pod[] = [];
   const replicaSets: Workload[] = [];
@@ -51,13 +66,20 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
         const hash = templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}${annotations}`);
         const rsName = `${w.meta.name}-${hash}`;
         const rsLabels = { ...w.template.labels, 'pod-template-hash': hash };
+        // While old pods still serve, the new ReplicaSet grows by maxSurge (rollout.ts).
+        const replicas = newReplicasAllowed(w, retiring.get(`${w.meta.namespace}/${w.meta.name}`) ?? 0);
+        const rsAnnotations = {
+          'deployment.kubernetes.io/desired-replicas': String(w.replicas),
+          'deployment.kubernetes.io/max-replicas': String(w.replicas + resolveRollingUpdate(w).maxSurge),
+          [REVISION_ANNOTATION]: String(nextRevision(w, rsName, workloads)),
+        };
         const rs: Workload = {
-          ...w, kind: 'ReplicaSet', raw: null,
-          meta: generatedMeta(rsName, w.meta.namespace, rsLabels, ownerRef(w), { 'deployment.kubernetes.io/revision': '1' }),
+          ...w, kind: 'ReplicaSet', raw: null, replicas,
+          meta: generatedMeta(rsName, w.meta.namespace, rsLabels, ownerRef(w), rsAnnotations),
           template: { ...w.template, labels: rsLabels },
         };
         replicaSets.push(rs);
-        for (let i = 0; i < w.replicas; i++) {
+        for (let i = 0; i < replicas; i++) {
           pods.push(podFrom(rs, replicaName(w.meta.namespace, rsName, i), rsLabels, w));
         }
         break;
@@ -109,6 +131,29 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
     }
   }
   return { pods, replicaSets };
+}
+
+/**
+ * The workloads with the Deployments' new ReplicaSets: one kept from before under the same
+ * name (an old revision brought back by `rollout undo`) gives way to the new one.
+ */
+export function withNewReplicaSets(workloads: readonly Workload[], made: readonly Workload[]): Workload[] {
+  const names = new Set(made.map((w) => `${w.meta.namespace}/${w.meta.name}`));
+  return [...workloads.filter((w) => w.kind !== 'ReplicaSet' || !names.has(`${w.meta.namespace}/${w.meta.name}`)), ...made];
+}
+
+/**
+ * The new ReplicaSet's revision: one past the highest of the Deployment's other ReplicaSets
+ * (an old one brought back by `rollout undo` takes the next number too), 1 for the first.
+ */
+function nextRevision(d: Workload, rsName: string, workloads: readonly Workload[]): number {
+  let max = 0;
+  for (const w of workloads) {
+    if (w.kind !== 'ReplicaSet' || w.meta.namespace !== d.meta.namespace || w.meta.name === rsName) continue;
+    if (!w.meta.ownerReferences.some((o) => o.kind === 'Deployment' && o.name === d.meta.name)) continue;
+    max = Math.max(max, Number(w.meta.annotations[REVISION_ANNOTATION] ?? '0') || 0);
+  }
+  return max + 1;
 }
 
 function ownerRef(w: Workload): OwnerRef {

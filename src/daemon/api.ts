@@ -448,8 +448,7 @@ function watch(daemon: Daemon, r: ResourceType, namespace: string, url: URL, req
   const opts = parseWatchOptions(url.searchParams, r.kind, namespace);
   if (isApiError(opts)) throw fromApiError(opts);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
-  // Sent now, as kube-apiserver flushes them: a client's watch is open once the headers come,
-  // and `kubectl wait --timeout=5s` with no event to come would otherwise hang until a bookmark.
+  // Headers at once: a client that watches from a resourceVersion waits for them before anything changes.
   res.flushHeaders();
   // Under `kubectl get -w` each object event is a one-row Table; only the first carries the columns.
   let columnsSent = false;
@@ -498,7 +497,7 @@ async function knet(daemon: Daemon, parts: string[], method: string, req: http.I
   if (method === 'GET' && what === 'status') return send(res, 200, clusterStatus(daemon));
   if (method === 'GET' && what === 'state') {
     const s = daemon.state;
-    return send(res, 200, { name: s.name, generation: s.generation, overrides: s.overrides, objects: s.objects, assignments: s.assignments, retiring: s.retiring ?? [], terminating: s.terminating ?? [], replaced: s.replaced ?? [], readiness: daemon.readiness(), events: daemon.ingressGuard.events() });
+    return send(res, 200, { name: s.name, generation: s.generation, overrides: s.overrides, objects: s.objects, assignments: s.assignments, retiring: s.retiring ?? [], terminating: s.terminating ?? [], replaced: s.replaced ?? [], readiness: daemon.readiness(), events: daemon.eventList() });
   }
   if (method === 'GET' && what === 'targets') return send(res, 200, execTargets(daemon.cluster, daemon.plan));
   if (parts[0] === 'health' && parts.length === 3 && (method === 'GET' || method === 'POST')) {

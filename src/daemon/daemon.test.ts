@@ -277,8 +277,8 @@ describe.skipIf(reason !== '')('knet down after a crash; timings (root)', () => 
       expect(again.code).toBe(0);
       const down = knet(['down', '--name', name]);
       expect(down.code).toBe(0);
+      // Times are the benchmark's figures (npm run bench -- cluster), logged here, never asserted.
       console.log(`opscart: up ${up.ms} ms, recovery after kill -9 ${again.ms} ms, down ${down.ms} ms`);
-      expect(up.ms).toBeLessThan(10_000);
     } finally {
       knet(['down', '--name', name]);
     }
@@ -313,7 +313,6 @@ spec: {nodeName: node-${(i % 3) + 1}, containers: [{name: c, image: agnhost, por
       expect(again.out).toMatch(/✓ ready: 1000 pods answer/);
       const down = knet(['down', '--name', name]);
       console.log(`1,000 pods: up ${up.ms} ms, ${Math.round(rssKb / 1024)} MB in ${pids.length} processes, recovery ${again.ms} ms, down ${down.ms} ms`);
-      expect(up.ms).toBeLessThan(15_000);
       expect(rssKb).toBeLessThan(2 * 1024 * 1024);
     } finally {
       knet(['down', '--name', name]);

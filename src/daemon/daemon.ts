@@ -6,6 +6,11 @@
 // planes.ts), so after a crash the next daemon reconciles to it.
 import type { Cluster } from '../cluster/fill-in.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
+import { clusterEvents } from '../cluster/events.js';
+import { EventLog } from '../cluster/events-log.js';
+import { eventObjects, type EventWire } from '../model/events.js';
+import { compareText } from '../model/order.js';
+import { keptReplicaSets } from './revision-history.js';
 import type { TopologyPlan } from '../compile/topology-plan.js';
 import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
 import { hasErrors, sortIssues } from '../model/issue.js';
@@ -79,6 +84,10 @@ export class Daemon {
   private readonly reconciler: Reconciler;
   /** Each pod's Ready and restarts as its node's runtime (the kubelet) reports them. */
   private readonly reports = new ReadinessReports();
+  /** The core/v1 Events the controllers and kubelets record (cluster/events.ts), served with the objects. */
+  readonly events = new EventLog();
+  private eventsVersion = 0;
+  private observedOf: { ready: Cluster; events: number; observed: Cluster } | null = null;
   private readinessQueued = false;
   /** Terminating pods queued to leave. */
   private readonly finishing = new Set<string>();
@@ -203,7 +212,25 @@ export class Daemon {
    * kube-proxy, DNS and the ingress controllers serve).
    */
   get observed(): Cluster {
-    return this.reports.over(this.cluster);
+    const ready = this.reports.over(this.cluster);
+    const o = this.observedOf;
+    if (o && o.ready === ready && o.events === this.eventsVersion) return o.observed;
+    const observed = { ...ready, others: [...ready.others.filter((x) => x.kind !== 'Event'), ...eventObjects(this.eventList())] };
+    this.observedOf = { ready, events: this.eventsVersion, observed };
+    return observed;
+  }
+
+  /** Every Event, the controllers' and the ingress controllers', least recently seen first. */
+  eventList(): EventWire[] {
+    return [...this.events.list(), ...this.ingressGuard.events()].sort((a, b) => compareText(a.lastTimestamp, b.lastTimestamp));
+  }
+
+  /** Records the Events the change from `before` to the observed cluster now makes (cluster/events.ts). */
+  private recordEvents(before: Cluster): void {
+    const drafts = clusterEvents(before, this.observed);
+    if (drafts.length === 0) return;
+    this.events.record(drafts, new Date());
+    this.eventsVersion++;
   }
 
   /** cert-manager (internet.ts), with a pass on every change. */
@@ -221,8 +248,10 @@ export class Daemon {
   /** A runtime's report: when some pod's Ready moved, the Services' rules follow at once. */
   private onReadiness(node: string, readiness: Readiness): void {
     if (this.closed) return;
+    const before = this.observed;
     const terminated = this.reports.record(node, readiness);
     if (terminated.length > 0) this.finishTermination(terminated, 'its containers are gone');
+    this.recordEvents(before);
     for (const fn of this.listeners) fn();
     if (!this.reconciler.readinessMoved(this.observed) || this.readinessQueued) return;
     this.readinessQueued = true;
@@ -269,7 +298,10 @@ export class Daemon {
     // A Deployment whose template changed: its old pods keep serving until new ones are Ready.
     const rollout = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
     if (rollout.message) this.log(rollout.message);
-    const result = { outcome, reconcile: await this.adoptState(rollout.state, rollout.cluster, progress) };
+    // Old ReplicaSets stay, scaled to 0, for `kubectl rollout history` and `undo` (cluster/replicaset-history.ts).
+    const history = keptReplicaSets(rollout.state, this.observed, rollout.cluster);
+    const next = history ? { state: history, cluster: desiredFromState(history).cluster } : rollout;
+    const result = { outcome, reconcile: await this.adoptState(next.state, next.cluster, progress) };
     await this.advanceRollouts();
     return result;
   }
@@ -283,8 +315,10 @@ export class Daemon {
     const { state, cluster, going } = withTerminating(this.state, this.observed, next, nextCluster, Date.now());
     if (going.length > 0) this.log(`terminating: ${going.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ')}`);
     await this.store.save(state);
+    const was = this.observed;
     this.state = state;
     this.cluster = cluster;
+    this.recordEvents(was);
     this.plan = planFor(cluster, this.name);
     for (const fn of this.listeners) fn();
     const before = new Set(await this.planes.network.namespaces());

@@ -8,6 +8,7 @@ import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import type { Cluster } from '../cluster/fill-in.js';
 import { REJECTED_BY_NGINX, type EventWire } from '../model/events.js';
+import { EventLog } from '../cluster/events-log.js';
 import type { NginxBundle } from '../compile/ingress-nginx/compile.js';
 import { admissionProblems } from '../core/ingress/admission.js';
 import { byAge } from '../core/ingress/class.js';
@@ -48,7 +49,7 @@ function inputsKey(cluster: Cluster, bundle: NginxBundle): string {
 export class IngressGuard {
   /** Ingresses the running controllers' configuration leaves out, with nginx's reason. */
   private excluded = new Map<string, Exclusion>();
-  private readonly eventList: EventWire[] = [];
+  private readonly eventLog = new EventLog(MAX_EVENTS);
   /**
    * The inputs last checked (everything but endpoints) and what was kept: a configuration that
    * differs only in endpoints (a readiness change) has the same verdict and costs no nginx -t.
@@ -121,27 +122,16 @@ export class IngressGuard {
 
   /** Every event, oldest first (kubectl's `get events` order). */
   events(): readonly EventWire[] {
-    return this.eventList;
+    return this.eventLog.list();
   }
 
   private record(ing: Ingress, type: EventWire['type'], reason: string, message: string, fieldPath: string): void {
-    const at = this.now().toISOString();
-    const { namespace, name } = ing.meta;
-    const same = this.eventList.findIndex((e) => e.involvedObject.namespace === namespace && e.involvedObject.name === name && e.reason === reason && e.message === message);
-    if (same >= 0) {
-      // The API server folds a repeated event into one with a count, as here.
-      const [e] = this.eventList.splice(same, 1);
-      this.eventList.push({ ...e!, count: e!.count + 1, lastTimestamp: at });
-      return;
-    }
-    const id = createHash('sha256').update(`${namespace}/${name}/${reason}/${message}/${at}`).digest('hex').slice(0, 16);
-    this.eventList.push({
-      apiVersion: 'v1', kind: 'Event',
-      metadata: { name: `${name}.${id}`, namespace, creationTimestamp: at },
-      involvedObject: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace, name, ...(fieldPath ? { fieldPath } : {}) },
-      type, reason, message, count: 1, firstTimestamp: at, lastTimestamp: at,
-      source: { component: 'nginx-ingress-controller' },
-    });
-    if (this.eventList.length > MAX_EVENTS) this.eventList.splice(0, this.eventList.length - MAX_EVENTS);
+    const { namespace, name, uid } = ing.meta;
+    // The same Event objects as every controller's (cluster/events-log.ts): a repeat raises the count.
+    this.eventLog.record([{
+      involved: { apiVersion: 'networking.k8s.io/v1', kind: 'Ingress', namespace, name, uid, ...(fieldPath ? { fieldPath } : {}) },
+      type, reason, message, component: 'nginx-ingress-controller',
+    }], this.now());
   }
+
 }

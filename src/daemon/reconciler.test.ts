@@ -24,6 +24,8 @@ kind: Deployment
 metadata: {name: web, namespace: default}
 spec:
   replicas: ${replicas}
+  # The whole new ReplicaSet at once: these tests follow the planes, not maxSurge's pacing (cluster/rollout.test.ts).
+  strategy: {rollingUpdate: {maxSurge: 100%, maxUnavailable: 0}}
   selector: {matchLabels: {app: web}}
   template:
     metadata: {labels: {app: web}, annotations: {version: "${version}"}}

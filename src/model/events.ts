@@ -10,15 +10,21 @@ import { compareText } from './order.js';
 export interface EventWire {
   readonly apiVersion: 'v1';
   readonly kind: 'Event';
-  readonly metadata: { readonly name: string; readonly namespace: string; readonly creationTimestamp: string };
-  readonly involvedObject: { readonly apiVersion: string; readonly kind: string; readonly namespace: string; readonly name: string; readonly fieldPath?: string };
+  readonly metadata: { readonly name: string; readonly namespace: string; readonly creationTimestamp: string; readonly uid?: string };
+  readonly involvedObject: {
+    readonly apiVersion: string; readonly kind: string; readonly namespace: string; readonly name: string;
+    readonly uid?: string; readonly fieldPath?: string;
+  };
   readonly type: 'Normal' | 'Warning';
   readonly reason: string;
   readonly message: string;
   readonly count: number;
   readonly firstTimestamp: string;
   readonly lastTimestamp: string;
-  readonly source: { readonly component: string };
+  readonly eventTime?: null;
+  readonly source: { readonly component: string; readonly host?: string };
+  readonly reportingComponent?: string;
+  readonly reportingInstance?: string;
 }
 
 /** Events as objects of the cluster (kind Event, namespaced), for `knet get events` and diagnose. */

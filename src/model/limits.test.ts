@@ -79,6 +79,8 @@ describe('object size (API server 3 MiB request, etcd 1.5 MiB object)', () => {
 
   it('multi-byte characters count as their UTF-8 bytes', () => {
     expect(utf8Length('aé€😀')).toBe(1 + 2 + 3 + 4);
+    expect(utf8Length('ascii only, \x7f included')).toBe(Buffer.byteLength('ascii only, \x7f included'));
+    expect(utf8Length('lone \ud800 surrogate')).toBe(Buffer.byteLength('lone \ud800 surrogate'));
     const v = { a: 'é'.repeat(800 * 1024), b: [1, true, null, 'x'] };
     expect(measureValue(v)).toMatchObject({ kind: 'ok', bytes: Buffer.byteLength(JSON.stringify(v)), depth: 2 });
   });

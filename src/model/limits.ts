@@ -28,32 +28,50 @@ export type Measure =
 export function measureValue(value: unknown, stopAt = MAX_REQUEST_BYTES, maxDepth = MAX_DEPTH): Measure {
   let bytes = 0;
   let deepest = 0;
-  const stack: { v: unknown; depth: number; path: readonly (string | number)[] }[] = [{ v: value, depth: 0, path: [] }];
+  // Each frame knows its parent and key, not its whole path: every object read at start-up is
+  // measured, and copying a path per field was most of what this allocated (bench suite startup).
+  const stack: Frame[] = [{ v: value, depth: 0, parent: null, key: '' }];
   while (stack.length > 0) {
-    const { v, depth, path } = stack.pop()!;
+    const frame = stack.pop()!;
+    const { v, depth } = frame;
     if (typeof v === 'string') bytes += utf8Length(v) + 2;
     else if (typeof v === 'number' || typeof v === 'boolean' || typeof v === 'bigint') bytes += String(v).length;
     else if (v === null || v === undefined) bytes += 4;
     else if (typeof v === 'object') {
       const d = depth + 1;
-      if (d > maxDepth) return { kind: 'too-deep', path };
+      if (d > maxDepth) return { kind: 'too-deep', path: pathOf(frame) };
       if (d > deepest) deepest = d;
       if (Array.isArray(v)) {
         bytes += 2 + Math.max(0, v.length - 1);
-        for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: d, path: d < 64 ? [...path, i] : path });
+        for (let i = v.length - 1; i >= 0; i--) stack.push({ v: v[i], depth: d, parent: frame, key: i });
       } else {
-        const entries = Object.entries(v as Record<string, unknown>);
-        bytes += 2 + Math.max(0, entries.length - 1);
-        for (let i = entries.length - 1; i >= 0; i--) {
-          const [k, x] = entries[i]!;
+        const keys = Object.keys(v);
+        bytes += 2 + Math.max(0, keys.length - 1);
+        for (let i = keys.length - 1; i >= 0; i--) {
+          const k = keys[i]!;
           bytes += utf8Length(k) + 3;
-          stack.push({ v: x, depth: d, path: d < 64 ? [...path, k] : path });
+          stack.push({ v: (v as Record<string, unknown>)[k], depth: d, parent: frame, key: k });
         }
       }
     }
     if (bytes > stopAt) return { kind: 'too-large', atLeast: bytes };
   }
   return { kind: 'ok', bytes, depth: deepest };
+}
+
+interface Frame {
+  readonly v: unknown;
+  readonly depth: number;
+  readonly parent: Frame | null;
+  readonly key: string | number;
+}
+
+/** The path to a frame's value, its first 63 segments (a path as deep as the limit says no more). */
+function pathOf(frame: Frame): (string | number)[] {
+  const path: (string | number)[] = [];
+  for (let f: Frame | null = frame; f !== null && f.parent !== null; f = f.parent) path.push(f.key);
+  path.reverse();
+  return path.slice(0, 63);
 }
 
 /**
@@ -102,8 +120,13 @@ export function flowDepthExceeded(text: string, maxDepth = MAX_DEPTH): { offset:
   return null;
 }
 
+const NON_ASCII = /[^\x00-\x7f]/;
+
 /** UTF-8 length without encoding (lone surrogates count as the 3-byte replacement). */
 export function utf8Length(s: string): number {
+  // Nearly every string in a manifest is ASCII: one native scan instead of a loop per
+  // character, which runs uncompiled at start-up (bench suite startup).
+  if (!NON_ASCII.test(s)) return s.length;
   let n = s.length;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);

@@ -301,6 +301,13 @@ export interface Workload extends Base {
   readonly selector: Selector;
   readonly template: PodTemplate;
   readonly serviceName: string; // StatefulSet only
+  /** What its controller last wrote in `status`, from its pods (cluster/workload-status.ts). */
+  readonly status?: WorkloadStatus;
+}
+
+/** A workload's `status` as its controller writes it (only the kind's own fields are set). */
+export interface WorkloadStatus {
+  readonly [field: string]: unknown;
 }
 
 export type ServiceType = 'ClusterIP' | 'NodePort' | 'LoadBalancer' | 'ExternalName';

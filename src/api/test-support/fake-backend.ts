@@ -16,6 +16,10 @@ import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state
 import { applyFiles } from '../../daemon/controllers.js';
 import { deleteObjects } from '../../daemon/store-ops.js';
 import { findKubectl } from './kubectl-binary.js';
+import { clusterEvents } from '../../cluster/events.js';
+import { keptReplicaSets } from '../../daemon/revision-history.js';
+import { EventLog } from '../../cluster/events-log.js';
+import { eventObjects, type EventWire } from '../../model/events.js';
 
 /** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
 export class FakeBackend {
@@ -38,8 +42,15 @@ export class FakeBackend {
     this.lines.push(line);
   };
 
+  /** The Events the change made, as the daemon records them (cluster/events.ts). */
+  readonly events = new EventLog();
+
   get observed(): Cluster {
-    return this.cluster;
+    return { ...this.cluster, others: [...this.cluster.others, ...eventObjects(this.eventList())] };
+  }
+
+  eventList(): EventWire[] {
+    return this.events.list();
   }
 
   readiness(): Record<string, never> {
@@ -61,8 +72,12 @@ export class FakeBackend {
 
   private adopt(outcome: ChangeResult['outcome']): ChangeResult {
     if (outcome.state && outcome.cluster && outcome.state !== this.state) {
-      this.state = outcome.state;
-      this.cluster = outcome.cluster;
+      const before = this.cluster;
+      // Old ReplicaSets kept for `kubectl rollout history/undo`, as the daemon keeps them.
+      const history = keptReplicaSets(outcome.state, before, outcome.cluster);
+      this.state = history ?? outcome.state;
+      this.cluster = history ? desiredFromState(history).cluster : outcome.cluster;
+      this.events.record(clusterEvents(before, this.cluster), new Date());
       for (const fn of this.listeners) fn();
     }
     return { outcome, reconcile: null };

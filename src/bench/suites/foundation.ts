@@ -103,7 +103,7 @@ function cpuSeconds(timeOutput: string): number | undefined {
 
 function getPodsWholeProcess(ctx: BenchContext): BenchResult[] {
   const label = 'knet get pods -A -f examples/opscart (whole process)';
-  const args = [join(ctx.repoRoot, 'dist', 'cli', 'bin.js'), 'get', 'pods', '-A', '-f', join(ctx.repoRoot, 'examples', 'opscart')];
+  const args = [join(ctx.repoRoot, 'dist', 'cli', 'bin.cjs'), 'get', 'pods', '-A', '-f', join(ctx.repoRoot, 'examples', 'opscart')];
   const once = (): number => {
     const t0 = performance.now();
     const r = spawnSync(process.execPath, args, { encoding: 'utf8', cwd: ctx.repoRoot });

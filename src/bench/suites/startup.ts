@@ -20,7 +20,8 @@ interface Subject {
   readonly targetMs?: number;
 }
 
-const BIN = (repoRoot: string) => join(repoRoot, 'dist', 'cli', 'bin.js');
+/** The knet executable as a user runs it: the package's bin. */
+const BIN = (repoRoot: string) => join(repoRoot, (JSON.parse(readFileSync(join(repoRoot, 'package.json'), 'utf8')) as { bin: { knet: string } }).bin.knet);
 
 const SUBJECTS: readonly Subject[] = [
   { label: 'node -e 0 (the floor)', args: () => ['-e', '0'] },
@@ -31,7 +32,7 @@ const SUBJECTS: readonly Subject[] = [
 export const startup: BenchSuite = {
   name: 'startup',
   async run(ctx) {
-    if (!existsSync(BIN(ctx.repoRoot))) throw new Error('dist/cli/bin.js is missing: run npm run build');
+    if (!existsSync(BIN(ctx.repoRoot))) throw new Error(`${BIN(ctx.repoRoot)} is missing: run npm run build`);
     const loadBefore = loadavg()[0]!;
     ctx.log(`${SUBJECTS.length} commands in turns: ${WARMUPS} warm-up rounds, ${RUNS} measured; load average ${loadBefore.toFixed(1)}`);
     const wall = SUBJECTS.map(() => [] as number[]);
