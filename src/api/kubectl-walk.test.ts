@@ -18,9 +18,10 @@ if (reason) console.log(`src/api/kubectl-walk.test.ts skipped: ${reason}`);
 
 const OPSCART = join(ROOT, 'examples/opscart');
 const NAME = `knet-e2e-${randomBytes(2).toString('hex')}`;
-const HOME = mkdtempSync(join(tmpdir(), 'knet-e2e-'));
-const KUBECONFIG = join(HOME, 'kubeconfig');
-const ENV = { KUBECONFIG };
+// The walk's own kubeconfig and kubectl cache, made when the walk runs (not when it is skipped).
+let HOME = '';
+let KUBECONFIG = '';
+let ENV: Record<string, string> = {};
 
 interface Ran { readonly code: number; readonly out: string; readonly err: string }
 
@@ -49,6 +50,9 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 
 describe.skipIf(reason)('the kubectl walk on a running cluster', () => {
   beforeAll(() => {
+    HOME = mkdtempSync(join(tmpdir(), 'knet-e2e-'));
+    KUBECONFIG = join(HOME, 'kubeconfig');
+    ENV = { KUBECONFIG };
     ensureBuilt();
     const up = knet(['up', '-f', OPSCART, '--name', NAME], ENV);
     if (up.code !== 0) {
