@@ -1,8 +1,12 @@
 // The Run tour: as root on Linux, `knet tour` brings the example to life and walks the
-// guide's quick reference on real packets (`knet exec ... curl`), each step a knet command
-// run as a child process exactly as a user would type it.
+// guide's quick reference on real packets (`knet exec ... curl`), each step a command run as a
+// child process exactly as a user would type it: kubectl for a kubectl user's habits (get pods,
+// get endpoints, wait, get certificate) where the machine has kubectl, knet for the rest.
 import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contextName } from '../api/kubeconfig.js';
 import type { Cluster } from '../cluster/fill-in.js';
 import type { Pod } from '../model/types.js';
 import { paint, type Io } from './output.js';
@@ -40,11 +44,25 @@ function firstPod(c: Cluster, ns: string, app: string, notOnNode = ''): Pod | un
   return c.podIndex.inNamespace(ns).find((p) => p.meta.labels['app'] === app && p.spec.nodeName !== notOnNode && p.status.podIPs.length > 0);
 }
 
-/** The quick reference of the guide, on the running example. */
-export function runTourSteps(c: Cluster, dir: string): TourStep[] {
+/** The kubectl a user would type, where the machine has one: $KNET_KUBECTL, else the first on PATH. */
+export function kubectlOnPath(env: NodeJS.ProcessEnv = process.env): string | undefined {
+  const given = env['KNET_KUBECTL'];
+  if (given) return existsSync(given) ? given : undefined;
+  return (env['PATH'] ?? '').split(':').filter((dir) => dir !== '').map((dir) => join(dir, 'kubectl')).find((p) => existsSync(p));
+}
+
+/**
+ * The quick reference of the guide, on the running example. With `cluster` (kubectl is at
+ * hand), a kubectl user's habits run as stock kubectl against the context `knet up` set;
+ * without it they stay the knet commands that answer the same.
+ */
+export function runTourSteps(c: Cluster, dir: string, kubectlFor?: { cluster: string }): TourStep[] {
+  const habit = (step: TourStep): TourStep => kubectlFor
+    ? { ...step, program: 'kubectl', argv: ['--context', contextName(kubectlFor.cluster), ...step.argv], why: `${step.why} Stock kubectl, with the context knet up set.` }
+    : step;
   const steps: TourStep[] = [
     { title: 'Bring the cluster to life', why: 'Every node and pod a network namespace; returns when every pod answers.', argv: ['up', '-f', dir] },
-    { title: 'The running pods, with the IPs the prediction gave them', why: 'The same addresses knet get -f predicts.', argv: ['get', 'pods', '-A', '-o', 'wide'] },
+    habit({ title: 'The running pods, with the IPs the prediction gave them', why: 'The same addresses knet get -f predicts.', argv: ['get', 'pods', '-A', '-o', 'wide'] }),
   ];
   const frontend = firstPod(c, 'production', 'frontend');
   const api = frontend ? firstPod(c, 'production', 'api', frontend.spec.nodeName) : undefined;
@@ -59,21 +77,22 @@ export function runTourSteps(c: Cluster, dir: string): TourStep[] {
       { title: 'A Service by name: curl http://api-service:8080/hostname', why: 'DNS gives the ClusterIP; kube-proxy\'s nftables rules pick a ready endpoint at random.', argv: [...from, 'curl', '-s', '-m', '3', '-w', '\\n', 'http://api-service:8080/hostname'] },
       { title: 'The kube-proxy table in a node', why: 'The service-ips verdict map sends each ClusterIP:port to its Service chain.', argv: ['exec', `node/${frontend.spec.nodeName}`, '--', 'nft', 'list', 'map', 'ip', 'kube-proxy', 'service-ips'] },
       { title: 'Pod C fails its readiness probe', why: `The guide's scene: ${apiC(c)} answers /healthz with 503; after failureThreshold (3) probes, periodSeconds (5) apart, the kubelet marks it not Ready.`, argv: ['health', '-n', 'production', apiC(c), 'unhealthy'] },
-      { title: 'Wait for the kubelet to mark it not Ready', why: 'knet wait, as kubectl wait: the probes run for real, so this takes 10-15 s.', argv: ['wait', '-n', 'production', `pod/${apiC(c)}`, '--for=condition=Ready=false', '--timeout=60s'] },
-      { title: 'It left the Service', why: 'The EndpointSlice controller drops it from the ready endpoints; kube-proxy rewrote its rules within milliseconds.', argv: ['get', 'endpoints', '-n', 'production', 'api-service'] },
+      habit({ title: 'Wait for the kubelet to mark it not Ready', why: 'The probes run for real, so this takes 10-15 s.', argv: ['wait', '-n', 'production', `pod/${apiC(c)}`, '--for=condition=Ready=false', '--timeout=60s'] }),
+      habit({ title: 'It left the Service', why: 'The EndpointSlice controller drops it from the ready endpoints; kube-proxy rewrote its rules within milliseconds.', argv: ['get', 'endpoints', '-n', 'production', 'api-service'] }),
       { title: 'Traffic goes to the ready replicas only', why: `Ten requests to the Service: ${apiC(c)} is not among the answers.`, argv: [...from, 'sh', '-c', 'for i in 1 2 3 4 5 6 7 8 9 10; do curl -s -m 3 http://api-service:8080/hostname; echo; done | sort | uniq -c'] },
       { title: 'Healthy again: back in the Service', why: 'One passing probe (successThreshold 1) makes it Ready.', argv: ['health', '-n', 'production', apiC(c), 'healthy'] },
-      { title: 'Wait for Ready', why: 'At most one period (5 s).', argv: ['wait', '-n', 'production', `pod/${apiC(c)}`, '--for=condition=Ready', '--timeout=60s'] },
+      habit({ title: 'Wait for Ready', why: 'At most one period (5 s).', argv: ['wait', '-n', 'production', `pod/${apiC(c)}`, '--for=condition=Ready', '--timeout=60s'] }),
       { title: 'HTTPS from the internet, with a certificate issued over ACME', why: 'cert-manager answered the HTTP-01 challenge through the ingress on port 80; Pebble (Let\'s Encrypt\'s test server) issued it; knet exec internet trusts Pebble\'s root.', argv: ['exec', 'internet', '--', 'curl', '-s', '-w', '\\n', 'https://api.opscart.com/hostname'] },
-      { title: 'The Certificates', why: 'READY True: the Secrets that nginx serves hold them.', argv: ['get', 'certificate', '-A'] },
+      habit({ title: 'The Certificates', why: 'READY True: the Secrets that nginx serves hold them.', argv: ['get', 'certificate', '-A'] }),
       { title: 'Policies on real packets agree with the prediction', why: 'Every pod probes every pod on 8080; only the cells where packets and prediction disagree are printed (none).', argv: ['matrix', '--probe', '--compare', '--port', '8080'] },
     );
   }
   return steps;
 }
 
-/** Runs one step as `node knet.js ARGV`, its output going straight to the terminal. */
-export function runStep(argv: readonly string[], cluster: string): number {
-  const r = spawnSync(process.execPath, [CLI, ...argv], { stdio: 'inherit', env: { ...process.env, KNET_CLUSTER: cluster } });
+/** Runs one step (`node knet.js ARGV`, or kubectl ARGV), its output going straight to the terminal. */
+export function runStep(step: TourStep, cluster: string, kubectl = kubectlOnPath()): number {
+  const [file, args] = step.program === 'kubectl' && kubectl ? [kubectl, step.argv] : [process.execPath, [CLI, ...step.argv]];
+  const r = spawnSync(file, args, { stdio: 'inherit', env: { ...process.env, KNET_CLUSTER: cluster } });
   return r.status ?? 1;
 }

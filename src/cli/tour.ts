@@ -4,12 +4,14 @@ import type { Command } from 'commander';
 import type { Cluster } from '../cluster/fill-in.js';
 import { CliError, paint, type Io } from './output.js';
 import { loadManifests, reportInput } from './source.js';
-import { installPackages, missingTools, runStep, runTourSteps } from './run-tour.js';
+import { installPackages, kubectlOnPath, missingTools, runStep, runTourSteps } from './run-tour.js';
 
 export interface TourStep {
   readonly title: string;
   readonly why: string;
   readonly argv: readonly string[];
+  /** Who runs argv: knet (the default) or stock kubectl. */
+  readonly program?: 'knet' | 'kubectl';
 }
 
 export const DEFAULT_EXAMPLE = 'examples/opscart';
@@ -76,11 +78,13 @@ export function registerTour(program: Command, io: Io, run: (argv: readonly stri
       }
       let failed = 0;
       if (!o.predict && !why) {
-        const steps = runTourSteps(loaded.cluster, o.filename);
+        const kubectl = kubectlOnPath();
+        const steps = runTourSteps(loaded.cluster, o.filename, kubectl ? { cluster: o.name } : undefined);
         io.out(paint(io, '\x1b[1m', `knet tour of ${o.filename}: the cluster runs for real as "${o.name}" (network namespaces, real packets)`));
+        if (!kubectl) io.out(paint(io, '\x1b[2m', 'no kubectl on PATH: the steps a kubectl user would type run as knet commands'));
         steps.forEach((s, i) => {
-          printStep(io, s, i, steps.length, ['knet', ...s.argv].join(' '));
-          if (runStep(s.argv, o.name) !== 0) failed++;
+          printStep(io, s, i, steps.length, [s.program ?? 'knet', ...s.argv].join(' '));
+          if (runStep(s, o.name, kubectl) !== 0) failed++;
         });
         io.out('');
         io.out(paint(io, '\x1b[1m', 'What the next layers decide, predicted from the same manifests:'));
@@ -95,7 +99,8 @@ export function registerTour(program: Command, io: Io, run: (argv: readonly stri
       });
       if (!o.predict && !why) {
         io.out('');
-        io.out(paint(io, '\x1b[1m', `The cluster "${o.name}" keeps running: knet get pods -A -o wide · knet exec -n production POD -- curl ... · knet down --name ${o.name}`));
+        const get = kubectlOnPath() ? 'kubectl get pods -A -o wide' : 'knet get pods -A -o wide';
+        io.out(paint(io, '\x1b[1m', `The cluster "${o.name}" keeps running: ${get} · knet exec -n production POD -- curl ... · knet down --name ${o.name}`));
       }
       if (failed > 0) throw new CliError(`${failed} tour step${failed === 1 ? '' : 's'} failed`);
     });
