@@ -7,7 +7,7 @@ import type { Inventory } from '../model/types.js';
 import { customResourceDefinitions } from './crds.js';
 
 /** The Inventory's list a modelled kind is decoded into. */
-export type InventorySlot = Exclude<keyof Inventory, 'config' | 'others' | 'replacedPods'>;
+export type InventorySlot = Exclude<keyof Inventory, 'config' | 'others' | 'replacedPods' | 'clusterObject'>;
 
 export interface ResourceType {
   readonly group: string; // '' = core
@@ -117,6 +117,8 @@ export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('scheduling.k8s.io', 'PriorityClass', 'priorityclasses', { short: ['pc'], cluster: true }),
   type('coordination.k8s.io', 'Lease', 'leases'),
   type('node.k8s.io', 'RuntimeClass', 'runtimeclasses', { cluster: true }),
+  // knet's own settings (examples' 00-cluster.yaml), served as a CRD so that `kubectl apply -f` of a directory with it works.
+  type('knet.dev', 'Cluster', 'clusters', { version: 'v1alpha1', crd: true, cluster: true, list: (c) => (c.clusterObject ? [c.clusterObject] : []) }),
   type('discovery.k8s.io', 'EndpointSlice', 'endpointslices', { inventory: 'endpointSlices', list: (c) => c.endpointSlices }),
   type('acme.cert-manager.io', 'Challenge', 'challenges', { crd: true, categories: CERT_MANAGER_ACME, sub: STATUS }),
   type('acme.cert-manager.io', 'Order', 'orders', { crd: true, categories: CERT_MANAGER_ACME, sub: STATUS }),

@@ -142,6 +142,7 @@ function mergeInventories(a: Inventory, b: Inventory): Inventory {
     issuers: a.issuers,
     certificates: a.certificates,
     others: a.others,
+    ...(a.clusterObject ? { clusterObject: a.clusterObject } : {}),
   };
 }
 

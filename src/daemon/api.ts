@@ -180,7 +180,8 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     return;
   }
   if (parts[0] === 'version') return send(res, 200, versionInfo());
-  if (parts[0] === 'apis' && parts[1] === 'knet.dev' && parts[2] === 'v1alpha1') return knet(daemon, parts.slice(3), method, req, res, onShutdown);
+  // knet's own endpoints; the Cluster kind (`clusters`) and the group's resource list are the API's.
+  if (parts[0] === 'apis' && parts[1] === 'knet.dev' && parts[2] === 'v1alpha1' && parts.length > 3 && parts[3] !== 'clusters') return knet(daemon, parts.slice(3), method, req, res, onShutdown);
   if ((parts[0] === 'api' || parts[0] === 'apis') && parts.length === 1) return discovery(res, parts[0], req.headers.accept, req.headers.host);
   if (parts[0] === 'apis' && parts.length === 2) {
     const g = apiGroup(parts[1]!);

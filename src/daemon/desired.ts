@@ -71,15 +71,7 @@ export function assignmentsOf(cluster: Cluster): Assignments {
  */
 function withOverrides(objects: readonly RawObject[], o: Overrides): RawObject[] {
   if (o.nodes === undefined && o.cni === undefined) return [...objects];
-  const patch = (value: Record<string, unknown>): Record<string, unknown> => {
-    const next: Record<string, unknown> = { ...value };
-    if (o.cni !== undefined) {
-      const net = value['networking'] && typeof value['networking'] === 'object' ? value['networking'] as Record<string, unknown> : {};
-      next['networking'] = { ...net, cni: o.cni };
-    }
-    if (o.nodes !== undefined) next['nodeCount'] = o.nodes;
-    return next;
-  };
+  const patch = (value: Record<string, unknown>) => withClusterOverrides(value, o);
   const i = objects.findIndex((r) => r.value['kind'] === 'Cluster');
   if (i < 0) {
     const at = { file: FLAGS_FILE, line: 0, col: 0 };
@@ -89,6 +81,17 @@ function withOverrides(objects: readonly RawObject[], o: Overrides): RawObject[]
   const raw = out[i]!;
   out[i] = { file: raw.file, locate: raw.locate, value: patch(raw.value) };
   return out;
+}
+
+/** A Cluster object's value with `knet up --nodes/--cni` laid over it, as the running cluster serves it. */
+export function withClusterOverrides(value: Record<string, unknown>, o: Overrides): Record<string, unknown> {
+  const next: Record<string, unknown> = { ...value };
+  if (o.cni !== undefined) {
+    const net = value['networking'] && typeof value['networking'] === 'object' ? value['networking'] as Record<string, unknown> : {};
+    next['networking'] = { ...net, cni: o.cni };
+  }
+  if (o.nodes !== undefined) next['nodeCount'] = o.nodes;
+  return next;
 }
 
 const UNFILLED: PodStatus = { phase: '', podIPs: [], hostIP: '', ready: null };

@@ -4,7 +4,7 @@
 import type { Cluster } from '../cluster/fill-in.js';
 import { hasErrors, sortIssues, type Issue } from '../model/issue.js';
 import type { RawObject } from '../model/source.js';
-import { assignmentsOf, desiredCluster } from './desired.js';
+import { assignmentsOf, desiredCluster, withClusterOverrides } from './desired.js';
 import { idOf, keyOf, toRawObject, toStoredObject, type ClusterState, type ObjectId, type StoredObject } from './state.js';
 
 export type Action = 'created' | 'configured' | 'unchanged' | 'deleted';
@@ -67,7 +67,11 @@ export function applyObjects(state: ClusterState, current: Cluster, incoming: re
       continue;
     }
     const same = canonical(objects[at]!.value) === canonical(raw.value);
-    if (id.kind === 'Cluster' && !same) {
+    // Its settings are fixed while it runs; its labels and annotations (kubectl apply's
+    // last-applied-configuration) are only metadata.
+    // The flags of `knet up` count as the stored object's: kubectl sends back what it read.
+    const settings = (v: Record<string, unknown>) => canonical(clusterSettings(withClusterOverrides(v, state.overrides)));
+    if (id.kind === 'Cluster' && settings(objects[at]!.value) !== settings(raw.value)) {
       issues.push(immutable(raw, 'the Cluster object cannot change while the cluster runs', `knet down, then knet up with the new settings`));
     }
     objects[at] = toStoredObject(raw);
@@ -129,6 +133,12 @@ function settle(
     ? { ...state, generation: state.generation + 1, objects, assignments: assignmentsOf(desired.cluster) }
     : state;
   return { state: next, cluster: desired.cluster, results, issues: unique, notFound };
+}
+
+/** A Cluster object without what may change while it runs: metadata other than its name. */
+function clusterSettings(v: Record<string, unknown>): Record<string, unknown> {
+  const meta = (v['metadata'] && typeof v['metadata'] === 'object' ? v['metadata'] : {}) as Record<string, unknown>;
+  return { ...v, metadata: { name: meta['name'] } };
 }
 
 function immutable(raw: RawObject, message: string, hint: string): Issue {

@@ -125,6 +125,7 @@ export function decodeObjects(objects: readonly RawObject[], options: LoadOption
       }
       configSeen = raw;
       inv.config = decodeClusterConfig(d);
+      inv.clusterObject = { kind, apiVersion, meta: decodeMeta(new Decoder(raw, label, []), false), raw };
       continue;
     }
     const key = `${kind}|${ns}|${name}`;

@@ -536,6 +536,8 @@ export interface Inventory {
   readonly issuers: readonly Issuer[];
   readonly certificates: readonly Certificate[];
   readonly others: readonly OtherObject[];
+  /** The knet.dev/v1alpha1 Cluster object the input gave (its settings are in `config`), as written. */
+  readonly clusterObject?: OtherObject;
   /**
    * A running cluster's deleted pods (`ns/name`) that a ReplicaSet replaced: it names their
    * replacements anew, as its random suffixes would, never after them.
