@@ -10,7 +10,8 @@ import type { AnyObject } from '../cluster/wire.js';
 import { logPath } from '../dataplane/runtime/spec.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
-import { resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
+import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
+import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
@@ -224,6 +225,8 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   if (namespace && !r.namespaced) throw new HttpError(404, 'NotFound', `${r.plural} are not namespaced`);
 
   if (sub === 'log' && r.kind === 'Pod' && method === 'GET') return podLog(daemon, namespace, name!, url, res);
+  if (name && sub === 'scale' && r.subresources.includes('scale')) return scaleSubresource(daemon, r, namespace, name, method, url, req, res);
+  if (name && sub === 'status' && r.subresources.includes('status')) return statusSubresource(daemon, r, namespace, name, method, url, req, res);
   if (sub) throw new HttpError(404, 'NotFound', `no subresource ${sub} of ${r.plural}`);
 
   switch (method) {
@@ -363,11 +366,16 @@ function clusterObject(daemon: Daemon, r: ResourceType, namespace: string, name:
 
 /** Stores a written object (`dryRun=All`: only answers what would be stored) and answers it as GET would. */
 async function store(daemon: Daemon, r: ResourceType, url: URL, code: number, source: string, obj: Json, res: http.ServerResponse): Promise<void> {
-  if (url.searchParams.getAll('dryRun').includes('All')) return send(res, code, obj);
+  return send(res, code, await save(daemon, r, url, source, obj));
+}
+
+/** Stores a written object and gives it as GET will (`dryRun=All`: what would be stored). */
+async function save(daemon: Daemon, r: ResourceType, url: URL, source: string, obj: Json): Promise<Json> {
+  if (url.searchParams.getAll('dryRun').includes('All')) return obj;
   const id = idOf(obj);
   const result = await daemon.apply([{ name: source, text: JSON.stringify(obj, null, 1) }]);
   refusedOrThrow(result);
-  return send(res, code, findObject(daemon, r, id.namespace, id.name));
+  return findObject(daemon, r, id.namespace, id.name);
 }
 
 function refusedOrThrow(result: ChangeResultLike): void {
@@ -576,4 +584,62 @@ export function clusterStatus(daemon: Daemon): Json {
     runtimes: daemon.runtimes.status(),
     lastReconcile: r && { ms: r.ms, probes: r.probes.length, failedProbes: r.probes.filter((p) => !p.ok) },
   };
+}
+
+/** The object as the user stored it (raw), or undefined for one the cluster or a controller makes. */
+function storedValue(daemon: Daemon, r: ResourceType, namespace: string, name: string): Json | undefined {
+  const id = canonical({ kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name });
+  return daemon.state.objects.find((o) => canonical(idOf(o.value)) === id)?.value as Json | undefined;
+}
+
+/**
+ * `.../scale` (autoscaling/v1 Scale, src/api/scale.ts): GET reads the workload's replicas; PUT
+ * (with the workload's resourceVersion as precondition) and PATCH (`kubectl scale` sends a merge
+ * patch) write its spec.replicas, and its controller follows.
+ */
+async function scaleSubresource(daemon: Daemon, r: ResourceType, namespace: string, name: string, method: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const ns = r.namespaced ? namespace || 'default' : '';
+  const live = findObject(daemon, r, ns, name);
+  const current = scaleOf(live);
+  if (method === 'GET') return send(res, 200, current);
+  let wanted: Json;
+  if (method === 'PUT') {
+    wanted = await readObject(req, MAX_OBJECT_BODY, 'a Scale');
+    const conflict = updateConflict({ ...wanted, metadata: { ...metaOf(wanted), name } }, String(metaOf(live)['resourceVersion'] ?? ''), r);
+    if (conflict) throw fromApiError(conflict);
+  } else if (method === 'PATCH') {
+    const patched = patchObject(current, String(req.headers['content-type'] ?? ''), await readText(req, MAX_OBJECT_BODY), {
+      gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, fieldManager: url.searchParams.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'],
+    });
+    if (isApiError(patched)) throw fromApiError(patched);
+    wanted = patched.object as Json;
+  } else {
+    throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${groupResource(r)}/scale`);
+  }
+  const replicas = replicasOf(wanted, name);
+  if (isApiError(replicas)) throw fromApiError(replicas);
+  const stored = storedValue(daemon, r, ns, name);
+  if (!stored) throw notStored(daemon, r, findModelled(daemon, r, ns, name));
+  const written = recordWrite(live, withReplicas(withoutServerFields(stored), replicas), { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'] });
+  const after = await save(daemon, r, url, `<api ${method} ${url.pathname}>`, written);
+  return send(res, 200, scaleOf({ ...live, ...after, metadata: { ...metaOf(live), ...metaOf(after) } }));
+}
+
+/**
+ * `.../status`: GET answers the object (as kube-apiserver does). knet computes every status it
+ * serves from the cluster (pods' phases, workloads' replicas, certificates' conditions), so a
+ * write that would change it is refused (405); one that leaves it as it is answers the object.
+ */
+async function statusSubresource(daemon: Daemon, r: ResourceType, namespace: string, name: string, method: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const live = findObject(daemon, r, namespace, name);
+  if (method === 'GET') return send(res, 200, live);
+  let wanted: Json;
+  if (method === 'PUT') wanted = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+  else if (method === 'PATCH') {
+    const patched = patchObject(live, String(req.headers['content-type'] ?? ''), await readText(req, MAX_OBJECT_BODY), { gvk: r, fieldManager: url.searchParams.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] });
+    if (isApiError(patched)) throw fromApiError(patched);
+    wanted = patched.object as Json;
+  } else throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${groupResource(r)}/status`);
+  if (canonical(wanted['status'] ?? {}) === canonical(live['status'] ?? {})) return send(res, 200, live);
+  throw new HttpError(405, 'MethodNotAllowed', `the status of ${groupResource(r)} "${name}" is computed by knet from the running cluster and cannot be written (read it with GET)`);
 }
