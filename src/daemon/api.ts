@@ -12,6 +12,8 @@ import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '..
 import type { Daemon } from './daemon.js';
 import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
 import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
+import { invalidStatus } from '../api/invalid.js';
+import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
@@ -374,8 +376,15 @@ async function save(daemon: Daemon, r: ResourceType, url: URL, source: string, o
   if (url.searchParams.getAll('dryRun').includes('All')) return obj;
   const id = idOf(obj);
   const result = await daemon.apply([{ name: source, text: JSON.stringify(obj, null, 1) }]);
-  refusedOrThrow(result);
+  if (!result.outcome.state) throw invalid(r, id.name, source, result.outcome.issues);
   return findObject(daemon, r, id.namespace, id.name);
+}
+
+/** A refused write: 422 Invalid with a cause per error in the written object (else every error), src/api/invalid.ts. */
+function invalid(r: ResourceType, name: string, source: string, issues: readonly Issue[]): HttpError {
+  const errors = issues.filter((i) => i.severity === 'error');
+  const own = errors.filter((i) => i.file === source);
+  return fromApiError(invalidStatus(r.kind, r.group, name, own.length > 0 ? own : errors));
 }
 
 function refusedOrThrow(result: ChangeResultLike): void {
