@@ -13,6 +13,7 @@ import type { Daemon } from './daemon.js';
 import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
 import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
 import { invalidStatus } from '../api/invalid.js';
+import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
@@ -279,15 +280,11 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       return patch(daemon, r, namespace, name, url, req, res);
     }
     case 'DELETE': {
-      if (!name) throw new HttpError(405, 'MethodNotAllowed', 'DELETE needs an object name');
-      const id: ObjectId = { kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name };
-      const obj = findObject(daemon, r, id.namespace, name);
-      const result = await daemon.delete([id]);
-      if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
-      refusedOrThrow(result);
-      // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
-      const store = apiStoreOf(daemon);
-      return send(res, 200, store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name) ?? obj);
+      // DeleteOptions from the body (kubectl's) or the query (src/api/delete-options.ts).
+      const options = parseDeleteOptions(url.searchParams, await readBody(req, MAX_OBJECT_BODY));
+      if (isApiError(options)) throw fromApiError(options);
+      if (!name) return deleteCollection(daemon, r, namespace, url, options, res);
+      return send(res, 200, await deleteOne(daemon, r, namespace, name, options));
     }
     default:
       throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -651,4 +648,64 @@ async function statusSubresource(daemon: Daemon, r: ResourceType, namespace: str
   } else throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${groupResource(r)}/status`);
   if (canonical(wanted['status'] ?? {}) === canonical(live['status'] ?? {})) return send(res, 200, live);
   throw new HttpError(405, 'MethodNotAllowed', `the status of ${groupResource(r)} "${name}" is computed by knet from the running cluster and cannot be written (read it with GET)`);
+}
+
+/**
+ * One DELETE: preconditions checked (409), `dryRun=All` answers without deleting, Orphan keeps
+ * the dependents (orphanDependents below); Background and Foreground both delete the
+ * dependents at once with their owner (knet has no finalizers to wait on).
+ */
+async function deleteOne(daemon: Daemon, r: ResourceType, namespace: string, name: string, options: DeleteOptions): Promise<Json> {
+  const id: ObjectId = { kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name };
+  const obj = findObject(daemon, r, id.namespace, name);
+  const failed = preconditionFailure(options, obj, r, name);
+  if (failed) throw fromApiError(failed);
+  if (options.propagationPolicy === 'Orphan') refuseOrphaning(daemon, r, id);
+  if (options.dryRun) return obj;
+  const result = await daemon.delete([id]);
+  if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
+  refusedOrThrow(result);
+  // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
+  const store = apiStoreOf(daemon);
+  return store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name) ?? obj;
+}
+
+/** The objects whose ownerReferences name `owner` (a Deployment's ReplicaSets, a ReplicaSet's pods). */
+function dependentsOf(daemon: Daemon, owner: AnyObject): AnyObject[] {
+  if (!owner.meta.uid) return [];
+  return RESOURCE_TYPES.flatMap((t) => t.list(daemon.observed).filter((o) => o.meta.ownerReferences.some((ref) => ref.uid === owner.meta.uid)));
+}
+
+/**
+ * `--cascade=orphan` of an object with dependents: knet computes a workload's ReplicaSets and
+ * pods from it, so it cannot keep them without their owner; refused, saying so. With no
+ * dependents an orphaning delete is an ordinary one.
+ */
+function refuseOrphaning(daemon: Daemon, r: ResourceType, id: ObjectId): void {
+  const owner = clusterObject(daemon, r, id.namespace, id.name);
+  const dependents = owner ? dependentsOf(daemon, owner) : [];
+  if (dependents.length === 0) return;
+  const named = dependents.slice(0, 3).map((d) => `${d.kind.toLowerCase()} ${d.meta.name}`).join(', ');
+  throw new HttpError(422, 'Invalid', `${groupResource(r)} "${id.name}" cannot be deleted with propagationPolicy Orphan: knet makes its dependents (${named}${dependents.length > 3 ? `, and ${dependents.length - 3} more` : ''}) from it and cannot keep them without it; delete with propagationPolicy Background (kubectl's default) instead`, {
+    name: id.name, ...(r.group ? { group: r.group } : {}), kind: r.kind,
+    causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "Orphan": knet deletes dependents with their owner', field: 'propagationPolicy' }],
+  });
+}
+
+/**
+ * DELETE on a collection (`deletecollection`): every object the label and field selectors
+ * pick, deleted in one change; the answer is the list of them. Objects a controller makes
+ * and knet cannot delete alone (EndpointSlices) are left, as their controller would make them again.
+ */
+async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: string, url: URL, options: DeleteOptions, res: http.ServerResponse): Promise<void> {
+  if (!r.verbs.includes('deletecollection')) throw new HttpError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  const list = listObjects(daemon, r, namespace, url);
+  const items = list['items'] as Json[];
+  const ids = items.map((o): ObjectId => ({ kind: r.kind, namespace: r.namespaced ? String(metaOf(o)['namespace'] ?? '') : '', name: String(metaOf(o)['name'] ?? '') }));
+  if (options.propagationPolicy === 'Orphan') for (const id of ids) refuseOrphaning(daemon, r, id);
+  if (options.dryRun || ids.length === 0) return send(res, 200, { ...list, metadata: {} });
+  const result = await daemon.delete(ids);
+  refusedOrThrow(result);
+  const missed = new Set(result.outcome.notFound.map((id) => `${id.namespace}/${id.name}`));
+  return send(res, 200, { ...list, metadata: {}, items: items.filter((o) => !missed.has(`${String(metaOf(o)['namespace'] ?? '')}/${String(metaOf(o)['name'] ?? '')}`)) });
 }

@@ -13,8 +13,7 @@ import type { ChangeResult, Daemon } from '../../daemon/daemon.js';
 import { desiredFromState } from '../../daemon/desired.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
 import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
-import { applyFiles } from '../../daemon/controllers.js';
-import { deleteObjects } from '../../daemon/store-ops.js';
+import { applyFiles, deleteIds } from '../../daemon/controllers.js';
 import { findKubectl } from './kubectl-binary.js';
 
 /** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
@@ -56,13 +55,15 @@ export class FakeBackend {
   }
 
   async delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
-    return this.adopt(deleteObjects(this.state, this.cluster, ids));
+    // As the daemon: a ReplicaSet's pod is replaced by its ReplicaSet.
+    return this.adopt(deleteIds(this.state, this.cluster, this.observed, ids));
   }
 
   private adopt(outcome: ChangeResult['outcome']): ChangeResult {
     if (outcome.state && outcome.cluster && outcome.state !== this.state) {
       this.state = outcome.state;
-      this.cluster = outcome.cluster;
+      // The pods kept around the stored objects (replaced names) come in here, as in the daemon.
+      this.cluster = (outcome.state.replaced ?? []).length > 0 ? desiredFromState(outcome.state).cluster : outcome.cluster;
       for (const fn of this.listeners) fn();
     }
     return { outcome, reconcile: null };
