@@ -6,13 +6,15 @@
 // shutdown.
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AnyObject } from '../cluster/wire.js';
+import { toWire, type AnyObject } from '../cluster/wire.js';
+import { applyFiles } from './controllers.js';
 import { logPath } from '../dataplane/runtime/spec.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
 import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
 import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
 import { invalidStatus } from '../api/invalid.js';
+import { checkFields, duplicateFields, fieldValidationOf, warningHeader } from '../api/field-validation.js';
 import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
@@ -122,7 +124,10 @@ function send(res: http.ServerResponse, code: number, body: unknown, contentType
 
 /** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
 async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
-  const text = await readText(req, limit);
+  return parseBody(await readText(req, limit));
+}
+
+function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -153,7 +158,11 @@ function tooLarge(limit: number): HttpError {
 
 /** A body that must be one JSON object (`null`, a list or a string is a 400, never a crash). */
 async function readObject(req: http.IncomingMessage, limit: number, what: string): Promise<Json> {
-  const body = await readBody(req, limit);
+  return parseObject(await readText(req, limit), what);
+}
+
+function parseObject(text: string, what: string): Json {
+  const body = parseBody(text);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError(400, 'BadRequest', `the body must be one JSON object (${what}), not ${body === null ? 'null' : Array.isArray(body) ? 'a list' : `a ${typeof body}`}`);
   }
@@ -251,7 +260,9 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
-      const sent = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+      const text = await readText(req, MAX_OBJECT_BODY);
+      validateFields(url, text, res);
+      const sent = parseObject(text, `a ${r.kind}`);
       const obj = withoutServerFields(sent);
       refuseOversized(obj);
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
@@ -320,6 +331,7 @@ function refuseOversized(obj: Json): void {
 /** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
 async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const text = await readText(req, MAX_OBJECT_BODY);
+  validateFields(url, text, res);
   const ns = r.namespaced ? namespace || 'default' : '';
   const contentType = String(req.headers['content-type'] ?? '');
   const live = liveWire(daemon, r, ns, name);
@@ -370,8 +382,8 @@ async function store(daemon: Daemon, r: ResourceType, url: URL, code: number, so
 
 /** Stores a written object and gives it as GET will (`dryRun=All`: what would be stored). */
 async function save(daemon: Daemon, r: ResourceType, url: URL, source: string, obj: Json): Promise<Json> {
-  if (url.searchParams.getAll('dryRun').includes('All')) return obj;
   const id = idOf(obj);
+  if (url.searchParams.getAll('dryRun').includes('All')) return dryRunWrite(daemon, r, source, obj);
   const result = await daemon.apply([{ name: source, text: JSON.stringify(obj, null, 1) }]);
   if (!result.outcome.state) throw invalid(r, id.name, source, result.outcome.issues);
   return findObject(daemon, r, id.namespace, id.name);
@@ -708,4 +720,34 @@ async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: stri
   refusedOrThrow(result);
   const missed = new Set(result.outcome.notFound.map((id) => `${id.namespace}/${id.name}`));
   return send(res, 200, { ...list, metadata: {}, items: items.filter((o) => !missed.has(`${String(metaOf(o)['namespace'] ?? '')}/${String(metaOf(o)['name'] ?? '')}`)) });
+}
+
+/**
+ * `fieldValidation` (src/api/field-validation.ts) on a written body: Strict refuses a field
+ * given twice (400), Warn answers with a Warning header for each. Unknown fields are not
+ * checked: knet has no complete schema of every kind (its decoders read what it models).
+ */
+function validateFields(url: URL, text: string, res: http.ServerResponse): void {
+  const mode = fieldValidationOf(url.searchParams);
+  if (isApiError(mode)) throw fromApiError(mode);
+  if (mode === 'Ignore') return;
+  const checked = checkFields(mode, duplicateFields(text));
+  if ('error' in checked) throw fromApiError(checked.error);
+  if (checked.warnings.length > 0) res.setHeader('Warning', checked.warnings.map(warningHeader));
+}
+
+/**
+ * `dryRun=All` on a create, update or patch: the write checked exactly as a real one (422 when
+ * refused), nothing stored; the answer is the object as it would be served (defaults and
+ * allocations filled in: a Service's clusterIP), keeping the live object's uid and version.
+ */
+function dryRunWrite(daemon: Daemon, r: ResourceType, source: string, obj: Json): Json {
+  const id = idOf(obj);
+  const outcome = applyFiles(daemon.state, daemon.cluster, [{ name: source, text: JSON.stringify(obj, null, 1) }]);
+  if (!outcome.state || !outcome.cluster) throw invalid(r, id.name, source, outcome.issues);
+  const made = r.list(outcome.cluster).find((o) => o.meta.name === id.name && o.meta.namespace === (r.namespaced ? id.namespace : ''));
+  const wire = made ? (r.wire ? r.wire(made, outcome.cluster) : toWire(made)) : obj;
+  const live = liveWire(daemon, r, id.namespace, id.name);
+  const kept = live ? Object.fromEntries(['uid', 'creationTimestamp', 'resourceVersion', 'generation'].flatMap((k) => (metaOf(live)[k] === undefined ? [] : [[k, metaOf(live)[k]]]))) : {};
+  return { ...wire, metadata: { ...metaOf(wire), ...kept } };
 }
