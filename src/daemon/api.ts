@@ -260,6 +260,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
+      refuseNonJson(req);
       const text = await readText(req, MAX_OBJECT_BODY);
       validateFields(url, text, res);
       const sent = parseObject(text, `a ${r.kind}`);
@@ -689,13 +690,15 @@ function dependentsOf(daemon: Daemon, owner: AnyObject): AnyObject[] {
 }
 
 /**
- * `--cascade=orphan` of an object with dependents: knet computes a workload's ReplicaSets and
- * pods from it, so it cannot keep them without their owner; refused, saying so. With no
- * dependents an orphaning delete is an ordinary one.
+ * `--cascade=orphan` of an object with running dependents: knet computes a workload's
+ * ReplicaSets and pods from it, so it cannot keep them without their owner; refused, saying
+ * so. Without such dependents an orphaning delete is an ordinary one.
  */
 function refuseOrphaning(daemon: Daemon, r: ResourceType, id: ObjectId): void {
   const owner = clusterObject(daemon, r, id.namespace, id.name);
-  const dependents = owner ? dependentsOf(daemon, owner) : [];
+  // Dependents that run (a workload's ReplicaSets, pods, Jobs) cannot stay; the rest (a
+  // Service's EndpointSlices) their controllers would remove with the owner anyway.
+  const dependents = owner ? dependentsOf(daemon, owner).filter((d) => d.kind === 'Pod' || resourceByKind(d.kind)?.inventory === 'workloads') : [];
   if (dependents.length === 0) return;
   const named = dependents.slice(0, 3).map((d) => `${d.kind.toLowerCase()} ${d.meta.name}`).join(', ');
   throw new HttpError(422, 'Invalid', `${groupResource(r)} "${id.name}" cannot be deleted with propagationPolicy Orphan: knet makes its dependents (${named}${dependents.length > 3 ? `, and ${dependents.length - 3} more` : ''}) from it and cannot keep them without it; delete with propagationPolicy Background (kubectl's default) instead`, {
@@ -750,4 +753,14 @@ function dryRunWrite(daemon: Daemon, r: ResourceType, source: string, obj: Json)
   const live = liveWire(daemon, r, id.namespace, id.name);
   const kept = live ? Object.fromEntries(['uid', 'creationTimestamp', 'resourceVersion', 'generation'].flatMap((k) => (metaOf(live)[k] === undefined ? [] : [[k, metaOf(live)[k]]]))) : {};
   return { ...wire, metadata: { ...metaOf(wire), ...kept } };
+}
+
+/**
+ * A body in another encoding than JSON (client-go's typed clients send protobuf, as `kubectl
+ * create configmap` does) is a 415 in kube-apiserver's words; client-go then sends JSON.
+ */
+function refuseNonJson(req: http.IncomingMessage): void {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return;
+  throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
 }
