@@ -173,6 +173,15 @@ describe.skipIf(kubectlSkipReason)('REST semantics, driven by stock kubectl', ()
     expect((await raw('/api/v1/namespaces', { method: 'DELETE' })).status).toBe(405);
   });
 
+  it('delete pod --grace-period=0 --force: kubectl\'s warning, and the pod is gone', async () => {
+    const pod = 'apiVersion: v1\nkind: Pod\nmetadata: {name: lone, namespace: production}\nspec: {containers: [{name: c, image: agnhost}]}\n';
+    expect((await kubectl.run(['apply', '-f', '-'], pod)).code).toBe(0);
+    const r = await run('delete', 'pod', 'lone', '-n', 'production', '--grace-period=0', '--force');
+    expect(r.code).toBe(0);
+    expect(r.out).toBe('pod "lone" force deleted\n');
+    expect((await run('get', 'pod', 'lone', '-n', 'production')).code).toBe(1);
+  });
+
   it('delete deploy api: returns once its pods are gone from the API', async () => {
     expect(await ok('delete', 'deploy', 'api', '-n', 'production')).toBe('deployment.apps "api" deleted\n');
     expect(await apiPods()).toEqual([]);
