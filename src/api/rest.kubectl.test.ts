@@ -143,11 +143,20 @@ describe.skipIf(kubectlSkipReason)('REST semantics, driven by stock kubectl', ()
     expect(await ok('get', 'svc', 'api-service', '-n', 'production', '-o', 'name')).toBe('service/api-service\n');
   });
 
-  it('--cascade=orphan of a Deployment with pods is refused with a clear Invalid; of an object without dependents it deletes', async () => {
-    const r = await run('delete', 'deploy', 'frontend', '-n', 'production', '--cascade=orphan');
-    expect(r.code).toBe(1);
-    expect(r.err).toBe('The Deployment "frontend" is invalid: propagationPolicy: Unsupported value: "Orphan": knet deletes dependents with their owner\n');
-    expect(await ok('delete', 'svc', 'frontend-service', '-n', 'production', '--cascade=orphan')).toBe('service "frontend-service" deleted\n');
+  it('--cascade=orphan: the Deployment goes, its ReplicaSet and pods stay (same names, nodes, IPs); a StatefulSet\'s pods stay without an owner', async () => {
+    const wide = async (ns: string, l: string) => (await ok('get', 'pods', '-n', ns, '-l', l, '-o', 'jsonpath={range .items[*]}{.metadata.name} {.spec.nodeName} {.status.podIP}{"\\n"}{end}')).trim().split('\n').sort();
+    const before = await wide('production', 'app=frontend');
+    expect(before).toHaveLength(3);
+    expect(await ok('delete', 'deploy', 'frontend', '-n', 'production', '--cascade=orphan')).toBe('deployment.apps "frontend" deleted\n');
+    expect((await run('get', 'deploy', 'frontend', '-n', 'production')).code).toBe(1);
+    const rs = JSON.parse(await ok('get', 'rs', '-n', 'production', '-l', 'app=frontend', '-o', 'json')) as { items: { metadata: { ownerReferences?: unknown } }[] };
+    expect(rs.items).toHaveLength(1);
+    expect(rs.items[0]!.metadata.ownerReferences).toBeUndefined();
+    expect(await wide('production', 'app=frontend')).toEqual(before);
+    const kafka = await wide('messaging', 'app=kafka');
+    expect(await ok('delete', 'sts', 'kafka', '-n', 'messaging', '--cascade=orphan')).toBe('statefulset.apps "kafka" deleted\n');
+    expect(await wide('messaging', 'app=kafka')).toEqual(kafka);
+    expect(await ok('get', 'pod', 'kafka-0', '-n', 'messaging', '-o', 'jsonpath={.metadata.ownerReferences}')).toBe('');
   });
 
   it('delete pods --all: each ReplicaSet pod goes (kubectl waits for it on a watch) and its ReplicaSet makes a new one', async () => {

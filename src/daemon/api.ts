@@ -673,9 +673,9 @@ async function deleteOne(daemon: Daemon, r: ResourceType, namespace: string, nam
   const obj = findObject(daemon, r, id.namespace, name);
   const failed = preconditionFailure(options, obj, r, name);
   if (failed) throw fromApiError(failed);
-  if (options.propagationPolicy === 'Orphan') refuseOrphaning(daemon, r, id);
+  const kept = options.propagationPolicy === 'Orphan' ? orphans(daemon, r, id) : [];
   if (options.dryRun) return obj;
-  const result = await daemon.delete([id]);
+  const result = kept.length > 0 ? await daemon.deleteOrphaning([id], kept) : await daemon.delete([id]);
   if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
   refusedOrThrow(result);
   // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
@@ -690,20 +690,23 @@ function dependentsOf(daemon: Daemon, owner: AnyObject): AnyObject[] {
 }
 
 /**
- * `--cascade=orphan` of an object with running dependents: knet computes a workload's
- * ReplicaSets and pods from it, so it cannot keep them without their owner; refused, saying
- * so. Without such dependents an orphaning delete is an ordinary one.
+ * `--cascade=orphan`: the dependents that run (a Deployment's ReplicaSets, a ReplicaSet's or
+ * StatefulSet's pods, a Job's) as the user's own objects to store in the same change, without
+ * the ownerReference (a ReplicaSet keeps its pods: they stay its); the rest (a Service's
+ * EndpointSlices) go with the owner, as their controller would remove them. A dependent
+ * already terminating is left to finish.
  */
-function refuseOrphaning(daemon: Daemon, r: ResourceType, id: ObjectId): void {
+function orphans(daemon: Daemon, r: ResourceType, id: ObjectId): { name: string; text: string }[] {
   const owner = clusterObject(daemon, r, id.namespace, id.name);
-  // Dependents that run (a workload's ReplicaSets, pods, Jobs) cannot stay; the rest (a
-  // Service's EndpointSlices) their controllers would remove with the owner anyway.
-  const dependents = owner ? dependentsOf(daemon, owner).filter((d) => d.kind === 'Pod' || resourceByKind(d.kind)?.inventory === 'workloads') : [];
-  if (dependents.length === 0) return;
-  const named = dependents.slice(0, 3).map((d) => `${d.kind.toLowerCase()} ${d.meta.name}`).join(', ');
-  throw new HttpError(422, 'Invalid', `${groupResource(r)} "${id.name}" cannot be deleted with propagationPolicy Orphan: knet makes its dependents (${named}${dependents.length > 3 ? `, and ${dependents.length - 3} more` : ''}) from it and cannot keep them without it; delete with propagationPolicy Background (kubectl's default) instead`, {
-    name: id.name, ...(r.group ? { group: r.group } : {}), kind: r.kind,
-    causes: [{ reason: 'FieldValueNotSupported', message: 'Unsupported value: "Orphan": knet deletes dependents with their owner', field: 'propagationPolicy' }],
+  if (!owner) return [];
+  const running = dependentsOf(daemon, owner).filter((d) => (d.kind === 'Pod' || resourceByKind(d.kind)?.inventory === 'workloads') && !d.meta.deletionTimestamp);
+  return running.flatMap((d) => {
+    const t = resourceByKind(d.kind);
+    const wire = t && liveWire(daemon, t, d.meta.namespace, d.meta.name);
+    if (!wire) return [];
+    const free = withoutServerFields(wire);
+    const { ownerReferences: _owners, ...meta } = metaOf(free);
+    return [{ name: `<orphaned by ${groupResource(r)} ${id.namespace ? `${id.namespace}/` : ''}${id.name}>`, text: JSON.stringify({ ...free, metadata: meta }, null, 1) }];
   });
 }
 
@@ -717,7 +720,9 @@ async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: stri
   const list = listObjects(daemon, r, namespace, url);
   const items = list['items'] as Json[];
   const ids = items.map((o): ObjectId => ({ kind: r.kind, namespace: r.namespaced ? String(metaOf(o)['namespace'] ?? '') : '', name: String(metaOf(o)['name'] ?? '') }));
-  if (options.propagationPolicy === 'Orphan') for (const id of ids) refuseOrphaning(daemon, r, id);
+  if (options.propagationPolicy === 'Orphan' && ids.some((id) => orphans(daemon, r, id).length > 0)) {
+    throw new HttpError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Orphan": a collection is deleted with its dependents; delete the owners one by one to orphan theirs`);
+  }
   if (options.dryRun || ids.length === 0) return send(res, 200, { ...list, metadata: {} });
   const result = await daemon.delete(ids);
   refusedOrThrow(result);

@@ -10,7 +10,7 @@ import type { TopologyPlan } from '../compile/topology-plan.js';
 import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
 import { hasErrors, sortIssues } from '../model/issue.js';
 import { daemonCertManagerHost } from './cert-manager-host.js';
-import { advanceRollouts, applyFiles, deleteIds, planFor, ReadinessReports, startRollouts } from './controllers.js';
+import { advanceRollouts, applyFiles, deleteIds, deleteOrphaning, planFor, ReadinessReports, startRollouts } from './controllers.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
 import { IngressGuard } from './ingress-admission.js';
 import { InternetSide } from './internet.js';
@@ -163,6 +163,11 @@ export class Daemon {
   delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
     // A Deployment's pods are not stored: deleting one makes its ReplicaSet replace it.
     return this.change(() => {}, async () => deleteIds(this.state, this.cluster, this.observed, ids));
+  }
+
+  /** `delete --cascade=orphan`: the owners go, their dependents (`kept`) are stored as they are, in one change. */
+  deleteOrphaning(ids: readonly ObjectId[], kept: readonly { name: string; text: string }[]): Promise<ChangeResult> {
+    return this.change(() => {}, async () => deleteOrphaning(this.state, this.cluster, this.observed, ids, kept));
   }
 
   /** A change in the queue; refused when `knet down` came first (asked for before, or run before it). */

@@ -13,7 +13,7 @@ import type { ChangeResult, Daemon } from '../../daemon/daemon.js';
 import { desiredFromState } from '../../daemon/desired.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
 import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
-import { applyFiles, deleteIds } from '../../daemon/controllers.js';
+import { applyFiles, deleteIds, deleteOrphaning } from '../../daemon/controllers.js';
 import { findKubectl } from './kubectl-binary.js';
 
 /** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
@@ -57,6 +57,10 @@ export class FakeBackend {
   async delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
     // As the daemon: a ReplicaSet's pod is replaced by its ReplicaSet.
     return this.adopt(deleteIds(this.state, this.cluster, this.observed, ids));
+  }
+
+  async deleteOrphaning(ids: readonly ObjectId[], kept: readonly { name: string; text: string }[]): Promise<ChangeResult> {
+    return this.adopt(deleteOrphaning(this.state, this.cluster, this.observed, ids, kept));
   }
 
   private adopt(outcome: ChangeResult['outcome']): ChangeResult {
