@@ -675,7 +675,8 @@ async function deleteOne(daemon: Daemon, r: ResourceType, namespace: string, nam
   if (failed) throw fromApiError(failed);
   const kept = options.propagationPolicy === 'Orphan' ? orphans(daemon, r, id) : [];
   if (options.dryRun) return obj;
-  const result = kept.length > 0 ? await daemon.deleteOrphaning([id], kept) : await daemon.delete([id]);
+  const grace = r.kind === 'Pod' && options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {};
+  const result = kept.length > 0 ? await daemon.deleteOrphaning([id], kept) : await daemon.delete([id], grace);
   if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
   refusedOrThrow(result);
   // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
@@ -724,7 +725,7 @@ async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: stri
     throw new HttpError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Orphan": a collection is deleted with its dependents; delete the owners one by one to orphan theirs`);
   }
   if (options.dryRun || ids.length === 0) return send(res, 200, { ...list, metadata: {} });
-  const result = await daemon.delete(ids);
+  const result = await daemon.delete(ids, r.kind === 'Pod' && options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {});
   refusedOrThrow(result);
   const missed = new Set(result.outcome.notFound.map((id) => `${id.namespace}/${id.name}`));
   return send(res, 200, { ...list, metadata: {}, items: items.filter((o) => !missed.has(`${String(metaOf(o)['namespace'] ?? '')}/${String(metaOf(o)['name'] ?? '')}`)) });

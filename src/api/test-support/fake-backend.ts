@@ -54,7 +54,8 @@ export class FakeBackend {
     return this.adopt(applyFiles(this.state, this.cluster, files));
   }
 
-  async delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
+  /** Pods go at once here (no runtime stops them): a grace period changes nothing. */
+  async delete(ids: readonly ObjectId[], _opts: { gracePeriodSeconds?: number } = {}): Promise<ChangeResult> {
     // As the daemon: a ReplicaSet's pod is replaced by its ReplicaSet.
     return this.adopt(deleteIds(this.state, this.cluster, this.observed, ids));
   }
