@@ -157,6 +157,9 @@ describe.skipIf(kubectlSkipReason)('REST semantics, driven by stock kubectl', ()
     expect(await ok('delete', 'sts', 'kafka', '-n', 'messaging', '--cascade=orphan')).toBe('statefulset.apps "kafka" deleted\n');
     expect(await wide('messaging', 'app=kafka')).toEqual(kafka);
     expect(await ok('get', 'pod', 'kafka-0', '-n', 'messaging', '-o', 'jsonpath={.metadata.ownerReferences}')).toBe('');
+    // --cascade=foreground: the orphaned ReplicaSet and its pods go together.
+    expect(await ok('delete', 'rs', '-n', 'production', '-l', 'app=frontend', '--cascade=foreground')).toMatch(/^replicaset\.apps "frontend-[a-z0-9]+" deleted\n$/);
+    expect(await wide('production', 'app=frontend')).toEqual(['']);
   });
 
   it('delete pods --all: each ReplicaSet pod goes (kubectl waits for it on a watch) and its ReplicaSet makes a new one', async () => {
@@ -179,6 +182,7 @@ describe.skipIf(kubectlSkipReason)('REST semantics, driven by stock kubectl', ()
     expect(list.items.map((i) => i.metadata.name)).toEqual(['one', 'two']);
     expect((await run('get', 'cm', '-n', 'production', '-l', 'sweep=yes')).err).toBe('No resources found in production namespace.\n');
     expect(await ok('get', 'cm', 'three', '-n', 'production', '-o', 'name')).toBe('configmap/three\n');
+    expect(await ok('delete', 'cm', '-n', 'production', '-l', 'app!=x', '--field-selector', 'metadata.name=three')).toBe('configmap "three" deleted\n');
     expect((await raw('/api/v1/namespaces', { method: 'DELETE' })).status).toBe(405);
   });
 
