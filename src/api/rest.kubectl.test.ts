@@ -73,6 +73,8 @@ describe.skipIf(kubectlSkipReason)('REST semantics, driven by stock kubectl', ()
     expect(refused.err).toContain('Expected replicas to be 3, was 4');
     expect(await ok('scale', 'deploy/api', '-n', 'production', '--replicas=3', '--current-replicas=4')).toBe('deployment.apps/api scaled\n');
     expect(await apiPods()).toHaveLength(3);
+    expect(await ok('scale', 'deploy/api', '-n', 'production', '--replicas=1', '--dry-run=server')).toBe('deployment.apps/api scaled (server dry run)\n');
+    expect(await apiPods()).toHaveLength(3);
     expect(await ok('scale', 'statefulset/kafka', '-n', 'messaging', '--replicas=2')).toBe('statefulset.apps/kafka scaled\n');
     expect(await ok('get', 'pods', '-n', 'messaging', '-o', 'name')).toBe('pod/kafka-0\npod/kafka-1\n');
   });
