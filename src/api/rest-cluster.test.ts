@@ -59,7 +59,7 @@ describe.skipIf(reason)(`REST semantics on a running cluster${reason ? ` (skippe
     const pods = () => kubectl('get', 'pods', '-l', 'app=web', '-o', 'jsonpath={range .items[*]}{.metadata.name} {.status.podIP} {.metadata.deletionTimestamp}{"\\n"}{end}').out.trim().split('\n').filter(Boolean);
     try {
       const up = knet(['up', '-f', join(home, 'cluster.yaml'), '--name', name], env);
-      expect(up.code).toBe(0);
+      expect(up, up.err).toMatchObject({ code: 0 });
       expect(kubectl('scale', 'deploy/web', '--replicas=3')).toMatchObject({ code: 0, out: 'deployment.apps/web scaled\n' });
       await allReady(3);
 
@@ -67,7 +67,7 @@ describe.skipIf(reason)(`REST semantics on a running cluster${reason ? ` (skippe
       const victim = pods()[0]!.split(' ')[0]!;
       const started = Date.now();
       const forced = kubectl('delete', 'pod', victim, '--grace-period=0', '--force');
-      expect(forced.code).toBe(0);
+      expect(forced, forced.err).toMatchObject({ code: 0 });
       expect(forced.out).toBe(`pod "${victim}" force deleted\n`);
       expect(Date.now() - started).toBeLessThan(10_000);
       expect(pods().some((p) => p.startsWith(`${victim} `))).toBe(false);
@@ -83,7 +83,8 @@ describe.skipIf(reason)(`REST semantics on a running cluster${reason ? ` (skippe
       expect(pods()).toEqual(before);
       await allReady(3);
     } finally {
-      expect(knet(['down', '--name', name], env).code).toBe(0);
+      const down = knet(['down', '--name', name], env);
+      expect(down, down.err).toMatchObject({ code: 0 });
       rmSync(home, { recursive: true, force: true });
     }
   }, 240_000);
