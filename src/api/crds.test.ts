@@ -29,10 +29,10 @@ describe('printerColumnsOf: cert-manager\'s additionalPrinterColumns', () => {
 });
 
 describe('the CRDs knet serves', () => {
-  it('one per cert-manager kind, named plural.group', () => {
+  it('one per cert-manager kind and knet\'s Cluster, named plural.group', () => {
     const crds = resourceByKind('CustomResourceDefinition')!.list(desiredFromState(emptyState('knet-crds')).cluster);
     expect(crds.map((c) => c.meta.name)).toEqual([
-      'challenges.acme.cert-manager.io', 'orders.acme.cert-manager.io', 'certificaterequests.cert-manager.io', 'certificates.cert-manager.io',
+      'clusters.knet.dev', 'challenges.acme.cert-manager.io', 'orders.acme.cert-manager.io', 'certificaterequests.cert-manager.io', 'certificates.cert-manager.io',
       'clusterissuers.cert-manager.io', 'issuers.cert-manager.io',
     ]);
   });
@@ -54,7 +54,7 @@ describe('the CRDs knet serves', () => {
     const names = crd.list(cluster).map((o) => o.meta.name);
     expect(names.slice(-2)).toEqual(['widgets.example.com', 'issuers.cert-manager.io']); // as written
     expect(names.filter((n) => n === 'issuers.cert-manager.io')).toHaveLength(1);
-    expect(names).toHaveLength(7);
+    expect(names).toHaveLength(8);
     const issuers = crd.list(cluster).find((o) => o.meta.name === 'issuers.cert-manager.io')!;
     expect(issuers.raw?.value['spec']).toEqual({ group: 'example.com' });
   });

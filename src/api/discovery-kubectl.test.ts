@@ -77,7 +77,7 @@ describe.skipIf(kubectlSkipReason)('stock kubectl discovers knet\'s resources', 
     expect(v.serverVersion).toMatchObject({ major: '1', minor: '32', gitVersion: 'v1.32.0-knet' });
   });
 
-  it('get crd lists the cert-manager CRDs', async () => {
+  it('get crd lists the cert-manager CRDs and knet\'s Cluster', async () => {
     const r = await k.run(['get', 'crd', '-o', 'name']);
     expect(r.err).toBe('');
     expect(r.out.trim().split('\n')).toEqual([
@@ -85,6 +85,7 @@ describe.skipIf(kubectlSkipReason)('stock kubectl discovers knet\'s resources', 
       'customresourcedefinition.apiextensions.k8s.io/certificates.cert-manager.io',
       'customresourcedefinition.apiextensions.k8s.io/challenges.acme.cert-manager.io',
       'customresourcedefinition.apiextensions.k8s.io/clusterissuers.cert-manager.io',
+      'customresourcedefinition.apiextensions.k8s.io/clusters.knet.dev',
       'customresourcedefinition.apiextensions.k8s.io/issuers.cert-manager.io',
       'customresourcedefinition.apiextensions.k8s.io/orders.acme.cert-manager.io',
     ]);

@@ -50,12 +50,12 @@ describe('the registry holds kube-apiserver\'s values', () => {
       'replicasets', 'statefulsets', 'horizontalpodautoscalers', 'cronjobs', 'jobs']);
   });
 
-  it('cert-manager kinds are CRDs in its categories; the rest are built in', () => {
+  it('cert-manager kinds (and knet\'s Cluster) are CRDs, cert-manager\'s in its categories; the rest are built in', () => {
     expect(RESOURCE_TYPES.filter((r) => r.crd).map((r) => groupResource(r)).sort()).toEqual([
       'certificaterequests.cert-manager.io', 'certificates.cert-manager.io', 'challenges.acme.cert-manager.io',
-      'clusterissuers.cert-manager.io', 'issuers.cert-manager.io', 'orders.acme.cert-manager.io',
+      'clusterissuers.cert-manager.io', 'clusters.knet.dev', 'issuers.cert-manager.io', 'orders.acme.cert-manager.io',
     ]);
-    for (const r of RESOURCE_TYPES.filter((x) => x.crd)) expect(r.categories).toContain('cert-manager');
+    for (const r of RESOURCE_TYPES.filter((x) => x.crd && x.group !== 'knet.dev')) expect(r.categories).toContain('cert-manager');
   });
 
   it('modelled kinds name their inventory list; kept kinds do not', () => {

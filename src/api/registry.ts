@@ -3,8 +3,9 @@
 // and where the cluster keeps its objects. Plain data: `knet get -f` loads it at start-up.
 import type { Cluster } from '../cluster/fill-in.js';
 import type { AnyObject } from '../cluster/wire.js';
-import type { Inventory } from '../model/types.js';
+import type { Inventory, Service } from '../model/types.js';
 import { customResourceDefinitions } from './crds.js';
+import { endpointsWire, servicesWithEndpoints } from '../cluster/endpoints-wire.js';
 
 /** The Inventory's list a modelled kind is decoded into. */
 export type InventorySlot = Exclude<keyof Inventory, 'config' | 'others' | 'replacedPods' | 'clusterObject'>;
@@ -27,6 +28,11 @@ export interface ResourceType {
   /** Where model/load.ts puts a modelled kind's decoded objects. */
   readonly inventory?: InventorySlot;
   readonly list: (c: Cluster) => readonly AnyObject[];
+  /**
+   * The wire form of one of `list`'s objects when they are not the kind's own (Endpoints: the
+   * list gives Services, this the Endpoints the control plane keeps for each); else `toWire`.
+   */
+  readonly wire?: (o: AnyObject, c: Cluster) => Record<string, unknown>;
 }
 
 /** kube-apiserver's verbs for a resource stored in etcd (sorted, as discovery gives them). */
@@ -44,6 +50,7 @@ interface Entry {
   readonly crd?: true;
   readonly inventory?: InventorySlot;
   readonly list?: (c: Cluster) => readonly AnyObject[];
+  readonly wire?: (o: AnyObject, c: Cluster) => Record<string, unknown>;
 }
 
 const workloads = (kind: string) => (c: Cluster): readonly AnyObject[] => c.workloads.filter((w) => w.kind === kind);
@@ -55,7 +62,7 @@ function type(group: string, kind: string, plural: string, e: Entry = {}): Resou
     group, version: e.version ?? 'v1', kind, plural, singular: kind.toLowerCase(), shortNames: e.short ?? [],
     namespaced: !e.cluster, verbs: e.verbs ?? ALL_VERBS, categories: e.categories ?? [], subresources: e.sub ?? [],
     modelled: e.inventory !== undefined, crd: e.crd ?? false, ...(e.inventory ? { inventory: e.inventory } : {}),
-    list: e.list ?? others(kind),
+    list: e.list ?? others(kind), ...(e.wire ? { wire: e.wire } : {}),
   };
 }
 
@@ -71,8 +78,11 @@ const SCALE_STATUS = ['scale', 'status'];
  */
 export const RESOURCE_TYPES: readonly ResourceType[] = [
   type('', 'ConfigMap', 'configmaps', { short: ['cm'], inventory: 'configMaps', list: (c) => c.configMaps }),
-  // The Endpoints the control plane keeps for each Service with a selector (ExternalName has none).
-  type('', 'Endpoints', 'endpoints', { short: ['ep'], inventory: 'endpoints', list: (c) => c.services.filter((s) => s.type !== 'ExternalName') }),
+  // The Endpoints the control plane keeps for each Service with a selector (and the user's for
+  // selectorless ones): listed as their Services, served as Endpoints (cluster/endpoints-wire.ts).
+  type('', 'Endpoints', 'endpoints', {
+    short: ['ep'], inventory: 'endpoints', list: servicesWithEndpoints, wire: (o, c) => endpointsWire(c, o as Service),
+  }),
   type('', 'Event', 'events', { short: ['ev'] }),
   type('', 'LimitRange', 'limitranges', { short: ['limits'] }),
   type('', 'Namespace', 'namespaces', { short: ['ns'], cluster: true, verbs: NO_DELETECOLLECTION, sub: ['finalize', 'status'], inventory: 'namespaces', list: (c) => c.namespaces }),
@@ -193,11 +203,11 @@ export function groupVersionResourceText(r: Pick<ResourceType, 'group' | 'versio
 }
 
 /**
- * Whether the API serves the resource's objects as its `list` gives them: all but Endpoints,
- * whose list is the Services `knet get ep` prints from (the wire form comes from EndpointSlices).
+ * Whether the API serves the resource's objects: all of them now (Endpoints through their
+ * `wire`); kept for the callers that filter by it.
  */
-export function servesObjects(r: Pick<ResourceType, 'kind'>): boolean {
-  return r.kind !== 'Endpoints';
+export function servesObjects(_r: Pick<ResourceType, 'kind'>): boolean {
+  return true;
 }
 
 /** The resources in a category (`all`, `cert-manager`), in discovery's order, as kubectl expands `get all`. */

@@ -111,7 +111,7 @@ export function runGet(io: Io, cluster: Cluster, args: readonly string[], opts: 
   switch (opts.output) {
     case 'json':
     case 'yaml': {
-      const wire = found.flatMap((f) => f.objects.map((o) => (f.resource.kind === 'Endpoints' ? endpointsToWire(cluster, o as Service) : toWire(o))));
+      const wire = found.flatMap((f) => f.objects.map((o) => (f.resource.wire ? f.resource.wire(o, cluster) : toWire(o))));
       const doc = single ? wire[0] : { apiVersion: 'v1', items: wire, kind: 'List', metadata: { resourceVersion: '' } };
       if (all.length || !missing.length) io.out(opts.output === 'json' ? toJson(doc) : toYaml(doc));
       break;
@@ -148,32 +148,4 @@ function resolve(cluster: Cluster, type: string): ResourceType {
   const r = resourceByName(type) ?? keptResource(cluster, type);
   if (!r) throw new CliError(`error: the server doesn't have a resource type "${type}"\nknown types: ${RESOURCE_TYPES.map((x) => x.plural).join(', ')}`);
   return r;
-}
-
-/** `get endpoints` lists Services; print them as the Endpoints objects the control plane keeps. */
-function endpointsToWire(cluster: Cluster, svc: Service): Record<string, unknown> {
-  const subsets: Record<string, unknown>[] = [];
-  for (const slice of cluster.endpointSlices) {
-    if (slice.meta.namespace !== svc.meta.namespace || slice.serviceName !== svc.meta.name) continue;
-    const addr = (ready: boolean) => slice.endpoints.filter((e) => e.conditions.ready === ready).flatMap((e) => e.addresses.map((ip) => {
-      const a: Record<string, unknown> = { ip };
-      if (e.hostname) a['hostname'] = e.hostname;
-      if (e.nodeName) a['nodeName'] = e.nodeName;
-      if (e.targetRef) a['targetRef'] = { ...e.targetRef };
-      return a;
-    }));
-    const ready = addr(true);
-    const notReady = addr(false);
-    if (!ready.length && !notReady.length) continue;
-    const subset: Record<string, unknown> = { ports: slice.ports.map((p) => ({ name: p.name, port: p.port, protocol: p.protocol })) };
-    if (ready.length) subset['addresses'] = ready;
-    if (notReady.length) subset['notReadyAddresses'] = notReady;
-    subsets.push(subset);
-  }
-  const out: Record<string, unknown> = {
-    apiVersion: 'v1', kind: 'Endpoints',
-    metadata: { labels: { ...svc.meta.labels }, name: svc.meta.name, namespace: svc.meta.namespace },
-  };
-  if (subsets.length) out['subsets'] = subsets;
-  return out;
 }

@@ -35,13 +35,12 @@ export function gracePeriodOf(pod: Pod): number {
 
 /**
  * The pod as the API server holds it once deleted: its wire form as it runs (node, IP) with
- * deletionTimestamp = now + grace period and deletionGracePeriodSeconds, as `kubectl get -o
+ * deletionTimestamp = now + grace period (the deletion's, else the pod's) and deletionGracePeriodSeconds, as `kubectl get -o
  * yaml` shows a Terminating pod.
  */
-export function terminatingWire(pod: Pod, nowMs: number): Record<string, unknown> {
+export function terminatingWire(pod: Pod, nowMs: number, grace = gracePeriodOf(pod)): Record<string, unknown> {
   const wire = toWire(pod) as Record<string, unknown>;
   const meta = (wire['metadata'] ?? {}) as Record<string, unknown>;
-  const grace = gracePeriodOf(pod);
   const deletionTimestamp = new Date(Math.floor(nowMs / 1000) * 1000 + grace * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
   return { ...wire, metadata: { ...meta, deletionTimestamp, deletionGracePeriodSeconds: grace } };
 }

@@ -63,6 +63,11 @@ export function wireObjects(c: Cluster, cache: WeakMap<AnyObject, Json>): Json[]
     if (!servesObjects(r)) continue;
     const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
     for (const o of r.list(c)) {
+      // Endpoints are built from the slices, not their Service alone: `wire` keeps its own cache.
+      if (r.wire) {
+        out.push(r.wire(o, c));
+        continue;
+      }
       let w = cache.get(o);
       if (!w) {
         const wire = toWire(o);

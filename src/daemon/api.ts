@@ -6,11 +6,17 @@
 // shutdown.
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
-import type { AnyObject } from '../cluster/wire.js';
+import { toWire, type AnyObject } from '../cluster/wire.js';
+import { applyFiles } from './controllers.js';
 import { logPath } from '../dataplane/runtime/spec.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
-import { resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
+import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
+import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
+import { invalidStatus } from '../api/invalid.js';
+import { checkFields, duplicateFields, fieldValidationOf, warningHeader } from '../api/field-validation.js';
+import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
+import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
@@ -118,7 +124,10 @@ function send(res: http.ServerResponse, code: number, body: unknown, contentType
 
 /** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
 async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
-  const text = await readText(req, limit);
+  return parseBody(await readText(req, limit));
+}
+
+function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
   try {
     return JSON.parse(text);
@@ -149,7 +158,11 @@ function tooLarge(limit: number): HttpError {
 
 /** A body that must be one JSON object (`null`, a list or a string is a 400, never a crash). */
 async function readObject(req: http.IncomingMessage, limit: number, what: string): Promise<Json> {
-  const body = await readBody(req, limit);
+  return parseObject(await readText(req, limit), what);
+}
+
+function parseObject(text: string, what: string): Json {
+  const body = parseBody(text);
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new HttpError(400, 'BadRequest', `the body must be one JSON object (${what}), not ${body === null ? 'null' : Array.isArray(body) ? 'a list' : `a ${typeof body}`}`);
   }
@@ -225,6 +238,8 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   if (namespace && !r.namespaced) throw new HttpError(404, 'NotFound', `${r.plural} are not namespaced`);
 
   if (sub === 'log' && r.kind === 'Pod' && method === 'GET') return podLog(daemon, namespace, name!, url, res);
+  if (name && sub === 'scale' && r.subresources.includes('scale')) return scaleSubresource(daemon, r, namespace, name, method, url, req, res);
+  if (name && sub === 'status' && r.subresources.includes('status')) return statusSubresource(daemon, r, namespace, name, method, url, req, res);
   if (sub) throw new HttpError(404, 'NotFound', `no subresource ${sub} of ${r.plural}`);
 
   switch (method) {
@@ -246,7 +261,10 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
-      const sent = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+      refuseNonJson(req);
+      const text = await readText(req, MAX_OBJECT_BODY);
+      validateFields(url, text, res);
+      const sent = parseObject(text, `a ${r.kind}`);
       const obj = withoutServerFields(sent);
       refuseOversized(obj);
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
@@ -275,15 +293,11 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       return patch(daemon, r, namespace, name, url, req, res);
     }
     case 'DELETE': {
-      if (!name) throw new HttpError(405, 'MethodNotAllowed', 'DELETE needs an object name');
-      const id: ObjectId = { kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name };
-      const obj = findObject(daemon, r, id.namespace, name);
-      const result = await daemon.delete([id]);
-      if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
-      refusedOrThrow(result);
-      // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
-      const store = apiStoreOf(daemon);
-      return send(res, 200, store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name) ?? obj);
+      // DeleteOptions from the body (kubectl's) or the query (src/api/delete-options.ts).
+      const options = parseDeleteOptions(url.searchParams, await readBody(req, MAX_OBJECT_BODY));
+      if (isApiError(options)) throw fromApiError(options);
+      if (!name) return deleteCollection(daemon, r, namespace, url, options, res);
+      return send(res, 200, await deleteOne(daemon, r, namespace, name, options));
     }
     default:
       throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported`);
@@ -319,6 +333,7 @@ function refuseOversized(obj: Json): void {
 /** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
 async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const text = await readText(req, MAX_OBJECT_BODY);
+  validateFields(url, text, res);
   const ns = r.namespaced ? namespace || 'default' : '';
   const contentType = String(req.headers['content-type'] ?? '');
   const live = liveWire(daemon, r, ns, name);
@@ -364,11 +379,23 @@ function clusterObject(daemon: Daemon, r: ResourceType, namespace: string, name:
 
 /** Stores a written object (`dryRun=All`: only answers what would be stored) and answers it as GET would. */
 async function store(daemon: Daemon, r: ResourceType, url: URL, code: number, source: string, obj: Json, res: http.ServerResponse): Promise<void> {
-  if (url.searchParams.getAll('dryRun').includes('All')) return send(res, code, obj);
+  return send(res, code, await save(daemon, r, url, source, obj));
+}
+
+/** Stores a written object and gives it as GET will (`dryRun=All`: what would be stored). */
+async function save(daemon: Daemon, r: ResourceType, url: URL, source: string, obj: Json): Promise<Json> {
   const id = idOf(obj);
+  if (url.searchParams.getAll('dryRun').includes('All')) return dryRunWrite(daemon, r, source, obj);
   const result = await daemon.apply([{ name: source, text: JSON.stringify(obj, null, 1) }]);
-  refusedOrThrow(result);
-  return send(res, code, findObject(daemon, r, id.namespace, id.name));
+  if (!result.outcome.state) throw invalid(r, id.name, source, result.outcome.issues);
+  return findObject(daemon, r, id.namespace, id.name);
+}
+
+/** A refused write: 422 Invalid with a cause per error in the written object (else every error), src/api/invalid.ts. */
+function invalid(r: ResourceType, name: string, source: string, issues: readonly Issue[]): HttpError {
+  const errors = issues.filter((i) => i.severity === 'error');
+  const own = errors.filter((i) => i.file === source);
+  return fromApiError(invalidStatus(r.kind, r.group, name, own.length > 0 ? own : errors));
 }
 
 function refusedOrThrow(result: ChangeResultLike): void {
@@ -579,4 +606,170 @@ export function clusterStatus(daemon: Daemon): Json {
     runtimes: daemon.runtimes.status(),
     lastReconcile: r && { ms: r.ms, probes: r.probes.length, failedProbes: r.probes.filter((p) => !p.ok) },
   };
+}
+
+/** The object as the user stored it (raw), or undefined for one the cluster or a controller makes. */
+function storedValue(daemon: Daemon, r: ResourceType, namespace: string, name: string): Json | undefined {
+  const id = canonical({ kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name });
+  return daemon.state.objects.find((o) => canonical(idOf(o.value)) === id)?.value as Json | undefined;
+}
+
+/**
+ * `.../scale` (autoscaling/v1 Scale, src/api/scale.ts): GET reads the workload's replicas; PUT
+ * (with the workload's resourceVersion as precondition) and PATCH (`kubectl scale` sends a merge
+ * patch) write its spec.replicas, and its controller follows.
+ */
+async function scaleSubresource(daemon: Daemon, r: ResourceType, namespace: string, name: string, method: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const ns = r.namespaced ? namespace || 'default' : '';
+  const live = findObject(daemon, r, ns, name);
+  const current = scaleOf(live);
+  if (method === 'GET') return send(res, 200, current);
+  let wanted: Json;
+  if (method === 'PUT') {
+    wanted = await readObject(req, MAX_OBJECT_BODY, 'a Scale');
+    const conflict = updateConflict({ ...wanted, metadata: { ...metaOf(wanted), name } }, String(metaOf(live)['resourceVersion'] ?? ''), r);
+    if (conflict) throw fromApiError(conflict);
+  } else if (method === 'PATCH') {
+    const patched = patchObject(current, String(req.headers['content-type'] ?? ''), await readText(req, MAX_OBJECT_BODY), {
+      gvk: { group: 'autoscaling', version: 'v1', kind: 'Scale' }, fieldManager: url.searchParams.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'],
+    });
+    if (isApiError(patched)) throw fromApiError(patched);
+    wanted = patched.object as Json;
+  } else {
+    throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${groupResource(r)}/scale`);
+  }
+  const replicas = replicasOf(wanted, name);
+  if (isApiError(replicas)) throw fromApiError(replicas);
+  const stored = storedValue(daemon, r, ns, name);
+  if (!stored) throw notStored(daemon, r, findModelled(daemon, r, ns, name));
+  const written = recordWrite(live, withReplicas(withoutServerFields(stored), replicas), { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'] });
+  const after = await save(daemon, r, url, `<api ${method} ${url.pathname}>`, written);
+  return send(res, 200, scaleOf({ ...live, ...after, metadata: { ...metaOf(live), ...metaOf(after) } }));
+}
+
+/**
+ * `.../status`: GET answers the object (as kube-apiserver does). knet computes every status it
+ * serves from the cluster (pods' phases, workloads' replicas, certificates' conditions), so a
+ * write that would change it is refused (405); one that leaves it as it is answers the object.
+ */
+async function statusSubresource(daemon: Daemon, r: ResourceType, namespace: string, name: string, method: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+  const live = findObject(daemon, r, namespace, name);
+  if (method === 'GET') return send(res, 200, live);
+  let wanted: Json;
+  if (method === 'PUT') wanted = await readObject(req, MAX_OBJECT_BODY, `a ${r.kind}`);
+  else if (method === 'PATCH') {
+    const patched = patchObject(live, String(req.headers['content-type'] ?? ''), await readText(req, MAX_OBJECT_BODY), { gvk: r, fieldManager: url.searchParams.get('fieldManager') ?? undefined, userAgent: req.headers['user-agent'] });
+    if (isApiError(patched)) throw fromApiError(patched);
+    wanted = patched.object as Json;
+  } else throw new HttpError(405, 'MethodNotAllowed', `${method} is not supported on ${groupResource(r)}/status`);
+  if (canonical(wanted['status'] ?? {}) === canonical(live['status'] ?? {})) return send(res, 200, live);
+  throw new HttpError(405, 'MethodNotAllowed', `the status of ${groupResource(r)} "${name}" is computed by knet from the running cluster and cannot be written (read it with GET)`);
+}
+
+/**
+ * One DELETE: preconditions checked (409), `dryRun=All` answers without deleting, Orphan keeps
+ * the dependents (orphanDependents below); Background and Foreground both delete the
+ * dependents at once with their owner (knet has no finalizers to wait on).
+ */
+async function deleteOne(daemon: Daemon, r: ResourceType, namespace: string, name: string, options: DeleteOptions): Promise<Json> {
+  const id: ObjectId = { kind: r.kind, namespace: r.namespaced ? namespace || 'default' : '', name };
+  const obj = findObject(daemon, r, id.namespace, name);
+  const failed = preconditionFailure(options, obj, r, name);
+  if (failed) throw fromApiError(failed);
+  const kept = options.propagationPolicy === 'Orphan' ? orphans(daemon, r, id) : [];
+  if (options.dryRun) return obj;
+  const grace = r.kind === 'Pod' && options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {};
+  const result = kept.length > 0 ? await daemon.deleteOrphaning([id], kept) : await daemon.delete([id], grace);
+  if (result.outcome.notFound.length > 0) throw notStored(daemon, r, findModelled(daemon, r, id.namespace, name));
+  refusedOrThrow(result);
+  // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
+  const store = apiStoreOf(daemon);
+  return store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name) ?? obj;
+}
+
+/** The objects whose ownerReferences name `owner` (a Deployment's ReplicaSets, a ReplicaSet's pods). */
+function dependentsOf(daemon: Daemon, owner: AnyObject): AnyObject[] {
+  if (!owner.meta.uid) return [];
+  return RESOURCE_TYPES.flatMap((t) => t.list(daemon.observed).filter((o) => o.meta.ownerReferences.some((ref) => ref.uid === owner.meta.uid)));
+}
+
+/**
+ * `--cascade=orphan`: the dependents that run (a Deployment's ReplicaSets, a ReplicaSet's or
+ * StatefulSet's pods, a Job's) as the user's own objects to store in the same change, without
+ * the ownerReference (a ReplicaSet keeps its pods: they stay its); the rest (a Service's
+ * EndpointSlices) go with the owner, as their controller would remove them. A dependent
+ * already terminating is left to finish.
+ */
+function orphans(daemon: Daemon, r: ResourceType, id: ObjectId): { name: string; text: string }[] {
+  const owner = clusterObject(daemon, r, id.namespace, id.name);
+  if (!owner) return [];
+  const running = dependentsOf(daemon, owner).filter((d) => (d.kind === 'Pod' || resourceByKind(d.kind)?.inventory === 'workloads') && !d.meta.deletionTimestamp);
+  return running.flatMap((d) => {
+    const t = resourceByKind(d.kind);
+    const wire = t && liveWire(daemon, t, d.meta.namespace, d.meta.name);
+    if (!wire) return [];
+    const free = withoutServerFields(wire);
+    const { ownerReferences: _owners, ...meta } = metaOf(free);
+    return [{ name: `<orphaned by ${groupResource(r)} ${id.namespace ? `${id.namespace}/` : ''}${id.name}>`, text: JSON.stringify({ ...free, metadata: meta }, null, 1) }];
+  });
+}
+
+/**
+ * DELETE on a collection (`deletecollection`): every object the label and field selectors
+ * pick, deleted in one change; the answer is the list of them. Objects a controller makes
+ * and knet cannot delete alone (EndpointSlices) are left, as their controller would make them again.
+ */
+async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: string, url: URL, options: DeleteOptions, res: http.ServerResponse): Promise<void> {
+  if (!r.verbs.includes('deletecollection')) throw new HttpError(405, 'MethodNotAllowed', `the server does not allow this method on the requested resource`);
+  const list = listObjects(daemon, r, namespace, url);
+  const items = list['items'] as Json[];
+  const ids = items.map((o): ObjectId => ({ kind: r.kind, namespace: r.namespaced ? String(metaOf(o)['namespace'] ?? '') : '', name: String(metaOf(o)['name'] ?? '') }));
+  if (options.propagationPolicy === 'Orphan' && ids.some((id) => orphans(daemon, r, id).length > 0)) {
+    throw new HttpError(422, 'Invalid', `DeleteOptions.meta.k8s.io "" is invalid: propagationPolicy: Unsupported value: "Orphan": a collection is deleted with its dependents; delete the owners one by one to orphan theirs`);
+  }
+  if (options.dryRun || ids.length === 0) return send(res, 200, { ...list, metadata: {} });
+  const result = await daemon.delete(ids, r.kind === 'Pod' && options.gracePeriodSeconds !== undefined ? { gracePeriodSeconds: options.gracePeriodSeconds } : {});
+  refusedOrThrow(result);
+  const missed = new Set(result.outcome.notFound.map((id) => `${id.namespace}/${id.name}`));
+  return send(res, 200, { ...list, metadata: {}, items: items.filter((o) => !missed.has(`${String(metaOf(o)['namespace'] ?? '')}/${String(metaOf(o)['name'] ?? '')}`)) });
+}
+
+/**
+ * `fieldValidation` (src/api/field-validation.ts) on a written body: Strict refuses a field
+ * given twice (400), Warn answers with a Warning header for each. Unknown fields are not
+ * checked: knet has no complete schema of every kind (its decoders read what it models).
+ */
+function validateFields(url: URL, text: string, res: http.ServerResponse): void {
+  const mode = fieldValidationOf(url.searchParams);
+  if (isApiError(mode)) throw fromApiError(mode);
+  if (mode === 'Ignore') return;
+  const checked = checkFields(mode, duplicateFields(text));
+  if ('error' in checked) throw fromApiError(checked.error);
+  if (checked.warnings.length > 0) res.setHeader('Warning', checked.warnings.map(warningHeader));
+}
+
+/**
+ * `dryRun=All` on a create, update or patch: the write checked exactly as a real one (422 when
+ * refused), nothing stored; the answer is the object as it would be served (defaults and
+ * allocations filled in: a Service's clusterIP), keeping the live object's uid and version.
+ */
+function dryRunWrite(daemon: Daemon, r: ResourceType, source: string, obj: Json): Json {
+  const id = idOf(obj);
+  const outcome = applyFiles(daemon.state, daemon.cluster, [{ name: source, text: JSON.stringify(obj, null, 1) }]);
+  if (!outcome.state || !outcome.cluster) throw invalid(r, id.name, source, outcome.issues);
+  const made = r.list(outcome.cluster).find((o) => o.meta.name === id.name && o.meta.namespace === (r.namespaced ? id.namespace : ''));
+  const wire = made ? (r.wire ? r.wire(made, outcome.cluster) : toWire(made)) : obj;
+  const live = liveWire(daemon, r, id.namespace, id.name);
+  const kept = live ? Object.fromEntries(['uid', 'creationTimestamp', 'resourceVersion', 'generation'].flatMap((k) => (metaOf(live)[k] === undefined ? [] : [[k, metaOf(live)[k]]]))) : {};
+  return { ...wire, metadata: { ...metaOf(wire), ...kept } };
+}
+
+/**
+ * A body in another encoding than JSON (client-go's typed clients send protobuf, as `kubectl
+ * create configmap` does) is a 415 in kube-apiserver's words; client-go then sends JSON.
+ */
+function refuseNonJson(req: http.IncomingMessage): void {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return;
+  throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
 }

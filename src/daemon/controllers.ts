@@ -47,6 +47,21 @@ export function deleteIds(state: ClusterState, cluster: Cluster, observed: Clust
   return owned.results.length === 0 ? outcome : { ...outcome, results: [...owned.results, ...outcome.results] };
 }
 
+/**
+ * `delete --cascade=orphan`: the owners deleted and, in the same change, their dependents
+ * stored as the user's own (`kept`: wire forms without the ownerReference), so they stay as
+ * they run: pods under the same names, on the same nodes, with the same addresses.
+ */
+export function deleteOrphaning(state: ClusterState, cluster: Cluster, observed: Cluster, ids: readonly ObjectId[], kept: readonly { name: string; text: string }[]): StoreOutcome {
+  const deleted = deleteIds(state, cluster, observed, ids);
+  if (!deleted.state || !deleted.cluster) return deleted;
+  // The deletion forgot the dependents' nodes and addresses (they left the cluster with their
+  // owner); stated again, the stored dependents get them back.
+  const pods = { ...state.assignments.pods, ...deleted.state.assignments.pods };
+  const stored = applyFiles({ ...deleted.state, assignments: { ...deleted.state.assignments, pods } }, deleted.cluster, kept);
+  return { ...stored, results: [...deleted.results, ...stored.results], notFound: deleted.notFound };
+}
+
 /** A change after the Deployment controller looked at it: its old pods kept `retiring` until new ones are Ready. */
 export interface RolloutStart {
   readonly state: ClusterState;

@@ -15,7 +15,7 @@ import type { TopologyPlan } from '../compile/topology-plan.js';
 import type { PodStatus as RuntimePodStatus, Readiness, RuntimeStatus } from '../dataplane/runtime/runtime.js';
 import { hasErrors, sortIssues } from '../model/issue.js';
 import { daemonCertManagerHost } from './cert-manager-host.js';
-import { advanceRollouts, applyFiles, deleteIds, planFor, ReadinessReports, startRollouts } from './controllers.js';
+import { advanceRollouts, applyFiles, deleteIds, deleteOrphaning, planFor, ReadinessReports, startRollouts } from './controllers.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
 import { IngressGuard } from './ingress-admission.js';
 import { InternetSide } from './internet.js';
@@ -23,7 +23,7 @@ import { realPlanes, type PlaneFactory, type Planes, type RuntimePlane } from '.
 import { Reconciler, type Progress, type ReconcileReport } from './reconciler.js';
 import { fileStateStore, type ClusterState, type ObjectId, type StateStore } from './state.js';
 import { canonical, type StoreOutcome } from './store-ops.js';
-import { endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating } from './termination.js';
+import { endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating, type GraceFor } from './termination.js';
 
 export { internetDir } from './internet.js';
 export { PROBE_DEADLINE_MS, type Progress, type ReconcileReport } from './reconciler.js';
@@ -169,17 +169,26 @@ export class Daemon {
     return refused.length === 0 ? outcome : { ...outcome, state: null, cluster: null, issues: sortIssues([...outcome.issues, ...refused]) };
   }
 
-  delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
+  /** `gracePeriodSeconds`: the DeleteOptions' grace period for the pods in `ids` (0: stopped at once). */
+  delete(ids: readonly ObjectId[], opts: { gracePeriodSeconds?: number } = {}): Promise<ChangeResult> {
     // A Deployment's pods are not stored: deleting one makes its ReplicaSet replace it.
-    return this.change(() => {}, async () => deleteIds(this.state, this.cluster, this.observed, ids));
+    const named = new Set(ids.filter((i) => i.kind === 'Pod').map((i) => `${i.namespace}/${i.name}`));
+    const grace = opts.gracePeriodSeconds;
+    const graceFor = grace === undefined || grace < 0 ? undefined : (ref: string) => (named.has(ref) ? grace : undefined);
+    return this.change(() => {}, async () => deleteIds(this.state, this.cluster, this.observed, ids), graceFor);
+  }
+
+  /** `delete --cascade=orphan`: the owners go, their dependents (`kept`) are stored as they are, in one change. */
+  deleteOrphaning(ids: readonly ObjectId[], kept: readonly { name: string; text: string }[]): Promise<ChangeResult> {
+    return this.change(() => {}, async () => deleteOrphaning(this.state, this.cluster, this.observed, ids, kept));
   }
 
   /** A change in the queue; refused when `knet down` came first (asked for before, or run before it). */
-  private change(progress: (p: Progress) => void, outcome: () => Promise<StoreOutcome>): Promise<ChangeResult> {
+  private change(progress: (p: Progress) => void, outcome: () => Promise<StoreOutcome>, graceFor?: GraceFor): Promise<ChangeResult> {
     if (this.removing) return Promise.reject(new ClusterRemoving(this.name));
     return this.serial(async () => {
       if (this.removing) throw new ClusterRemoving(this.name);
-      return this.applyOutcome(await outcome(), progress);
+      return this.applyOutcome(await outcome(), progress, graceFor);
     });
   }
 
@@ -293,7 +302,7 @@ export class Daemon {
     return () => this.listeners.delete(fn);
   }
 
-  private async applyOutcome(outcome: StoreOutcome, progress: (p: Progress) => void): Promise<ChangeResult> {
+  private async applyOutcome(outcome: StoreOutcome, progress: (p: Progress) => void, graceFor?: GraceFor): Promise<ChangeResult> {
     if (!outcome.state || !outcome.cluster || outcome.state === this.state) return { outcome, reconcile: null };
     // A Deployment whose template changed: its old pods keep serving until new ones are Ready.
     const rollout = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
@@ -301,7 +310,7 @@ export class Daemon {
     // Old ReplicaSets stay, scaled to 0, for `kubectl rollout history` and `undo` (cluster/replicaset-history.ts).
     const history = keptReplicaSets(rollout.state, this.observed, rollout.cluster);
     const next = history ? { state: history, cluster: desiredFromState(history).cluster } : rollout;
-    const result = { outcome, reconcile: await this.adoptState(next.state, next.cluster, progress) };
+    const result = { outcome, reconcile: await this.adoptState(next.state, next.cluster, progress, graceFor) };
     await this.advanceRollouts();
     return result;
   }
@@ -311,8 +320,8 @@ export class Daemon {
    * removes terminate first (daemon/termination.ts): their endpoints turn terminating while
    * their runtimes stop them, at the same time, as the endpoint controllers and the kubelet do.
    */
-  private async adoptState(next: ClusterState, nextCluster: Cluster, progress: (p: Progress) => void = () => {}): Promise<ReconcileReport> {
-    const { state, cluster, going } = withTerminating(this.state, this.observed, next, nextCluster, Date.now());
+  private async adoptState(next: ClusterState, nextCluster: Cluster, progress: (p: Progress) => void = () => {}, graceFor?: GraceFor): Promise<ReconcileReport> {
+    const { state, cluster, going } = withTerminating(this.state, this.observed, next, nextCluster, Date.now(), graceFor);
     if (going.length > 0) this.log(`terminating: ${going.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ')}`);
     await this.store.save(state);
     const was = this.observed;

@@ -88,6 +88,21 @@ describe('graceful deletion in the stored state', () => {
     expect(podsOf(after).map((p) => p.name).sort()).toEqual(pods.filter((p) => p.name !== victim.meta.name).map((p) => p.name).sort());
   });
 
+  it('delete pod with gracePeriodSeconds 0 (kubectl --grace-period=0 --force): its deadline is now, the other pods keep theirs', () => {
+    const victim = three.cluster.pods.find((p) => p.meta.namespace === 'default')!;
+    const ref = `default/${victim.meta.name}`;
+    const d = deleteReplicaSetPods(three.state, three.cluster, [{ kind: 'Pod', namespace: 'default', name: victim.meta.name }]);
+    const s = withTerminating(three.state, three.cluster, d.state, desiredFromState(d.state).cluster, NOW, (r) => (r === ref ? 0 : undefined));
+    const gone = (s.state.terminating ?? []).map((o) => o.value['metadata'] as Record<string, unknown>);
+    expect(gone).toEqual([expect.objectContaining({ name: victim.meta.name, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0 })]);
+    // Two pods go in a scale-down: only the one the deletion named takes its grace period.
+    const one = running(web(1), three.state);
+    const scaled = withTerminating(three.state, three.cluster, one.state, one.cluster, NOW, (r) => (r === ref ? 0 : undefined));
+    const going = (scaled.state.terminating ?? []).map((o) => o.value['metadata'] as Record<string, unknown>);
+    expect(going).toHaveLength(2);
+    for (const m of going) expect(m['deletionGracePeriodSeconds']).toBe(m['name'] === victim.meta.name ? 0 : 20);
+  });
+
   it('a bare pod or another kind is left to the store', () => {
     const d = deleteReplicaSetPods(three.state, three.cluster, [{ kind: 'Pod', namespace: 'default', name: 'nope' }]);
     expect(d.state).toBe(three.state);

@@ -23,12 +23,15 @@ export interface Settled {
   readonly going: readonly Pod[];
 }
 
+/** A deletion's own grace period for a pod (`ns/name`), seconds; undefined: the pod's own. */
+export type GraceFor = (ref: string) => number | undefined;
+
 /**
  * The state a change leads to, with the pods it removes terminating instead of gone (`observed`
  * is the cluster before it). Their addresses stay theirs: pods the change adds get theirs
- * around them.
+ * around them. `graceFor`: the DeleteOptions' gracePeriodSeconds, where the deletion gave one.
  */
-export function withTerminating(prev: ClusterState, observed: Cluster, next: ClusterState, nextCluster: Cluster, nowMs: number): Settled {
+export function withTerminating(prev: ClusterState, observed: Cluster, next: ClusterState, nextCluster: Cluster, nowMs: number, graceFor: GraceFor = () => undefined): Settled {
   // The store computes a change's cluster from the stored objects alone: the pods kept around
   // them (retiring, terminating) and replaced names come in here.
   const full = (next.terminating ?? []).length + (next.retiring ?? []).length + (next.replaced ?? []).length > 0 ? desiredFromState(next).cluster : nextCluster;
@@ -38,7 +41,7 @@ export function withTerminating(prev: ClusterState, observed: Cluster, next: Clu
   const pods = Object.fromEntries(Object.entries(next.assignments.pods).filter(([ref]) => ref in prev.assignments.pods));
   let state: ClusterState = {
     ...next,
-    terminating: [...kept, ...going.map((p): StoredObject => ({ file: '<deleted>', line: 0, col: 0, value: terminatingWire(p, nowMs) }))],
+    terminating: [...kept, ...going.map((p): StoredObject => ({ file: '<deleted>', line: 0, col: 0, value: terminatingWire(p, nowMs, graceFor(refOf(p))) }))],
     assignments: { ...next.assignments, pods },
   };
   const cluster = desiredFromState(state).cluster;

@@ -13,8 +13,7 @@ import type { ChangeResult, Daemon } from '../../daemon/daemon.js';
 import { desiredFromState } from '../../daemon/desired.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
 import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
-import { applyFiles } from '../../daemon/controllers.js';
-import { deleteObjects } from '../../daemon/store-ops.js';
+import { applyFiles, deleteIds, deleteOrphaning } from '../../daemon/controllers.js';
 import { findKubectl } from './kubectl-binary.js';
 import { clusterEvents } from '../../cluster/events.js';
 import { keptReplicaSets } from '../../daemon/revision-history.js';
@@ -66,8 +65,14 @@ export class FakeBackend {
     return this.adopt(applyFiles(this.state, this.cluster, files));
   }
 
-  async delete(ids: readonly ObjectId[]): Promise<ChangeResult> {
-    return this.adopt(deleteObjects(this.state, this.cluster, ids));
+  /** Pods go at once here (no runtime stops them): a grace period changes nothing. */
+  async delete(ids: readonly ObjectId[], _opts: { gracePeriodSeconds?: number } = {}): Promise<ChangeResult> {
+    // As the daemon: a ReplicaSet's pod is replaced by its ReplicaSet.
+    return this.adopt(deleteIds(this.state, this.cluster, this.observed, ids));
+  }
+
+  async deleteOrphaning(ids: readonly ObjectId[], kept: readonly { name: string; text: string }[]): Promise<ChangeResult> {
+    return this.adopt(deleteOrphaning(this.state, this.cluster, this.observed, ids, kept));
   }
 
   private adopt(outcome: ChangeResult['outcome']): ChangeResult {
@@ -76,7 +81,8 @@ export class FakeBackend {
       // Old ReplicaSets kept for `kubectl rollout history/undo`, as the daemon keeps them.
       const history = keptReplicaSets(outcome.state, before, outcome.cluster);
       this.state = history ?? outcome.state;
-      this.cluster = history ? desiredFromState(history).cluster : outcome.cluster;
+      // The pods kept around the stored objects (replaced names) come in here too, as in the daemon.
+      this.cluster = history || (outcome.state.replaced ?? []).length > 0 ? desiredFromState(this.state).cluster : outcome.cluster;
       this.events.record(clusterEvents(before, this.cluster), new Date());
       for (const fn of this.listeners) fn();
     }
