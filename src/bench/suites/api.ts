@@ -117,7 +117,8 @@ export const api: BenchSuite = {
         floors.push(f.ms);
         const g = await t.kubectl(['get', 'pods', '-A']);
         const rows = g.out.trim().split('\n').length - 1;
-        if (g.code !== 0 || rows !== pods) throw new Error(`kubectl get pods -A: exit ${g.code}, ${rows} rows (want ${pods}): ${g.err.slice(0, 300)}`);
+        // A pod may come or go meanwhile (a solver, a terminating one): the count is checked within 2 %.
+        if (g.code !== 0 || Math.abs(rows - pods) > pods / 50) throw new Error(`kubectl get pods -A: exit ${g.code}, ${rows} rows (want ${pods}): ${g.err.slice(0, 300)}`);
         gets.push(g.ms);
         // kubectl's own account of each request (-v=6): the server's share, as the client sees it.
         const v = await t.kubectl(['get', 'pods', '-A', '-v=6']);
