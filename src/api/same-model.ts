@@ -14,37 +14,40 @@ export function sameModel(a: unknown, b: unknown, seen: WeakMap<object, object> 
   if (a === b) return true;
   if (typeof a === 'function') return typeof b === 'function';
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
+  const proto = Object.getPrototypeOf(a) as unknown;
+  if (proto !== Object.getPrototypeOf(b)) return false;
+  if (proto === Array.prototype) return sameItems(a as unknown[], b as unknown[], seen);
+  if (a instanceof Map) return sameEntries(a, b as Map<unknown, unknown>, seen);
+  if (a instanceof Set) return sameMembers(a, b as Set<unknown>);
+  if (a instanceof Date) return a.getTime() === (b as Date).getTime();
+  // Plain objects and class instances: remembered once found the same (shared ones recur).
   if (seen.get(a) === b) return true;
-  if (!sameObject(a, b, seen)) return false;
+  if (!sameFields(a as Record<string, unknown>, b as Record<string, unknown>, seen)) return false;
   seen.set(a, b);
   return true;
 }
 
-function sameObject(a: object, b: object, seen: WeakMap<object, object>): boolean {
-  if (Object.getPrototypeOf(a) !== Object.getPrototypeOf(b)) return false;
-  if (Array.isArray(a)) {
-    const bb = b as unknown[];
-    if (a.length !== bb.length) return false;
-    for (let i = 0; i < a.length; i++) if (!sameModel(a[i], bb[i], seen)) return false;
-    return true;
-  }
-  if (a instanceof Map) {
-    const bm = b as Map<unknown, unknown>;
-    if (a.size !== bm.size) return false;
-    for (const [k, v] of a) if (!bm.has(k) || !sameModel(v, bm.get(k), seen)) return false;
-    return true;
-  }
-  if (a instanceof Set) {
-    const bs = b as Set<unknown>;
-    if (a.size !== bs.size) return false;
-    for (const v of a) if (!bs.has(v)) return false;
-    return true;
-  }
-  if (a instanceof Date) return a.getTime() === (b as Date).getTime();
-  const ao = a as Record<string, unknown>;
-  const bo = b as Record<string, unknown>;
-  const keys = Object.keys(ao);
-  if (keys.length !== Object.keys(bo).length) return false;
-  for (const k of keys) if (!sameModel(ao[k], bo[k], seen) || (bo[k] === undefined && !Object.hasOwn(bo, k))) return false;
+function sameItems(a: readonly unknown[], b: readonly unknown[], seen: WeakMap<object, object>): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (!sameModel(a[i], b[i], seen)) return false;
+  return true;
+}
+
+function sameEntries(a: Map<unknown, unknown>, b: Map<unknown, unknown>, seen: WeakMap<object, object>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [k, v] of a) if (!b.has(k) || !sameModel(v, b.get(k), seen)) return false;
+  return true;
+}
+
+function sameMembers(a: Set<unknown>, b: Set<unknown>): boolean {
+  if (a.size !== b.size) return false;
+  for (const v of a) if (!b.has(v)) return false;
+  return true;
+}
+
+function sameFields(a: Record<string, unknown>, b: Record<string, unknown>, seen: WeakMap<object, object>): boolean {
+  const keys = Object.keys(a);
+  if (keys.length !== Object.keys(b).length) return false;
+  for (const k of keys) if (!sameModel(a[k], b[k], seen) || (b[k] === undefined && !Object.hasOwn(b, k))) return false;
   return true;
 }
