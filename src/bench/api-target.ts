@@ -109,8 +109,8 @@ function keepAliveAgent(tls: boolean): http.Agent {
   return tls ? new https.Agent({ keepAlive: true, maxSockets: 8 }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
 }
 
-/** The running cluster `knet-bench-api-*`: `knet up` with `manifests`, a kubeconfig of its own, `knet down` on close. */
-export async function runningCluster(repoRoot: string, manifests: string, log: (line: string) => void): Promise<ApiTarget> {
+/** The running cluster `knet-bench-api-*`: `knet up` with the `manifests` (files or directories), a kubeconfig of its own, `knet down` on close. */
+export async function runningCluster(repoRoot: string, manifests: readonly string[], log: (line: string) => void): Promise<ApiTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'knet-bench-api-'));
   const name = `knet-bench-api-${randomBytes(2).toString('hex')}`;
   const env = { ...process.env, KUBECONFIG: join(dir, 'config'), NO_COLOR: '1' };
@@ -120,8 +120,9 @@ export async function runningCluster(repoRoot: string, manifests: string, log: (
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    log(`knet up -f ${manifests} --name ${name}`);
-    const up = knet(['up', '-f', manifests, '--name', name]);
+    const files = manifests.flatMap((m) => ['-f', m]);
+    log(`knet up ${files.join(' ')} --name ${name}`);
+    const up = knet(['up', ...files, '--name', name]);
     if (up.status !== 0) throw new Error(`knet up: exit ${up.status}\n${(up.stderr ?? '').slice(-1500)}`);
     const config = parse(knet(['kubeconfig', '--name', name]).stdout) as KubeConfig;
     const cl = config.clusters[0]!.cluster;

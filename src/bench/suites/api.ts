@@ -45,15 +45,22 @@ spec:
     spec: {containers: [{name: c, image: agnhost, args: [netexec, --http-port=8080], ports: [{containerPort: 8080}]}]}
 `;
 
-/** examples/opscart, its nodes given /22 pod ranges (1,000 pods on 3 nodes), plus the bench's namespace. */
-function manifests(repoRoot: string, dir: string): string {
-  const out = join(dir, 'manifests');
-  cpSync(join(repoRoot, 'examples/opscart'), out, { recursive: true });
-  const cluster = join(out, '00-cluster.yaml');
+/**
+ * examples/opscart, its nodes given /22 pod ranges (1,000 pods on 3 nodes), and beside it (not
+ * in it: `kubectl apply` of the example must not scale the bench's Deployments back) the
+ * bench's namespace.
+ */
+function manifests(repoRoot: string, dir: string): { example: string; bench: string } {
+  const example = join(dir, 'opscart');
+  cpSync(join(repoRoot, 'examples/opscart'), example, { recursive: true });
+  const cluster = join(example, '00-cluster.yaml');
   writeFileSync(cluster, readFileSync(cluster, 'utf8').replace(/^networking:\n/m, 'networking:\n  nodeCidrMaskSize: 22\n'));
-  writeFileSync(join(out, '90-bench.yaml'), benchObjects(0));
-  return out;
+  const bench = join(dir, 'bench.yaml');
+  writeFileSync(bench, benchObjects(0));
+  return { example, bench };
 }
+
+const asFiles = (paths: readonly string[]) => paths.map((f) => ({ name: f, text: readFileSync(f, 'utf8') }));
 
 /** What `kubectl apply -f` is given: every file but knet's own Cluster settings (no Kubernetes kind). */
 function kubernetesFiles(dir: string): string[] {
@@ -91,8 +98,8 @@ export const api: BenchSuite = {
     let t: ApiTarget | null = null;
     try {
       if (skip) ctx.log(`no running cluster (${skip}): the API handler on loopback instead`);
-      t = skip ? await loopbackApi(5) : await runningCluster(ctx.repoRoot, files, ctx.log);
-      if (!t.cluster) await t.backend!.apply(kubernetesFiles(files).map((f) => ({ name: f, text: readFileSync(f, 'utf8') })));
+      t = skip ? await loopbackApi(5) : await runningCluster(ctx.repoRoot, [files.example, files.bench], ctx.log);
+      if (!t.cluster) await t.backend!.apply(asFiles([...kubernetesFiles(files.example), files.bench]));
       const where = t.where;
       ctx.log(`serving: ${where}`);
       const before = await podCount(t);
@@ -134,7 +141,9 @@ export const api: BenchSuite = {
       await changeToEvent(t, pods, push, ctx);
 
       // 3. kubectl apply -f examples/opscart on the running cluster.
-      await applyExample(t, files, push);
+      await applyExample(t, files.example, push);
+      const left = (await podCount(t)).count;
+      if (Math.abs(left - pods) > pods / 50) throw new Error(`${left} pods after kubectl apply of the example (want ${pods}): the apply changed more than it should`);
 
       // 4. 500 watches while 100 pods churn.
       const watches = Math.max(10, Math.round(500 * ctx.scale));
@@ -226,7 +235,7 @@ async function inProcessShare(repoRoot: string, pods: number): Promise<BenchResu
   const dir = mkdtempSync(join(tmpdir(), 'knet-bench-api-share-'));
   try {
     const files = manifests(repoRoot, dir);
-    await b.apply(kubernetesFiles(files).map((f) => ({ name: f, text: readFileSync(f, 'utf8') })));
+    await b.apply(asFiles([...kubernetesFiles(files.example), files.bench]));
     const filler = pods - b.cluster.pods.length;
     await b.apply([{ name: 'filler', text: benchObjects(filler) }]);
     let changed = 0;
