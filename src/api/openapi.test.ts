@@ -9,6 +9,15 @@ const RESOURCES = [
 ];
 
 describe('OpenAPI v3', () => {
+  it('each document is built once for a set of resources (the same answer, not built again); another set gets its own', () => {
+    const copy = RESOURCES.map((r) => ({ ...r }));
+    expect(openApiV3Document('api/v1', copy)).toBe(openApiV3Document('api/v1', RESOURCES));
+    expect(openApiV3Index(copy)).toBe(openApiV3Index(RESOURCES));
+    const fewer = RESOURCES.filter((r) => r.kind !== 'Node');
+    expect(openApiV3Document('api/v1', fewer)).not.toBe(openApiV3Document('api/v1', RESOURCES));
+    expect(JSON.stringify(openApiV3Document('api/v1', fewer))).not.toContain('nodes');
+  });
+
   it('the index names one document per group-version, with a hash of its content', () => {
     const index = openApiV3Index(RESOURCES) as { paths: Record<string, { serverRelativeURL: string }> };
     expect(Object.keys(index.paths)).toEqual(['api/v1', 'apis/apps/v1', 'apis/cert-manager.io/v1']);

@@ -14,7 +14,27 @@ export function groupVersionPath(group: string, version: string): string {
   return group ? `apis/${group}/${version}` : `api/${version}`;
 }
 
+/**
+ * The documents are pure functions of the served resources, which do not change while the
+ * daemon runs: each is built once (the index hashes every document: 60 ms a request, and
+ * kubectl apply reads it on every run), then answered from here.
+ */
+const built = new Map<string, Json | undefined>();
+
+function once(what: string, resources: readonly OpenApiResource[], make: () => Json | undefined): Json | undefined {
+  const key = `${what}\n${resources.map((r) => `${r.group}/${r.version}/${r.kind}/${r.plural}/${r.namespaced}`).join(',')}`;
+  if (!built.has(key)) {
+    if (built.size > 256) built.clear();
+    built.set(key, make());
+  }
+  return built.get(key);
+}
+
 export function openApiV3Index(resources: readonly OpenApiResource[]): Json {
+  return once('', resources, () => buildIndex(resources))!;
+}
+
+function buildIndex(resources: readonly OpenApiResource[]): Json {
   const gvs = [...new Set(resources.map((r) => groupVersionPath(r.group, r.version)))].sort();
   const paths: Json = {};
   for (const gv of gvs) {
@@ -105,6 +125,10 @@ function operations(r: OpenApiResource, schema: string): { item: Json; collectio
 
 /** The document of one group-version (`api/v1`, `apis/apps/v1`), or undefined when the server has none. */
 export function openApiV3Document(groupVersion: string, resources: readonly OpenApiResource[]): Json | undefined {
+  return once(groupVersion, resources, () => buildDocument(groupVersion, resources));
+}
+
+function buildDocument(groupVersion: string, resources: readonly OpenApiResource[]): Json | undefined {
   const ofGv = resources.filter((r) => groupVersionPath(r.group, r.version) === groupVersion);
   if (ofGv.length === 0) return undefined;
   const paths: Json = {};

@@ -21,6 +21,7 @@ import { admission } from './suites/admission.js';
 import { termination } from './suites/termination.js';
 import { supervisor } from './suites/supervisor.js';
 import { startup } from './suites/startup.js';
+import { api } from './suites/api.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -39,6 +40,7 @@ const SUITES: readonly BenchSuite[] = [
   termination,
   supervisor,
   startup,
+  api,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -5,8 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FakeBackend } from '../api/test-support/fake-backend.js';
-import { apiStoreOf } from './api-store.js';
+import { apiStoreOf, WireCache } from './api-store.js';
 import { apiObjectsPath } from './paths.js';
+import type { WatchEvent } from '../api/object-store.js';
+import { contentText } from '../api/object-meta.js';
+import { toWire } from '../cluster/wire.js';
 
 const NAME = 'knet-store-persist';
 const configMap = (value: string) => `apiVersion: v1\nkind: ConfigMap\nmetadata: {name: cfg}\ndata: {a: "${value}"}\n`;
@@ -69,5 +72,53 @@ describe('the daemon\'s store, saved beside state.json', () => {
 
     const third = apiStoreOf(restarted(second));
     expect(meta(third.get('', 'ConfigMap', 'default', 'cfg'))['uid']).toBe(meta(remade)['uid']);
+  });
+});
+
+describe('wire forms across a recompute (the daemon computes every object again on each change)', () => {
+  const web = (replicas: number) => `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: web}\nspec:\n  replicas: ${replicas}\n  selector: {matchLabels: {app: web}}\n  template:\n    metadata: {labels: {app: web}}\n    spec: {containers: [{name: c, image: agnhost, ports: [{containerPort: 8080}]}]}\n`;
+  const watchKind = (store: ReturnType<typeof apiStoreOf>, kind: string, into: WatchEvent[]) =>
+    store.watch('', kind, { namespace: '', labels: null, fields: [], resourceVersion: store.resourceVersion, allowWatchBookmarks: false, timeoutSeconds: 0 }, (e) => into.push(e));
+
+  it('a ConfigMap changed: every pod keeps its served object (no pod event), the ConfigMap alone is MODIFIED, kept forms equal fresh ones', async () => {
+    const b = new FakeBackend('knet-store-reuse');
+    await b.apply([{ name: 'web', text: `${web(5)}---\n${configMap('1')}` }]);
+    const store = apiStoreOf(b);
+    const served = b.cluster.pods.map((p) => store.get('', 'Pod', p.meta.namespace, p.meta.name));
+    const podEvents: WatchEvent[] = [];
+    const cmEvents: WatchEvent[] = [];
+    watchKind(store, 'Pod', podEvents);
+    watchKind(store, 'ConfigMap', cmEvents);
+    const cluster = b.cluster;
+    await b.apply([{ name: 'cfg', text: configMap('2') }]);
+    expect(b.cluster).not.toBe(cluster);
+    expect(b.cluster.pods.every((p) => !cluster.pods.includes(p))).toBe(true); // computed again
+    b.cluster.pods.forEach((p, i) => expect(store.get('', 'Pod', p.meta.namespace, p.meta.name)).toBe(served[i]));
+    expect(podEvents).toEqual([]);
+    expect(cmEvents.map((e) => `${e.type} ${String(meta(e.object)['name'])}`)).toEqual(['MODIFIED cfg']);
+    for (const p of b.cluster.pods) expect(contentText(store.get('', 'Pod', p.meta.namespace, p.meta.name)!)).toBe(contentText(toWire(p)));
+  });
+
+  it('WireCache: the same by value is the same wire object (the store skips it by reference); a changed one is made again', async () => {
+    const b = new FakeBackend('knet-store-cache');
+    await b.apply([{ name: 'web', text: `${web(3)}---\n${configMap('1')}` }]);
+    const cache = new WireCache();
+    const name = (w: Json) => `${String(w['kind'])} ${String(meta(w)['name'])}`;
+    const first = new Map(cache.wireObjects(b.cluster).map((w) => [name(w), w]));
+    await b.apply([{ name: 'cfg', text: configMap('2') }]);
+    const second = cache.wireObjects(b.cluster);
+    const remade = second.filter((w) => first.get(name(w)) !== w).map(name);
+    expect(remade).toEqual(['ConfigMap cfg']);
+  });
+
+  it('a Deployment scaled from 2 to 3: one pod ADDED, the other two unchanged', async () => {
+    const b = new FakeBackend('knet-store-scale');
+    await b.apply([{ name: 'web', text: web(2) }]);
+    const store = apiStoreOf(b);
+    const events: WatchEvent[] = [];
+    watchKind(store, 'Pod', events);
+    await b.apply([{ name: 'web', text: web(3) }]);
+    expect(events.map((e) => e.type)).toEqual(['ADDED']);
+    for (const p of b.cluster.pods) expect(contentText(store.get('', 'Pod', p.meta.namespace, p.meta.name)!)).toBe(contentText(toWire(p)));
   });
 });

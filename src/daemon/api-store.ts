@@ -7,6 +7,7 @@ import { dirname } from 'node:path';
 import type { Cluster } from '../cluster/fill-in.js';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { ObjectStore, type SavedMeta } from '../api/object-store.js';
+import { sameModel } from '../api/same-model.js';
 import { RESOURCE_TYPES, servesObjects } from '../api/registry.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { apiObjectsPath, stateDir } from './paths.js';
@@ -24,8 +25,8 @@ export interface StoreSource {
 interface Handle {
   readonly store: ObjectStore;
   observed: Cluster | null;
-  /** Wire forms by the cluster object they came from: unchanged objects cost the store nothing. */
-  readonly wires: WeakMap<AnyObject, Json>;
+  /** Wire forms of the last sync, by the cluster object they came from: unchanged objects cost the store nothing. */
+  readonly wires: WireCache;
   readonly persist: () => void;
 }
 
@@ -37,7 +38,7 @@ export function apiStoreOf(daemon: StoreSource): ObjectStore {
   if (!h) {
     const file = existsSync(stateDir(daemon.name)) ? apiObjectsPath(daemon.name) : null;
     const store = new ObjectStore(file ? loadSaved(file, daemon.log) : undefined);
-    h = { store, observed: null, wires: new WeakMap(), persist: file ? persister(file, store, daemon.log) : () => {} };
+    h = { store, observed: null, wires: new WireCache(), persist: file ? persister(file, store, daemon.log) : () => {} };
     handles.set(daemon, h);
     const handle = h;
     daemon.onChange(() => refresh(daemon, handle));
@@ -52,32 +53,46 @@ function refresh(daemon: StoreSource, h: Handle): void {
   if (observed === h.observed) return;
   const first = h.observed === null;
   h.observed = observed;
-  const events = h.store.sync(wireObjects(observed, h.wires));
+  const events = h.store.sync(h.wires.wireObjects(observed));
   if (events.length > 0 || first) h.persist();
 }
 
-/** Every object the API serves, in wire form (cached per cluster object). */
-export function wireObjects(c: Cluster, cache: WeakMap<AnyObject, Json>): Json[] {
-  const out: Json[] = [];
-  for (const r of RESOURCE_TYPES) {
-    if (!servesObjects(r)) continue;
-    const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
-    for (const o of r.list(c)) {
-      // Endpoints are built from the slices, not their Service alone: `wire` keeps its own cache.
-      if (r.wire) {
-        out.push(r.wire(o, c));
-        continue;
+/**
+ * The wire forms of the last sync, by object: an object the daemon computed again but that is
+ * the same by value keeps its wire form (the same reference, which the store's sync skips).
+ */
+export class WireCache {
+  private last = new Map<string, { source: AnyObject; wire: Json }>();
+
+  /** Every object the API serves, in wire form; what this sync did not see is forgotten. */
+  wireObjects(c: Cluster): Json[] {
+    const out: Json[] = [];
+    const next = new Map<string, { source: AnyObject; wire: Json }>();
+    const seen = new WeakMap<object, object>();
+    for (const r of RESOURCE_TYPES) {
+      if (!servesObjects(r)) continue;
+      const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      for (const o of r.list(c)) {
+        // Endpoints are built from the slices, not their Service alone: `wire` keeps its own cache.
+        if (r.wire) {
+          out.push(r.wire(o, c));
+          continue;
+        }
+        const key = `${r.group}/${r.kind}/${o.meta.namespace}/${o.meta.name}`;
+        const before = this.last.get(key);
+        let w: Json;
+        if (before && (before.source === o || sameModel(before.source, o, seen))) w = before.wire;
+        else {
+          const wire = toWire(o);
+          w = wire['apiVersion'] === apiVersion && wire['kind'] === r.kind ? wire : { ...wire, apiVersion, kind: r.kind };
+        }
+        if (!next.has(key)) next.set(key, { source: o, wire: w });
+        out.push(w);
       }
-      let w = cache.get(o);
-      if (!w) {
-        const wire = toWire(o);
-        w = wire['apiVersion'] === apiVersion && wire['kind'] === r.kind ? wire : { ...wire, apiVersion, kind: r.kind };
-        cache.set(o, w);
-      }
-      out.push(w);
     }
+    this.last = next;
+    return out;
   }
-  return out;
 }
 
 function loadSaved(file: string, log: (line: string) => void): SavedMeta | undefined {

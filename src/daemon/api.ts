@@ -476,8 +476,7 @@ function watch(daemon: Daemon, r: ResourceType, namespace: string, url: URL, req
   const opts = parseWatchOptions(url.searchParams, r.kind, namespace);
   if (isApiError(opts)) throw fromApiError(opts);
   res.writeHead(200, { 'Content-Type': 'application/json', 'Transfer-Encoding': 'chunked', 'Cache-Control': 'no-cache' });
-  // Headers at once: a client that watches from a resourceVersion waits for them before anything changes.
-  res.flushHeaders();
+  res.flushHeaders(); // the 200 at once, as kube-apiserver sends it: a quiet watch is open, not pending
   // Under `kubectl get -w` each object event is a one-row Table; only the first carries the columns.
   let columnsSent = false;
   const asTableLine = (e: WatchEvent): string => {
