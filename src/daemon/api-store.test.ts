@@ -108,7 +108,7 @@ describe('wire forms across a recompute (the daemon computes every object again 
     await b.apply([{ name: 'cfg', text: configMap('2') }]);
     const second = cache.wireObjects(b.cluster);
     const remade = second.filter((w) => first.get(name(w)) !== w).map(name);
-    expect(remade).toEqual(['ConfigMap cfg']);
+    expect(remade, JSON.stringify(remade)).toEqual(['ConfigMap cfg']);
   });
 
   it('a Deployment scaled from 2 to 3: one pod ADDED, the other two unchanged', async () => {

@@ -73,15 +73,14 @@ export class WireCache {
       if (!servesObjects(r)) continue;
       const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
       for (const o of r.list(c)) {
-        // Endpoints are built from the slices, not their Service alone: `wire` keeps its own cache.
-        if (r.wire) {
-          out.push(r.wire(o, c));
-          continue;
-        }
         const key = `${r.group}/${r.kind}/${o.meta.namespace}/${o.meta.name}`;
         const before = this.last.get(key);
         let w: Json;
-        if (before && (before.source === o || sameModel(before.source, o, seen))) w = before.wire;
+        if (r.wire) {
+          // Endpoints are built from the slices, not their Service alone: compared by what they say.
+          const fresh = r.wire(o, c);
+          w = before && sameModel(before.wire, fresh, seen) ? before.wire : fresh;
+        } else if (before && (before.source === o || sameModel(before.source, o, seen))) w = before.wire;
         else {
           const wire = toWire(o);
           w = wire['apiVersion'] === apiVersion && wire['kind'] === r.kind ? wire : { ...wire, apiVersion, kind: r.kind };
