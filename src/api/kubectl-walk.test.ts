@@ -157,8 +157,9 @@ describe.skipIf(reason)('the kubectl walk on a running cluster', () => {
     expect(r.code).toBe(0);
     const lines = r.out.trim().split('\n');
     expect(lines.length).toBeGreaterThanOrEqual(27);
-    for (const line of lines) expect(line).toMatch(/^[a-z.-]+\/[a-z0-9.-]+ (unchanged|configured)$/);
+    for (const line of lines) expect(line).toMatch(/^[a-z0-9.-]+\/[a-z0-9.-]+ (unchanged|configured)$/);
     expect(lines).toContain('deployment.apps/api configured');
+    expect(lines).toContain('cluster.knet.dev/opscart configured');
     // Applied again: kubectl's last-applied-configuration now matches, nothing to do.
     const again = await kubectl('apply', '-f', OPSCART);
     expect(again.code).toBe(0);
