@@ -6,17 +6,9 @@ import { parseFieldSelector, unsupportedField, type FieldRequirement } from './f
 
 type Json = Record<string, unknown>;
 
-/** A failure in the making: the shell turns it into a `Status`. */
-export interface ApiError {
-  readonly code: number;
-  readonly reason: string;
-  readonly message: string;
-  readonly details?: Json;
-}
+import { isApiError, type ApiError } from './api-error.js';
 
-export function isApiError(v: unknown): v is ApiError {
-  return !!v && typeof v === 'object' && typeof (v as ApiError).code === 'number' && typeof (v as ApiError).reason === 'string' && typeof (v as ApiError).message === 'string';
-}
+export { isApiError, type ApiError };
 
 export function badRequest(message: string): ApiError {
   return { code: 400, reason: 'BadRequest', message };

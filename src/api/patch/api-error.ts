@@ -1,16 +1,7 @@
 // A failed patch as kube-apiserver answers it: a Status in the making (code, reason, message).
-import type { JsonObject } from './json.js';
+import type { ApiError } from '../api-error.js';
 
-export interface ApiError {
-  readonly code: number;
-  readonly reason: string;
-  readonly message: string;
-  readonly details?: JsonObject;
-}
-
-export function isApiError(v: unknown): v is ApiError {
-  return typeof v === 'object' && v !== null && typeof (v as ApiError).code === 'number' && typeof (v as ApiError).reason === 'string' && !('object' in v);
-}
+export { isApiError, type ApiError } from '../api-error.js';
 
 /** A value that says why the patch cannot apply; thrown inside the patch functions, caught at their entry. */
 export class PatchFailure extends Error {
