@@ -4,6 +4,7 @@
 // POST/PUT/DELETE on objects, `pods/NAME/log`, errors as `Status` objects. knet's own
 // endpoints live under /apis/knet.dev/v1alpha1: status, state, targets, apply, delete,
 // shutdown.
+import { apiUpgrade } from '../api/upgrade.js';
 import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { toWire, type AnyObject } from '../cluster/wire.js';
@@ -77,6 +78,7 @@ export async function serveApi(daemon: Daemon, onShutdown: () => void): Promise<
   const socket = apiSocketPath(daemon.name);
   apiStoreOf(daemon); // versions every change from the start, not from the first request
   const server = http.createServer(apiListener(daemon, onShutdown));
+  server.on('upgrade', apiUpgrade(daemon));
   server.keepAliveTimeout = 1000;
   rmSync(socket, { force: true }); // a crashed daemon's socket; the lock says no daemon owns it
   const umask = process.umask(0o177);

@@ -10,6 +10,7 @@ import { closeSync, writeSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { teardownCluster } from '../dataplane/teardown.js';
 import { serveClusterHttps, type HttpsApi } from '../api/tls.js';
+import { apiUpgrade } from '../api/upgrade.js';
 import { apiListener, serveApi, type ApiServer } from './api.js';
 import { Daemon, type Progress } from './daemon.js';
 import { releaseLock, takeLock } from './lock.js';
@@ -110,7 +111,7 @@ async function main(): Promise<void> {
   // kubectl's endpoint (api/tls.ts), made while the data plane comes up: the same handler over HTTPS.
   const startHttps = async (): Promise<void> => {
     const t = performance.now();
-    httpsApi = await serveClusterHttps(name, daemon.cluster.config.clusterDomain, apiListener(daemon, onShutdown), log);
+    httpsApi = await serveClusterHttps(name, daemon.cluster.config.clusterDomain, apiListener(daemon, onShutdown), log, apiUpgrade(daemon));
     log(`api: ${httpsApi.url}`);
     say({ step: 'api', ok: true, ms: Math.round(performance.now() - t), text: `${httpsApi.url} (client certificates from the cluster CA)` });
   };

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Cluster } from '../../cluster/fill-in.js';
 import { apiListener } from '../../daemon/api.js';
+import { apiUpgrade } from '../upgrade.js';
 import type { ChangeResult, Daemon } from '../../daemon/daemon.js';
 import { desiredFromState } from '../../daemon/desired.js';
 import { IngressGuard } from '../../daemon/ingress-admission.js';
@@ -103,6 +104,7 @@ export interface LoopbackApi {
 /** The daemon's API handler over plain HTTP on 127.0.0.1 (a free port), backed by a FakeBackend. */
 export async function serveFakeApi(backend = new FakeBackend()): Promise<LoopbackApi> {
   const server = http.createServer(apiListener(backend.asDaemon(), () => {}));
+  server.on('upgrade', apiUpgrade(backend.asDaemon()));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
   return {
