@@ -15,7 +15,9 @@ import type { Daemon } from './daemon.js';
 import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
 import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
 import { invalidStatus } from '../api/invalid.js';
-import { checkFields, duplicateFields, fieldValidationOf, warningHeader } from '../api/field-validation.js';
+import { asDecodeError, checkFields, fieldValidationOf, strictProblems, warningHeader, withoutUnknownFields } from '../api/field-validation.js';
+import { kindStruct } from '../api/kind-schemas.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../api/protobuf.js';
 import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
@@ -140,6 +142,10 @@ function parseBody(text: string): unknown {
 
 /** The body as text, refused with 413 past `limit` bytes (counted as it arrives). */
 async function readText(req: http.IncomingMessage, limit: number): Promise<string> {
+  return (await readBytes(req, limit)).toString('utf8');
+}
+
+async function readBytes(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -149,7 +155,7 @@ async function readText(req: http.IncomingMessage, limit: number): Promise<strin
     if (size > limit) throw tooLarge(limit);
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(limit: number): HttpError {
@@ -263,11 +269,10 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
-      refuseNonJson(req);
-      const text = await readText(req, MAX_OBJECT_BODY);
-      validateFields(url, text, res);
+      const text = await readObjectText(req, r);
+      validateFields(url, text, res, r, { create: true });
       const sent = parseObject(text, `a ${r.kind}`);
-      const obj = withoutServerFields(sent);
+      const obj = withoutServerFields(withoutUnknownFields(sent, kindStruct(r.group, r.kind)));
       refuseOversized(obj);
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
       if (r.namespaced && namespace) {
@@ -335,9 +340,9 @@ function refuseOversized(obj: Json): void {
 /** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
 async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const text = await readText(req, MAX_OBJECT_BODY);
-  validateFields(url, text, res);
-  const ns = r.namespaced ? namespace || 'default' : '';
   const contentType = String(req.headers['content-type'] ?? '');
+  validateFields(url, text, res, r, { patchType: contentType });
+  const ns = r.namespaced ? namespace || 'default' : '';
   const live = liveWire(daemon, r, ns, name);
   // An object a controller makes (a Deployment's pod) is its controller's; one the cluster
   // makes with no owner (the kube-system namespace) becomes the user's once patched.
@@ -361,7 +366,7 @@ async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: s
   if (live && sent !== undefined && sent !== '' && sent !== versionOf(live)) {
     throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural}${r.group ? `.${r.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  const obj = withoutServerFields(result.object as Json);
+  const obj = withoutServerFields(withoutUnknownFields(result.object as Json, kindStruct(r.group, r.kind)));
   const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
   if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
   obj['metadata'] = { ...meta, name, ...(r.namespaced ? { namespace: ns } : {}) };
@@ -737,15 +742,19 @@ async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: stri
 
 /**
  * `fieldValidation` (src/api/field-validation.ts) on a written body: Strict refuses a field
- * given twice (400), Warn answers with a Warning header for each. Unknown fields are not
- * checked: knet has no complete schema of every kind (its decoders read what it models).
+ * given twice or one the kind does not have (400), Warn answers with a Warning header for each.
+ * Unknown fields are checked in the kinds whose fields knet knows (src/api/kind-schemas.ts), in
+ * creates, updates, merge and strategic merge patches.
  */
-function validateFields(url: URL, text: string, res: http.ServerResponse): void {
+function validateFields(url: URL, text: string, res: http.ServerResponse, r: ResourceType, how: { create?: boolean; patchType?: string }): void {
   const mode = fieldValidationOf(url.searchParams);
   if (isApiError(mode)) throw fromApiError(mode);
   if (mode === 'Ignore') return;
-  const checked = checkFields(mode, duplicateFields(text));
-  if ('error' in checked) throw fromApiError(checked.error);
+  const patchType = (how.patchType ?? '').split(';')[0]!.trim();
+  const schemaChecked = how.create || patchType === 'application/merge-patch+json' || patchType === 'application/strategic-merge-patch+json';
+  const problems = strictProblems(text, schemaChecked ? kindStruct(r.group, r.kind) : undefined, !how.create);
+  const checked = checkFields(mode, problems);
+  if ('error' in checked) throw fromApiError(how.create ? asDecodeError(checked.error, r.kind, r.version) : checked.error);
   if (checked.warnings.length > 0) res.setHeader('Warning', checked.warnings.map(warningHeader));
 }
 
@@ -766,11 +775,18 @@ function dryRunWrite(daemon: Daemon, r: ResourceType, source: string, obj: Json)
 }
 
 /**
- * A body in another encoding than JSON (client-go's typed clients send protobuf, as `kubectl
- * create configmap` does) is a 415 in kube-apiserver's words; client-go then sends JSON.
+ * A created or replaced object's body as JSON text. client-go's typed clients send protobuf
+ * (`kubectl create configmap`, `create deployment`, ...) and never fall back to JSON: the kinds
+ * whose fields knet knows are decoded (src/api/protobuf.ts); any other encoding is a 415 in
+ * kube-apiserver's words.
  */
-function refuseNonJson(req: http.IncomingMessage): void {
+async function readObjectText(req: http.IncomingMessage, r: ResourceType): Promise<string> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === '' || type === 'application/json' || type.endsWith('+json')) return;
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return readText(req, MAX_OBJECT_BODY);
+  if (type === PROTOBUF_MEDIA_TYPE && kindStruct(r.group, r.kind)) {
+    const decoded = decodeProtobufObject(await readBytes(req, MAX_OBJECT_BODY));
+    if ('error' in decoded) throw new HttpError(400, 'BadRequest', decoded.error);
+    return JSON.stringify(decoded.object);
+  }
   throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
 }
