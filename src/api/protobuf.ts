@@ -2,7 +2,8 @@
 // `create deployment`, `create namespace`, ...: client-go falls back to JSON only after a 415 to
 // CBOR, never to protobuf). The body is `k8s\0` then a runtime.Unknown whose `raw` is the object;
 // the object is read by its kind's field table (kind-schemas.ts) into the JSON that `kubectl
-// apply` of the same object sends: zero values Go would omit are left out, pointers' kept.
+// apply` of the same object sends: zero values Go would omit are left out, pointers' and
+// structs' kept.
 import { kindStruct, structSchema, type FieldType } from './kind-schemas.js';
 
 type Json = Record<string, unknown>;
@@ -93,7 +94,9 @@ function message(buf: Buffer, structName: string): Json {
       const v = scalarOrStruct(w, f.type);
       if (v === undefined) continue;
       if (f.inline && typeof v === 'object' && v !== null) Object.assign(out, v);
-      else if (f.pointer || !isZero(v)) out[f.name] = v;
+      // A struct on the wire is one Go had (a non-pointer struct is always written, as its JSON
+      // always shows it: `resources: {}`); a zero scalar is omitempty's, unless a pointer's.
+      else if (f.pointer || f.type.kind === 'struct' || !isZero(v)) out[f.name] = v;
       else delete out[f.name];
     }
   }
