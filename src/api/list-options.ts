@@ -39,6 +39,11 @@ export interface WatchOptions extends Filter {
   readonly resourceVersion: string; // '' or '0': the current objects first, as ADDED
   readonly allowWatchBookmarks: boolean;
   readonly timeoutSeconds: number; // 0 = none
+  /**
+   * A watch-list (`sendInitialEvents=true`, client-go's streaming list, kubectl 1.35's reflector):
+   * the current objects as ADDED, then a BOOKMARK annotated `k8s.io/initial-events-end`.
+   */
+  readonly sendInitialEvents?: boolean;
   /** Called once when the store ends the watch (its timeout, or an ERROR event). */
   readonly onEnd?: () => void;
 }
@@ -100,7 +105,10 @@ export function parseWatchOptions(q: URLSearchParams, kind: string, namespace: s
   const timeoutSeconds = timeoutText === '' ? 0 : Number(timeoutText);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) return badRequest(`timeoutSeconds: Invalid value: ${JSON.stringify(timeoutText)}: must be a non-negative number`);
   const bookmarks = q.get('allowWatchBookmarks') ?? '';
-  return { ...filter, resourceVersion, allowWatchBookmarks: bookmarks === 'true' || bookmarks === '1', timeoutSeconds };
+  const sendInitialEvents = q.get('sendInitialEvents') === 'true';
+  const match = q.get('resourceVersionMatch') ?? '';
+  if (sendInitialEvents && match !== 'NotOlderThan') return badRequest('resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  return { ...filter, resourceVersion, allowWatchBookmarks: bookmarks === 'true' || bookmarks === '1', timeoutSeconds, sendInitialEvents };
 }
 
 /** Whether a query asks for a watch (`?watch=true`, `?watch=1`). */

@@ -385,7 +385,8 @@ export class ObjectStore {
       },
     };
     const rv = opts.resourceVersion;
-    if (rv && rv !== '0') {
+    // A watch-list starts from the current state whatever its version (NotOlderThan: knet's is newest).
+    if (rv && rv !== '0' && !opts.sendInitialEvents) {
       const from = Number(rv);
       const refused = from < this.compactedAt ? tooOld(rv, this.compactedAt) : from > this.counter ? tooLarge(rv, this.counter) : null;
       if (refused) {
@@ -404,9 +405,11 @@ export class ObjectStore {
     let set = this.watchers.get(kindKey);
     if (!set) this.watchers.set(kindKey, (set = new Set()));
     set.add(w);
-    const bookmark = (): void => {
-      if (!w.closed) send({ type: 'BOOKMARK', object: { kind, apiVersion: this.apiVersions.get(kindKey) ?? (group ? `${group}/v1` : 'v1'), metadata: { resourceVersion: this.resourceVersion } } });
+    const bookmark = (annotations?: Record<string, string>): void => {
+      if (!w.closed) send({ type: 'BOOKMARK', object: { kind, apiVersion: this.apiVersions.get(kindKey) ?? (group ? `${group}/v1` : 'v1'), metadata: { resourceVersion: this.resourceVersion, ...(annotations ? { annotations } : {}) } } });
     };
+    // The end of a watch-list's initial events: client-go's reflector waits for it (else its timeout).
+    if (opts.sendInitialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
     if (opts.allowWatchBookmarks) {
       const tick = setInterval(bookmark, this.bookmarkEveryMs);
       unref(tick);

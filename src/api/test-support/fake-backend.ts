@@ -129,14 +129,15 @@ export interface KubectlRun {
 }
 
 /**
- * Runs stock kubectl against `server` with a cache directory of its own (discovery is cached 6 h).
+ * Runs stock kubectl (another binary when given) against `server` with a cache directory of its
+ * own (discovery is cached 6 h).
  * Asynchronous: the server under test runs in this process, so a blocking spawn would starve it.
  */
-export function kubectlAgainst(server: string): { run(args: readonly string[], stdin?: string): Promise<KubectlRun>; close(): void } {
+export function kubectlAgainst(server: string, kubectl = KUBECTL): { run(args: readonly string[], stdin?: string): Promise<KubectlRun>; close(): void } {
   const cacheDir = mkdtempSync(join(tmpdir(), 'knet-kubectl-cache-'));
   return {
     run: (args, stdin) => new Promise((resolve) => {
-      const child = spawn(KUBECTL, ['--server', server, '--cache-dir', cacheDir, ...args], {
+      const child = spawn(kubectl, ['--server', server, '--cache-dir', cacheDir, ...args], {
         env: { ...process.env, KUBECONFIG: '/dev/null' }, timeout: 30_000,
       });
       let out = '';
