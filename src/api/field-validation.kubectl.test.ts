@@ -67,6 +67,13 @@ describe.skipIf(kubectlSkipReason)('unknown fields, driven by stock kubectl', ()
     expect(directives.status).toBe(200);
   });
 
+  it('the depth limit holds before unknown fields are dropped: a patch nesting 600 deep in one is a 400', async () => {
+    const body = `{"spec":{"x":${'['.repeat(600)}${']'.repeat(600)}}}`;
+    const r = await fetch(`${api.url}/apis/apps/v1/namespaces/default/deployments/typo?fieldValidation=Ignore`, { method: 'PATCH', headers: { 'Content-Type': 'application/merge-patch+json' }, body });
+    expect(r.status).toBe(400);
+    expect(((await r.json()) as { message: string }).message).toMatch(/nests deeper than 512 levels/);
+  });
+
   it('kubectl patch (Warn, its default): the warning, and the field is not stored', async () => {
     const r = await kubectl.run(['patch', 'deploy', 'typo', '-p', '{"spec":{"paused":true,"pausd":true}}']);
     expect(r.err).toBe('Warning: unknown field "spec.pausd"\n');

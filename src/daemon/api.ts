@@ -272,8 +272,9 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       const text = await readObjectText(req, r);
       validateFields(url, text, res, r, { create: true });
       const sent = parseObject(text, `a ${r.kind}`);
-      const obj = withoutServerFields(withoutUnknownFields(sent, kindStruct(r.group, r.kind)));
-      refuseOversized(obj);
+      const unpruned = withoutServerFields(sent);
+      refuseOversized(unpruned); // as sent: the depth and size limits hold before unknown fields are dropped
+      const obj = withoutUnknownFields(unpruned, kindStruct(r.group, r.kind));
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
       if (r.namespaced && namespace) {
         if (meta['namespace'] && meta['namespace'] !== namespace) {
@@ -366,11 +367,12 @@ async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: s
   if (live && sent !== undefined && sent !== '' && sent !== versionOf(live)) {
     throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural}${r.group ? `.${r.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  const obj = withoutServerFields(withoutUnknownFields(result.object as Json, kindStruct(r.group, r.kind)));
+  const patched = withoutServerFields(result.object as Json);
+  refuseOversized(patched); // as sent: the depth and size limits hold before unknown fields are dropped
+  const obj = withoutUnknownFields(patched, kindStruct(r.group, r.kind));
   const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
   if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
   obj['metadata'] = { ...meta, name, ...(r.namespaced ? { namespace: ns } : {}) };
-  refuseOversized(obj);
   return store(daemon, r, url, live ? 200 : 201, `<api PATCH ${url.pathname}>`, obj, res);
 }
 
