@@ -1,4 +1,4 @@
-// Imperative kubectl: `kubectl create configmap/secret/deployment/namespace/service/job/ingress`
+// Imperative kubectl: `kubectl create configmap/secret/deployment/namespace/service/job/cronjob/ingress`
 // send protobuf (client-go's typed clients, no fallback to JSON); `kubectl run` and `expose` send
 // JSON. Each stores the same object as `kubectl apply` of the YAML it would print with
 // `--dry-run=client -o yaml`.
@@ -52,6 +52,8 @@ describe.skipIf(kubectlSkipReason)('imperative kubectl against knet', () => {
     [['create', 'service', 'clusterip', 'db', '--tcp=5432:5432'], 'service', 'service/db created'],
     [['create', 'service', 'nodeport', 'np', '--tcp=80:8080'], 'service', 'service/np created'],
     [['create', 'job', 'once', '--image=busybox', '--', 'true'], 'job', 'job.batch/once created'],
+    [['create', 'cronjob', 'nightly', '--image=busybox', '--schedule=0 3 * * *', '--', 'true'], 'cronjob', 'cronjob.batch/nightly created'],
+    [['create', 'service', 'clusterip', 'headless', '--clusterip=None'], 'service', 'service/headless created'],
     [['create', 'ingress', 'shop', '--rule=shop.example.com/=web:80'], 'ingress', 'ingress.networking.k8s.io/shop created'],
     [['create', 'serviceaccount', 'robot'], 'serviceaccount', 'serviceaccount/robot created'],
     [['run', 'tmp', '--image=busybox', '--restart=Never', '--', 'sleep', '1'], 'pod', 'pod/tmp created'],
