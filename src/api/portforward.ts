@@ -117,8 +117,10 @@ const websockets = new WebSocketServer({
   noServer: true,
   perMessageDeflate: false,
   maxPayload: 64 * 1024 * 1024,
-  handleProtocols: (offered) => (offered.has(SPDY_TUNNEL_PROTOCOL) ? SPDY_TUNNEL_PROTOCOL : false),
 });
+// `ws` checks subprotocols as RFC 7230 tokens, which `SPDY/3.1+portforward.k8s.io` is not (its
+// '/'): negotiate() has chosen it already, so it is taken off the request and named in the answer.
+websockets.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`));
 
 /** Serves one port-forward upgrade: checks the pod, negotiates, then runs the SPDY session. */
 export function servePortForwardWith(
@@ -147,6 +149,7 @@ export function servePortForwardWith(
       if (head.length) socket.unshift(head);
       return;
     case 'websocket':
+      delete req.headers['sec-websocket-protocol'];
       websockets.handleUpgrade(req, socket, head, (ws) => {
         // One binary message per SPDY write; Go's tunnelling connection reads them as a byte stream.
         new PortForwardSession(createWebSocketStream(ws, { allowHalfOpen: false }), options);

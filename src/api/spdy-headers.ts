@@ -90,15 +90,10 @@ export class HeaderCompressor {
       parts.push(Buffer.from([0x78, 0xbb]), u32(adler32(SPDY3_DICTIONARY)));
       this.started = true;
     }
-    for (let at = 0; at < raw.length || at === 0; at += 0xffff) {
-      const chunk = raw.subarray(at, at + 0xffff);
-      const head = Buffer.alloc(5);
-      head[0] = 0x00; // BFINAL 0, BTYPE 00 (stored), padded to the byte
-      head.writeUInt16LE(chunk.length, 1);
-      head.writeUInt16LE(~chunk.length & 0xffff, 3);
-      parts.push(head, chunk);
-      if (raw.length === 0) break;
-    }
+    for (let at = 0; at < raw.length; at += 0xffff) parts.push(storedBlock(raw.subarray(at, at + 0xffff)));
+    // An empty stored block ends each header block, as zlib's sync flush does: inflaters (Go's
+    // among them) hand out a stored block's bytes only when the next block begins.
+    parts.push(storedBlock(Buffer.alloc(0)));
     return Buffer.concat(parts);
   }
 }
@@ -140,6 +135,15 @@ export class HeaderDecompressor {
       });
     });
   }
+}
+
+/** A non-final stored deflate block, starting on a byte boundary (as every one here does). */
+function storedBlock(data: Buffer): Buffer {
+  const head = Buffer.alloc(5);
+  head[0] = 0x00; // BFINAL 0, BTYPE 00, padding to the byte
+  head.writeUInt16LE(data.length, 1);
+  head.writeUInt16LE(~data.length & 0xffff, 3);
+  return Buffer.concat([head, data]);
 }
 
 function u32(n: number): Buffer {
