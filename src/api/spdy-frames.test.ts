@@ -1,7 +1,7 @@
 // SPDY/3.1 frames against bytes written out from the spec's layouts (§2.2, §2.6), and the
 // reader's cutting of a byte stream however it is split.
 import { describe, expect, it } from 'vitest';
-import { decodeFrame, encodeFrame, FLAG_FIN, FrameReader, SpdyProtocolError, type Frame } from './spdy-frames.js';
+import { dataFrameHeader, decodeFrame, encodeFrame, FLAG_FIN, FrameReader, SpdyProtocolError, type Frame } from './spdy-frames.js';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 
@@ -68,6 +68,11 @@ describe('SPDY/3.1 frames', () => {
 
   it('the top bit of the first byte is what tells control from data', () => {
     expect(decodeFrame(hex('00000003 00 000000'))).toMatchObject({ type: 'data', streamId: 3 });
+  });
+
+  it('a DATA header written alone, then its payload, is the same bytes as the whole frame', () => {
+    const data = Buffer.from('payload');
+    expect(Buffer.concat([dataFrameHeader(5, FLAG_FIN, data.length), data]).equals(encodeFrame({ type: 'data', streamId: 5, flags: FLAG_FIN, data }))).toBe(true);
   });
 
   it('an unknown control type is kept as unknown (the spec: ignore it)', () => {

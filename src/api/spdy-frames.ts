@@ -87,6 +87,14 @@ export function encodeFrame(f: Frame): Buffer {
   }
 }
 
+/** A DATA frame's 8-byte header alone: the payload can then be written as it is, uncopied. */
+export function dataFrameHeader(streamId: number, flags: number, length: number): Buffer {
+  const b = Buffer.allocUnsafe(8);
+  b.writeUInt32BE(streamId & ID_MASK, 0);
+  writeFlagsLength(b, flags, length);
+  return b;
+}
+
 /** The frame whose 8-byte header and payload are `b` (exactly one frame); throws on a malformed one. */
 export function decodeFrame(b: Buffer): Frame {
   const flags = b[4]!;
