@@ -5,7 +5,7 @@
 // through stock kubectl's port-forward (WebSocket-tunnelled SPDY over the API's HTTPS). Medians.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { KUBECTL, kubectlSkipReason } from '../../api/test-support/fake-backend.js';
@@ -62,9 +62,14 @@ export const portforward: BenchSuite = {
         await forwarded();
         const d: number[] = [];
         const f: number[] = [];
+        const daemonPid = Number(readFileSync(`/run/knet-${name}/daemon.pid`, 'utf8').split(' ')[0]);
+        const cpu = { daemon: 0, kubectl: 0 };
         for (let i = 0; i < ROUNDS; i++) {
           d.push(await direct());
+          const before = { daemon: cpuMs(daemonPid), kubectl: cpuMs(pf.child.pid!) };
           f.push(await forwarded());
+          cpu.daemon += cpuMs(daemonPid) - before.daemon;
+          cpu.kubectl += cpuMs(pf.child.pid!) - before.kubectl;
           ctx.log(`round ${i + 1}: direct ${mbps(d.at(-1)!)} MB/s, port-forward ${mbps(f.at(-1)!)} MB/s`);
         }
         const load = loadavg()[0]!.toFixed(1);
@@ -72,6 +77,10 @@ export const portforward: BenchSuite = {
         const note = `${bytes / 1024 / 1024} MB, median of ${ROUNDS}, load average ${load}`;
         results.push({ figure: 'curl from the node to the pod', value: mbps(median(d)), unit: 'MB/s', note });
         results.push({ figure: 'curl through kubectl port-forward', value: mbps(median(f)), unit: 'MB/s', note });
+        // Where a forwarded byte's CPU goes: the daemon (TLS, WebSocket, SPDY) and kubectl (the same, undone).
+        const per100 = (ms: number): number => Math.round((ms / ROUNDS) * (100 * 1024 * 1024 / bytes));
+        results.push({ figure: '... daemon CPU per 100 MB forwarded', value: per100(cpu.daemon), unit: 'ms', note });
+        results.push({ figure: '... kubectl CPU per 100 MB forwarded', value: per100(cpu.kubectl), unit: 'ms', note });
         results.push({ figure: 'port-forward / direct throughput', value: Number(ratio.toFixed(2)), unit: '×', target: '>= 0.8', ok: ratio >= 0.8, note });
         for (const r of results) ctx.report(r);
       } finally {
@@ -85,6 +94,12 @@ export const portforward: BenchSuite = {
     return results;
   },
 };
+
+/** A process's user + system CPU time so far, in ms (/proc/PID/stat, clock ticks of 10 ms). */
+function cpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
 
 function mbps(bytesPerSecond: number): number {
   return Math.round(bytesPerSecond / 1e6);
