@@ -2,55 +2,10 @@
 // client-go's port-forwarder does (an error stream, then a data stream, per connection) over
 // loopback TCP, and a "pod" that is a TCP server on loopback.
 import net from 'node:net';
-import zlib from 'node:zlib';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PortForwardSession, streamRequest, type PodDialer } from './portforward-session.js';
-import { encodeFrame, FLAG_FIN, FrameReader, RstStatus, type Frame } from './spdy-frames.js';
-import { encodeHeaderBlock, SPDY3_DICTIONARY } from './spdy-headers.js';
-
-/** kubectl's side: one SPDY connection, frames out, frames in. */
-class Client {
-  readonly frames: Frame[] = [];
-  private readonly reader = new FrameReader();
-  private readonly deflate = zlib.createDeflate({ dictionary: SPDY3_DICTIONARY });
-  private waiters: (() => void)[] = [];
-  constructor(readonly socket: net.Socket) {
-    socket.on('data', (c: Buffer) => {
-      this.frames.push(...this.reader.push(c));
-      for (const w of this.waiters) w();
-    });
-  }
-  async open(id: number, headers: Record<string, string>, flags = 0): Promise<void> {
-    const raw = encodeHeaderBlock(new Map(Object.entries(headers).map(([k, v]) => [k, [v]])));
-    const block = await new Promise<Buffer>((resolve) => {
-      this.deflate.write(raw);
-      this.deflate.flush(zlib.constants.Z_SYNC_FLUSH, () => resolve(this.deflate.read() as Buffer));
-    });
-    this.send({ type: 'syn_stream', streamId: id, associatedId: 0, priority: 0, flags, headerBlock: block });
-  }
-  send(f: Frame): void {
-    this.socket.write(encodeFrame(f));
-  }
-  /** Waits until a received frame matches. */
-  async until(match: (f: Frame) => boolean, what: string): Promise<Frame> {
-    const deadline = Date.now() + 3000;
-    for (;;) {
-      const f = this.frames.find(match);
-      if (f) return f;
-      if (Date.now() > deadline) throw new Error(`no ${what}; got ${JSON.stringify(this.frames.map((x) => x.type))}`);
-      await new Promise<void>((r) => {
-        this.waiters.push(r);
-        setTimeout(r, 50);
-      });
-    }
-  }
-  dataOf(id: number): string {
-    return Buffer.concat(this.frames.flatMap((f) => (f.type === 'data' && f.streamId === id ? [f.data] : []))).toString();
-  }
-  finOf(id: number): Promise<Frame> {
-    return this.until((f) => f.type === 'data' && f.streamId === id && (f.flags & FLAG_FIN) !== 0, `FIN on stream ${id}`);
-  }
-}
+import { FLAG_FIN, RstStatus } from './spdy-frames.js';
+import { SpdyClient as Client } from './test-support/spdy-client.js';
 
 const closers: (() => void)[] = [];
 afterEach(() => {
