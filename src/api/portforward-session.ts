@@ -88,6 +88,7 @@ export class PortForwardSession {
       for (const pod of this.waiting) pod.resume();
       this.waiting.clear();
     });
+    // kubectl gone (killed, network cut): every pod connection of this session is closed.
     transport.on('error', () => this.close());
     transport.on('close', () => this.close());
     transport.on('end', () => this.close());
@@ -233,6 +234,8 @@ export class PortForwardSession {
     });
     // The pod finished sending: FIN on the data stream (kubectl's copy to the local side ends).
     pod.on('end', () => this.finishStream(data));
+    // A pod that resets its side ends the forward like a close does ('close' follows); the
+    // kubelet's copy loop treats ECONNRESET and EPIPE alike, as the end of the data.
     pod.on('error', () => pod.destroy());
     pod.on('close', () => this.finishPair(pair));
     for (const b of pair.early) this.toPod(pair, b);

@@ -112,6 +112,7 @@ export class HeaderDecompressor {
   /** The headers of the next compressed block; rejects on a block that does not inflate. */
   decompress(block: Buffer): Promise<Map<string, string[]>> {
     const next = this.queue.then(() => this.inflate(block)).then(decodeHeaderBlock);
+    // The caller gets the failure; the queue only orders the next block after this one.
     this.queue = next.catch(() => undefined);
     return next;
   }
