@@ -132,6 +132,23 @@ describe('a port-forward session', () => {
     expect([client.dataOf(7), client.dataOf(5)]).toEqual(['echo:first', 'echo:second']);
   });
 
+  it('flow control: 4 MiB flow to a client that never sends WINDOW_UPDATE (spdystream sends none); its SETTINGS and WINDOW_UPDATE are ignored', async () => {
+    const big = Buffer.alloc(4 * 1024 * 1024, 'k');
+    const server = net.createServer((s) => s.end(big));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => server.close());
+    const pod: Pod = { port: (server.address() as net.AddressInfo).port, events: [], open: () => 0 };
+    const { client } = await session(pod);
+    client.send({ type: 'settings', flags: 0, entries: [{ flags: 0, id: 7, value: 65536 }] });
+    client.send({ type: 'window_update', streamId: 0, delta: 1 });
+    const [errorH, dataH] = pair(0);
+    await client.open(1, errorH);
+    await client.open(3, dataH);
+    await client.finOf(3);
+    expect(client.dataOf(3).length).toBe(big.length);
+    expect(client.frames.some((f) => f.type === 'window_update' || f.type === 'goaway')).toBe(false);
+  });
+
   it('a stream with bad headers is reset (REFUSED_STREAM); the session goes on', async () => {
     const { client } = await session(await echoPod());
     await client.open(1, { streamtype: 'data' });
