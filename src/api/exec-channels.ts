@@ -142,9 +142,9 @@ export function findProgram(name: string, path: string, isExecutable: (file: str
 }
 
 /** What containerd's runc prints (and kubectl shows, exit 126) when the program cannot be started. */
-export function notFoundMessage(name: string): string {
+export function notFoundMessage(name: string, tty: boolean): string {
   const why = name.includes('/') ? `stat ${name}: no such file or directory` : `exec: "${name}": executable file not found in $PATH`;
-  return `OCI runtime exec failed: exec failed: unable to start container process: ${why}: unknown\r\n`;
+  return `OCI runtime exec failed: exec failed: unable to start container process: ${why}: unknown${tty ? '\r\n' : '\n'}`;
 }
 
 /** A pod's container names, app and init. */

@@ -99,7 +99,7 @@ function runCommand(socket: import('node:stream').Duplex, head: Buffer, s: Sessi
   };
   const program = findProgram(request.command[0]!, CONTAINER_PATH, isExecutable);
   if (!program) {
-    ws.send(channelMessage(out, notFoundMessage(request.command[0]!)));
+    ws.send(channelMessage(out, notFoundMessage(request.command[0]!, request.tty)));
     return finish({ kind: 'exited', code: 126 });
   }
   const env: NodeJS.ProcessEnv = { PATH: CONTAINER_PATH, HOME: '/root', HOSTNAME: s.hostname, ...(request.tty ? { TERM: 'xterm' } : {}) };

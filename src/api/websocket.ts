@@ -183,6 +183,11 @@ export class WebSocketConnection {
       }
     };
     socket.on('data', take);
+    // The peer's FIN: the HTTP server's sockets allow half-open ones, but nothing more can come.
+    socket.on('end', () => {
+      socket.end();
+      this.finish();
+    });
     socket.on('close', () => this.finish());
     socket.on('error', () => this.finish());
     if (head.length > 0) queueMicrotask(() => take(head));
