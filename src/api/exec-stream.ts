@@ -15,7 +15,7 @@ import {
 import { refuseUpgrade, type UpgradeHandler } from './upgrade.js';
 import { handshake, pickSubprotocol, WebSocketConnection } from './websocket.js';
 import { netnsExecArgv } from '../dataplane/exec.js';
-import { execTargets } from '../daemon/workloads-view.js';
+import { podHostname } from '../daemon/workloads-view.js';
 import { logPath } from '../dataplane/runtime/spec.js';
 import { podLogDir } from '../daemon/paths.js';
 import { followFile } from './logs-follow.js';
@@ -33,7 +33,9 @@ export const serveExec: UpgradeHandler = (daemon, target, req, socket, head) => 
   const container = podContainer(target.pod, containersOf(pod), asked.container);
   if (isApiError(container)) return refuse(container);
   const ref = `${target.namespace}/${target.pod}`;
-  const place = execTargets(daemon.cluster, daemon.plan).pods.find((p) => p.pod === ref);
+  const placed = daemon.plan.pods.find((p) => p.pod === ref);
+  // As `knet exec` (workloads-view execTargets): a host-network pod has its node's name.
+  const place = placed && { netns: placed.netns, hostname: placed.hostNetwork ? placed.node : podHostname(pod) };
   // A pod without a sandbox yet (Pending, or one knet cannot place): the kubelet has no container to enter.
   if (!place) return refuse({ code: 400, reason: 'BadRequest', message: `unable to upgrade connection: container not found ("${container}")` });
   const protocol = pickSubprotocol(req.headers['sec-websocket-protocol'] as string | undefined, EXEC_SUBPROTOCOLS);
@@ -82,12 +84,12 @@ function runCommand(socket: import('node:stream').Duplex, head: Buffer, s: Sessi
         else pendingSize = m.size;
       }
     },
-    // The client went away (or the connection broke): the command is hung up on, as a closed terminal would.
+    // The client went away (or the connection broke): the command and what it started are hung
+    // up on, as a closed terminal would; what ignores SIGHUP is killed two seconds later.
     close: () => {
-      if (!ended && child?.exitCode === null && child.signalCode === null) {
-        child.kill('SIGHUP');
-        setTimeout(() => { if (child?.exitCode === null && child.signalCode === null) child.kill('SIGKILL'); }, 2000).unref();
-      }
+      if (ended || !child) return;
+      hangUp(child, 'SIGHUP');
+      setTimeout(() => hangUp(child!, 'SIGKILL'), 2000).unref();
     },
   });
   const out = request.tty ? CHANNEL.stdout : CHANNEL.stderr;
@@ -144,15 +146,26 @@ function runCommand(socket: import('node:stream').Duplex, head: Buffer, s: Sessi
     });
     return;
   }
+  // A process group of its own (detached), so a hang-up reaches what the command started too.
   child = spawn(argv[0]!, argv.slice(1), {
     stdio: [request.stdin ? 'pipe' : 'ignore', request.stdout ? 'pipe' : 'ignore', request.stderr ? 'pipe' : 'ignore'],
-    env,
+    env, detached: true,
   });
   child.stdin?.on('error', () => { /* the command stopped reading: what kubectl still sends has nowhere to go */ });
   if (child.stdout) pump(child.stdout, CHANNEL.stdout);
   if (child.stderr) pump(child.stderr, CHANNEL.stderr);
   child.on('error', (e) => finish({ kind: 'failed', message: e.message }));
   child.on('close', (code, signal) => finish(onExit(code, signal)));
+}
+
+/** Signals the command's process group (its session, with a terminal); the command alone if it has none yet. */
+function hangUp(child: ChildProcess, signal: NodeJS.Signals): void {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return;
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // setsid has not made its group yet
+  }
 }
 
 /**

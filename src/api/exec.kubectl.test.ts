@@ -157,9 +157,10 @@ describe.skipIf(reason)('kubectl exec, attach and logs on a running cluster', ()
 
   it('a connection dropped mid-command: the command is ended, the daemon carries on', async () => {
     const pid = daemonPid(name);
-    const tag = `knet-exec-drop-${randomBytes(3).toString('hex')}`;
-    const k = spawn(KUBECTL, ['--cache-dir', join(home, 'cache-drop'), 'exec', 'web', '--', 'sh', '-c', `exec -a ${tag} sleep 60`], { env });
-    const running = (): boolean => spawnSync('pgrep', ['-f', tag]).status === 0;
+    // A shell and the sleep it started, both named by a duration no other process has.
+    const tag = `sleep 59.${randomBytes(3).readUIntBE(0, 3)}`;
+    const k = spawn(KUBECTL, ['--cache-dir', join(home, 'cache-drop'), 'exec', 'web', '--', 'sh', '-c', `${tag}; true`], { env });
+    const running = (): boolean => spawnSync('pgrep', ['-f', `^(sh -c )?${tag}(; true)?$`]).status === 0; // not kubectl's own command line
     const end = Date.now() + 5000;
     while (!running() && Date.now() < end) await new Promise((r) => setTimeout(r, 50));
     expect(running()).toBe(true);
