@@ -72,13 +72,15 @@ export const exec: BenchSuite = {
         if (!status || !status.subarray(1).toString().includes('Success')) throw new Error(`exec over WebSocket: no Success status (${c.messages.map(String).join(' | ')})`);
         return performance.now() - t;
       };
-      const samples = { kubectl: [] as number[], knet: [] as number[], netns: [] as number[], api: [] as number[] };
+      const floor = [KUBECTL, '--cache-dir', join(dir, 'cache'), 'get', '--raw', '/version'];
+      const samples = { kubectl: [] as number[], floor: [] as number[], knet: [] as number[], netns: [] as number[], api: [] as number[] };
       for (let i = 0; i < 2; i++) {
         timed(kubectl, env);
         await apiShare();
       }
       for (let i = 0; i < ROUNDS; i++) {
         samples.kubectl.push(timed(kubectl, env));
+        samples.floor.push(timed(floor, env));
         samples.knet.push(timed(knetExec, env));
         if (netns[0]) samples.netns.push(timed(['ip', 'netns', 'exec', netns[0], 'true'], env));
         samples.api.push(await apiShare());
@@ -87,6 +89,7 @@ export const exec: BenchSuite = {
       const version = spawnSync(KUBECTL, ['version', '--client'], { encoding: 'utf8' }).stdout.split('\n')[0]!.replace('Client Version: ', '');
       const rows: BenchResult[] = [
         { figure: `kubectl exec POD -- true (stock kubectl ${version}, HTTPS, WebSocket v5)`, value: median(samples.kubectl), unit: 'ms', target: '<= 100 ms', ok: median(samples.kubectl) <= 100, note: `median of ${ROUNDS}; load ${load}` },
+        { figure: "  kubectl get --raw /version (kubectl's floor: start, TLS, one GET)", value: median(samples.floor), unit: 'ms', note: `median of ${ROUNDS}` },
         { figure: "  the API's share: upgrade request -> exit Status (in-process client)", value: median(samples.api), unit: 'ms', note: `median of ${ROUNDS}; TLS handshake included` },
         { figure: '  knet exec POD -- true (knet CLI, root)', value: median(samples.knet), unit: 'ms', note: `median of ${ROUNDS}` },
         { figure: '  ip netns exec <netns> true (the floor under both)', value: median(samples.netns), unit: 'ms', note: `median of ${samples.netns.length}` },
