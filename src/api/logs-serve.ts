@@ -3,6 +3,7 @@
 // query log and the ingress controller's access log are their pods' logs like any other.
 // With follow, the answer stays open and grows until the client goes away.
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { StringDecoder } from 'node:string_decoder';
 import type http from 'node:http';
 import type { Daemon } from '../daemon/daemon.js';
 import { podLogDir } from '../daemon/paths.js';
@@ -36,8 +37,11 @@ export function servePodLog(daemon: Daemon, namespace: string, name: string, url
   res.write(first);
   res.flushHeaders();
   const stamper = o.timestamps ? new LineStamper() : null;
+  // A character split across two reads is kept until its last byte arrives.
+  const utf8 = new StringDecoder('utf8');
   const stop = followFile(file, text.length, (chunk) => {
-    let out = stamper ? stamper.push(chunk.toString('utf8'), new Date()) : chunk.toString('utf8');
+    const piece = utf8.write(chunk);
+    let out = stamper ? stamper.push(piece, new Date()) : piece;
     if (out === '') return;
     if (Buffer.byteLength(out) >= budget) {
       out = limitBytes(out, budget);
