@@ -23,6 +23,7 @@ import { supervisor } from './suites/supervisor.js';
 import { startup } from './suites/startup.js';
 import { api } from './suites/api.js';
 import { portforward } from './suites/portforward.js';
+import { exec } from './suites/exec.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -43,6 +44,7 @@ const SUITES: readonly BenchSuite[] = [
   startup,
   api,
   portforward,
+  exec,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

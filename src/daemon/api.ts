@@ -5,11 +5,11 @@
 // endpoints live under /apis/knet.dev/v1alpha1: status, state, targets, apply, delete,
 // shutdown.
 import { apiUpgrade } from '../api/upgrade.js';
-import { chmodSync, existsSync, readFileSync, rmSync } from 'node:fs';
+import { servePodLog } from '../api/logs-serve.js';
+import { chmodSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { applyFiles } from './controllers.js';
-import { logPath } from '../dataplane/runtime/spec.js';
 import { MAX_DEPTH, MAX_OBJECT_BYTES, MAX_REQUEST_BYTES, measureValue } from '../model/limits.js';
 import type { Daemon } from './daemon.js';
 import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
@@ -21,7 +21,7 @@ import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../api/protobuf.js';
 import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
-import { apiSocketPath, podLogDir } from './paths.js';
+import { apiSocketPath } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
 import { apiStoreOf } from './api-store.js';
@@ -245,7 +245,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   if (!r) throw new HttpError(404, 'NotFound', `the server doesn't have a resource type "${plural}" in ${group ? `${group}/${version}` : version}`);
   if (namespace && !r.namespaced) throw new HttpError(404, 'NotFound', `${r.plural} are not namespaced`);
 
-  if (sub === 'log' && r.kind === 'Pod' && method === 'GET') return podLog(daemon, namespace, name!, url, res);
+  if (sub === 'log' && r.kind === 'Pod' && method === 'GET') return podLog(daemon, namespace, name!, url, req, res);
   if (name && sub === 'scale' && r.subresources.includes('scale')) return scaleSubresource(daemon, r, namespace, name, method, url, req, res);
   if (name && sub === 'status' && r.subresources.includes('status')) return statusSubresource(daemon, r, namespace, name, method, url, req, res);
   if (sub) throw new HttpError(404, 'NotFound', `no subresource ${sub} of ${r.plural}`);
@@ -504,28 +504,9 @@ function watch(daemon: Daemon, r: ResourceType, namespace: string, url: URL, req
   res.on('close', () => w.close());
 }
 
-function podLog(daemon: Daemon, namespace: string, name: string, url: URL, res: http.ServerResponse): void {
-  const ns = namespace || 'default';
-  const pod = daemon.cluster.pods.find((p) => p.meta.namespace === ns && p.meta.name === name);
-  if (!pod) throw new HttpError(404, 'NotFound', `pods "${name}" not found`);
-  const names = pod.spec.containers.map((c) => c.name);
-  let container = url.searchParams.get('container') ?? '';
-  if (!container) {
-    if (names.length !== 1) throw new HttpError(400, 'BadRequest', `a container name must be specified for pod ${name}, choose one of: [${names.join(' ')}]`);
-    container = names[0]!;
-  }
-  const all = [...pod.spec.initContainers, ...pod.spec.containers].map((c) => c.name);
-  if (!all.includes(container)) throw new HttpError(400, 'BadRequest', `container ${container} is not valid for pod ${name}`);
-  const file = logPath(podLogDir(daemon.name), `${ns}/${name}`, container);
-  let text = existsSync(file) ? readFileSync(file, 'utf8') : '';
-  const tail = Number(url.searchParams.get('tailLines') ?? -1);
-  if (tail >= 0) {
-    const lines = text.split('\n');
-    if (lines.at(-1) === '') lines.pop();
-    text = tail === 0 || lines.length === 0 ? '' : `${lines.slice(-tail).join('\n')}\n`;
-  }
-  res.writeHead(200, { 'Content-Type': 'text/plain; charset=utf-8' });
-  res.end(text);
+function podLog(daemon: Daemon, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): void {
+  const failed = servePodLog(daemon, namespace || 'default', name, url, req, res);
+  if (failed) throw fromApiError(failed);
 }
 
 async function knet(daemon: Daemon, parts: string[], method: string, req: http.IncomingMessage, res: http.ServerResponse, onShutdown: () => void): Promise<void> {
