@@ -18,7 +18,7 @@ import { invalidStatus } from '../api/invalid.js';
 import { checkFields, duplicateFields, fieldValidationOf, warningHeader } from '../api/field-validation.js';
 import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
+import { aggregatedDiscovery, apiGroup, discoveryETag, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath, podLogDir } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
@@ -202,7 +202,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   if (parts[0] === 'version') return send(res, 200, versionInfo());
   // knet's own endpoints; the Cluster kind (`clusters`) and the group's resource list are the API's.
   if (parts[0] === 'apis' && parts[1] === 'knet.dev' && parts[2] === 'v1alpha1' && parts.length > 3 && parts[3] !== 'clusters') return knet(daemon, parts.slice(3), method, req, res, onShutdown);
-  if ((parts[0] === 'api' || parts[0] === 'apis') && parts.length === 1) return discovery(res, parts[0], req.headers.accept, req.headers.host);
+  if ((parts[0] === 'api' || parts[0] === 'apis') && parts.length === 1) return discovery(res, parts[0], req.headers.accept, req.headers.host, req.headers['if-none-match']);
   if (parts[0] === 'apis' && parts.length === 2) {
     const g = apiGroup(parts[1]!);
     if (!g) throw new HttpError(404, 'NotFound', `the server could not find the requested resource`);
@@ -316,16 +316,25 @@ function servedResource(r: ResourceType | undefined): ResourceType | undefined {
   return r && servesObjects(r) ? r : undefined;
 }
 
-/** `GET /api`, `GET /apis`: aggregated discovery when the Accept header asks for it, else the legacy lists. */
-function discovery(res: http.ServerResponse, root: 'api' | 'apis', accept: string | undefined, host: string | undefined): void {
+/** `GET /api`, `GET /apis`: aggregated discovery when the Accept header asks for it (with its ETag: 304 when unchanged), else the legacy lists. */
+function discovery(res: http.ServerResponse, root: 'api' | 'apis', accept: string | undefined, host: string | undefined, ifNoneMatch: string | undefined): void {
   const format = negotiateDiscovery(accept);
   if (format === 'not-acceptable') {
     const offered = ['application/json', discoveryContentType('v2'), discoveryContentType('v2beta1')];
     throw new HttpError(406, 'NotAcceptable', `only the following media types are accepted: ${offered.join(', ')}`);
   }
   res.setHeader('Vary', 'Accept');
-  if (format !== 'legacy') return send(res, 200, aggregatedDiscovery(root, format), discoveryContentType(format));
-  return send(res, 200, root === 'api' ? apiVersions(host) : apiGroupList());
+  if (format === 'legacy') return send(res, 200, root === 'api' ? apiVersions(host) : apiGroupList());
+  const text = JSON.stringify(aggregatedDiscovery(root, format));
+  const etag = discoveryETag(text);
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'public');
+  if (ifNoneMatch === etag) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  sendText(res, 200, text, discoveryContentType(format));
 }
 
 /** JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses. */
