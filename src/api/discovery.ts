@@ -2,6 +2,7 @@
 // apidiscovery.k8s.io/v2 or v2beta1, when the client's Accept asks for it; else the legacy
 // APIVersions and APIGroupList), `/apis/GROUP` (APIGroup) and `/api/v1`, `/apis/GROUP/VERSION`
 // (APIResourceList). Pure: the registry in, JSON out.
+import { createHash } from 'node:crypto';
 import { RESOURCE_TYPES, type ResourceType } from './registry.js';
 
 type Json = Record<string, unknown>;
@@ -136,6 +137,15 @@ export function aggregatedDiscovery(scope: 'api' | 'apis', version: 'v2' | 'v2be
       })),
     })),
   };
+}
+
+/**
+ * The ETag kube-apiserver gives an aggregated discovery document: its SHA-512 in upper-case hex,
+ * quoted. kubectl's HTTP cache sends it back as If-None-Match when its discovery cache (6 h) runs
+ * out, and an unchanged document is a 304 with no body.
+ */
+export function discoveryETag(text: string): string {
+  return `"${createHash('sha512').update(text).digest('hex').toUpperCase()}"`;
 }
 
 /** `GET /api`, legacy: the core group's versions. */

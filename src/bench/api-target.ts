@@ -31,7 +31,10 @@ export interface ApiTarget {
   /** Said beside every figure: which server answered. */
   readonly where: string;
   readonly cluster: boolean;
-  kubectl(args: readonly string[]): Promise<Run>;
+  /** Stock kubectl as a user runs it (`bin`: another kubectl, the same way). */
+  kubectl(args: readonly string[], bin?: string): Promise<Run>;
+  /** Where the API listens and with which TLS client options: a proxy in front of it can record kubectl's answers. */
+  readonly client: Client;
   request(method: string, path: string, body?: string, contentType?: string): Promise<Answer>;
   /** A watch: `onLine` per JSON line, as it arrives (its own connection). */
   stream(path: string, onLine: (line: string) => void): Promise<Stream>;
@@ -47,10 +50,10 @@ export async function patchJson(t: ApiTarget, path: string, patch: unknown): Pro
 }
 
 /** Stock kubectl, asynchronous (the loopback server runs in this process), timed as a whole command. */
-function runKubectl(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Run> {
+export function runKubectl(args: readonly string[], env: NodeJS.ProcessEnv, bin = KUBECTL): Promise<Run> {
   return new Promise((resolve) => {
     const t = performance.now();
-    const child = spawn(KUBECTL, args, { env, timeout: 120_000 });
+    const child = spawn(bin, args, { env, timeout: 120_000 });
     let out = '';
     let err = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -60,7 +63,7 @@ function runKubectl(args: readonly string[], env: NodeJS.ProcessEnv): Promise<Ru
   });
 }
 
-interface Client {
+export interface Client {
   readonly base: URL;
   readonly tls: https.RequestOptions | null;
 }
@@ -136,7 +139,7 @@ export async function runningCluster(repoRoot: string, manifests: readonly strin
     const cache = join(dir, 'cache');
     return {
       where: `a running cluster (${name}) over HTTPS with the kubeconfig knet up wrote`, cluster: true,
-      kubectl: (args) => runKubectl(['--cache-dir', cache, ...args], env),
+      kubectl: (args, bin) => runKubectl(['--cache-dir', cache, ...args], env, bin), client: c,
       request: (method, path, body, type) => send(c, agent, method, path, body, type),
       stream: (path, onLine) => openStream(c, path, onLine),
       close: async () => {
@@ -164,7 +167,7 @@ export async function loopbackApi(nodes: number): Promise<ApiTarget> {
   const env = { ...process.env, KUBECONFIG: '/dev/null' };
   return {
     where: 'the API handler on loopback with the in-memory FakeBackend (no data plane)', cluster: false, backend: api.backend,
-    kubectl: (args) => runKubectl(['--server', api.url, '--cache-dir', cache, ...args], env),
+    kubectl: (args, bin) => runKubectl(['--server', api.url, '--cache-dir', cache, ...args], env, bin), client: c,
     request: (method, path, body, type) => send(c, agent, method, path, body, type),
     stream: (path, onLine) => openStream(c, path, onLine),
     close: async () => {

@@ -20,7 +20,7 @@ import { kindStruct } from '../api/kind-schemas.js';
 import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../api/protobuf.js';
 import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
-import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
+import { aggregatedDiscovery, apiGroup, discoveryETag, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
 import { apiSocketPath } from './paths.js';
 import { idOf, type ObjectId } from './state.js';
 import { canonical } from './store-ops.js';
@@ -30,7 +30,7 @@ import { isApiError, parseListOptions, parseWatchOptions, wantsWatch, type ApiEr
 import { updateConflict, withoutServerFields } from '../api/server-fields.js';
 import { ClusterRemoving, type ChangeResult as ChangeResultLike, type Progress } from './daemon.js';
 import { execTargets } from './workloads-view.js';
-import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
+import { tableOf, tableRequest, tableText, type IncludeObject } from '../api/table.js';
 import { patchObject, recordWrite } from '../api/patch/index.js';
 import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
 
@@ -121,9 +121,14 @@ async function streamChange(res: http.ServerResponse, run: (progress: (p: Progre
 }
 
 function send(res: http.ServerResponse, code: number, body: unknown, contentType = 'application/json'): void {
-  const text = `${JSON.stringify(body)}\n`;
-  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': Buffer.byteLength(text) });
-  res.end(text);
+  sendText(res, code, JSON.stringify(body), contentType);
+}
+
+/** JSON already written (a Table: src/api/table.ts), encoded once. */
+function sendText(res: http.ServerResponse, code: number, json: string, contentType = 'application/json'): void {
+  const bytes = Buffer.from(`${json}\n`);
+  res.writeHead(code, { 'Content-Type': contentType, 'Content-Length': bytes.length });
+  res.end(bytes);
 }
 
 /** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
@@ -203,7 +208,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
   if (parts[0] === 'version') return send(res, 200, versionInfo());
   // knet's own endpoints; the Cluster kind (`clusters`) and the group's resource list are the API's.
   if (parts[0] === 'apis' && parts[1] === 'knet.dev' && parts[2] === 'v1alpha1' && parts.length > 3 && parts[3] !== 'clusters') return knet(daemon, parts.slice(3), method, req, res, onShutdown);
-  if ((parts[0] === 'api' || parts[0] === 'apis') && parts.length === 1) return discovery(res, parts[0], req.headers.accept, req.headers.host);
+  if ((parts[0] === 'api' || parts[0] === 'apis') && parts.length === 1) return discovery(res, parts[0], req.headers.accept, req.headers.host, req.headers['if-none-match']);
   if (parts[0] === 'apis' && parts.length === 2) {
     const g = apiGroup(parts[1]!);
     if (!g) throw new HttpError(404, 'NotFound', `the server could not find the requested resource`);
@@ -256,13 +261,14 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
       const table = asTable(req, url);
       if (name) {
         const wire = findObject(daemon, r, namespace, name);
-        return send(res, 200, table ? tableOf(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: String(metaOf(wire)['resourceVersion'] ?? '') }) : wire);
+        if (!table) return send(res, 200, wire);
+        return sendText(res, 200, tableText(r.group, r.kind, [wire], { ...table, now: Date.now(), resourceVersion: String(metaOf(wire)['resourceVersion'] ?? '') }));
       }
       if (wantsWatch(url.searchParams)) return watch(daemon, r, namespace, url, req, res, table);
       const list = listObjects(daemon, r, namespace, url);
       if (!table) return send(res, 200, list);
       const meta = list['metadata'] as Json;
-      return send(res, 200, tableOf(r.group, r.kind, list['items'] as Json[], {
+      return sendText(res, 200, tableText(r.group, r.kind, list['items'] as Json[], {
         ...table, now: Date.now(), resourceVersion: String(meta['resourceVersion']), ...(meta['continue'] ? { continue: String(meta['continue']) } : {}),
       }));
     }
@@ -316,16 +322,25 @@ function servedResource(r: ResourceType | undefined): ResourceType | undefined {
   return r && servesObjects(r) ? r : undefined;
 }
 
-/** `GET /api`, `GET /apis`: aggregated discovery when the Accept header asks for it, else the legacy lists. */
-function discovery(res: http.ServerResponse, root: 'api' | 'apis', accept: string | undefined, host: string | undefined): void {
+/** `GET /api`, `GET /apis`: aggregated discovery when the Accept header asks for it (with its ETag: 304 when unchanged), else the legacy lists. */
+function discovery(res: http.ServerResponse, root: 'api' | 'apis', accept: string | undefined, host: string | undefined, ifNoneMatch: string | undefined): void {
   const format = negotiateDiscovery(accept);
   if (format === 'not-acceptable') {
     const offered = ['application/json', discoveryContentType('v2'), discoveryContentType('v2beta1')];
     throw new HttpError(406, 'NotAcceptable', `only the following media types are accepted: ${offered.join(', ')}`);
   }
   res.setHeader('Vary', 'Accept');
-  if (format !== 'legacy') return send(res, 200, aggregatedDiscovery(root, format), discoveryContentType(format));
-  return send(res, 200, root === 'api' ? apiVersions(host) : apiGroupList());
+  if (format === 'legacy') return send(res, 200, root === 'api' ? apiVersions(host) : apiGroupList());
+  const text = JSON.stringify(aggregatedDiscovery(root, format));
+  const etag = discoveryETag(text);
+  res.setHeader('ETag', etag);
+  res.setHeader('Cache-Control', 'public');
+  if (ifNoneMatch === etag) {
+    res.writeHead(304);
+    res.end();
+    return;
+  }
+  sendText(res, 200, text, discoveryContentType(format));
 }
 
 /** JSON.parse reads any depth; what comes after (the store, JSON.stringify) recurses. */

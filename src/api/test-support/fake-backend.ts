@@ -45,8 +45,16 @@ export class FakeBackend {
   /** The Events the change made, as the daemon records them (cluster/events.ts). */
   readonly events = new EventLog();
 
+  private observedOf: { cluster: Cluster; events: readonly EventWire[]; observed: Cluster } | null = null;
+
+  /** The same object until the cluster or its Events change, as the daemon's: the API store syncs only then. */
   get observed(): Cluster {
-    return { ...this.cluster, others: [...this.cluster.others, ...eventObjects(this.eventList())] };
+    const events = this.eventList();
+    const o = this.observedOf;
+    if (o && o.cluster === this.cluster && o.events.length === events.length && o.events.every((e, i) => e === events[i])) return o.observed;
+    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjects(events)] };
+    this.observedOf = { cluster: this.cluster, events, observed };
+    return observed;
   }
 
   eventList(): EventWire[] {

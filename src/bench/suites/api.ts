@@ -11,6 +11,7 @@ import { FakeBackend, kubectlSkipReason } from '../../api/test-support/fake-back
 import { loopbackApi, patchJson, runningCluster, type ApiTarget } from '../api-target.js';
 import { dataplaneSkipReason, median, type BenchContext, type BenchResult, type BenchSuite } from '../suite.js';
 import { churnWatches } from './api-watch.js';
+import { getPodsRows } from './api-get.js';
 
 const ROUNDS = 10;
 const APPLY_ROUNDS = 3;
@@ -112,30 +113,8 @@ export const api: BenchSuite = {
         await sleep(500);
       }
 
-      // 1. kubectl get pods -A, beside kubectl's own floor, the two in turns.
-      const warm = await t.kubectl(['get', 'pods', '-A']);
-      if (warm.code !== 0) throw new Error(`kubectl get pods -A: ${warm.err}`);
-      const gets: number[] = [];
-      const floors: number[] = [];
-      const server: number[] = [];
-      for (let i = 0; i < ROUNDS; i++) {
-        const f = await t.kubectl(['version', '--client']);
-        if (f.code !== 0) throw new Error(`kubectl version --client: ${f.err}`);
-        floors.push(f.ms);
-        const g = await t.kubectl(['get', 'pods', '-A']);
-        const rows = g.out.trim().split('\n').length - 1;
-        // A pod may come or go meanwhile (a solver, a terminating one): the count is checked within 2 %.
-        if (g.code !== 0 || Math.abs(rows - pods) > pods / 50) throw new Error(`kubectl get pods -A: exit ${g.code}, ${rows} rows (want ${pods}): ${g.err.slice(0, 300)}`);
-        gets.push(g.ms);
-        // kubectl's own account of each request (-v=6): the server's share, as the client sees it.
-        const v = await t.kubectl(['get', 'pods', '-A', '-v=6']);
-        server.push([...v.err.matchAll(/ in (\d+) milliseconds/g)].reduce((s, m) => s + Number(m[1]), 0));
-      }
-      const get = median(gets);
-      push({ figure: `kubectl get pods -A at ${pods} pods (whole command, median of ${ROUNDS})`, value: ms(get), unit: 'ms', target: '<= 150 ms', ok: get <= 150,
-        note: `${where}; fastest ${ms(Math.min(...gets))} ms; ${load()}` });
-      push({ figure: `  kubectl version --client, the same loop (kubectl's floor)`, value: ms(median(floors)), unit: 'ms', note: `get's share over it: ${ms(get - median(floors))} ms` });
-      push({ figure: `  its requests as kubectl -v=6 times them (the server and the wire)`, value: median(server), unit: 'ms', note: 'sum of the request times kubectl logs, median' });
+      // 1. kubectl get pods -A, beside its raw baseline and kubectl's own floor, in turns (api-get.ts).
+      await getPodsRows(t, pods, push, ctx);
 
       // 2. A change to its watch event: a PATCH through the API, to the event on an open watch.
       await changeToEvent(t, pods, push, ctx);
