@@ -31,6 +31,7 @@ import { execTargets } from './workloads-view.js';
 import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
 import { patchObject, recordWrite } from '../api/patch/index.js';
 import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
+import { decodeProtobufBody, isProtobuf } from '../api/protobuf-body.js';
 
 type Json = Record<string, unknown>;
 
@@ -124,11 +125,6 @@ function send(res: http.ServerResponse, code: number, body: unknown, contentType
   res.end(text);
 }
 
-/** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
-  return parseBody(await readText(req, limit));
-}
-
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
   try {
@@ -138,8 +134,23 @@ function parseBody(text: string): unknown {
   }
 }
 
+/** An object's body as JSON text: JSON as sent, protobuf (client-go's typed clients: helm's Secrets) decoded. */
+async function readObjectText(req: http.IncomingMessage): Promise<string> {
+  if (!isProtobuf(req.headers['content-type'])) {
+    refuseNonJson(req);
+    return readText(req, MAX_OBJECT_BODY);
+  }
+  const decoded = decodeProtobufBody(await readBytes(req, MAX_OBJECT_BODY));
+  if (isApiError(decoded)) throw fromApiError(decoded);
+  return JSON.stringify(decoded);
+}
+
 /** The body as text, refused with 413 past `limit` bytes (counted as it arrives). */
 async function readText(req: http.IncomingMessage, limit: number): Promise<string> {
+  return (await readBytes(req, limit)).toString('utf8');
+}
+
+async function readBytes(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   const declared = Number(req.headers['content-length'] ?? 0);
   if (declared > limit) throw tooLarge(limit);
   const chunks: Buffer[] = [];
@@ -149,7 +160,7 @@ async function readText(req: http.IncomingMessage, limit: number): Promise<strin
     if (size > limit) throw tooLarge(limit);
     chunks.push(c as Buffer);
   }
-  return Buffer.concat(chunks).toString('utf8');
+  return Buffer.concat(chunks);
 }
 
 function tooLarge(limit: number): HttpError {
@@ -263,8 +274,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
-      refuseNonJson(req);
-      const text = await readText(req, MAX_OBJECT_BODY);
+      const text = await readObjectText(req);
       validateFields(url, text, res);
       const sent = parseObject(text, `a ${r.kind}`);
       const obj = withoutServerFields(sent);
@@ -296,7 +306,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     }
     case 'DELETE': {
       // DeleteOptions from the body (kubectl's) or the query (src/api/delete-options.ts).
-      const options = parseDeleteOptions(url.searchParams, await readBody(req, MAX_OBJECT_BODY));
+      const options = parseDeleteOptions(url.searchParams, parseBody(await readObjectText(req)));
       if (isApiError(options)) throw fromApiError(options);
       if (!name) return deleteCollection(daemon, r, namespace, url, options, res);
       return send(res, 200, await deleteOne(daemon, r, namespace, name, options));
