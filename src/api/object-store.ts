@@ -385,27 +385,36 @@ export class ObjectStore {
       },
     };
     const rv = opts.resourceVersion;
-    if (rv && rv !== '0') {
+    const legacy = !rv || rv === '0';
+    const initialEvents = opts.sendInitialEvents ?? legacy;
+    if (!legacy) {
       const from = Number(rv);
-      const refused = from < this.compactedAt ? tooOld(rv, this.compactedAt) : from > this.counter ? tooLarge(rv, this.counter) : null;
+      // A streaming list from N is the current state, which is at least as new as N: only too large is refused.
+      const refused = from > this.counter ? tooLarge(rv, this.counter) : !initialEvents && from < this.compactedAt ? tooOld(rv, this.compactedAt) : null;
       if (refused) {
         send({ type: 'ERROR', object: status(refused.code, refused.reason, refused.message) });
         w.end();
         return { close: () => {} };
       }
-      for (const ev of this.log) if (ev.resourceVersion > from && ev.kindKey === kindKey) this.deliver(w, ev);
-    } else {
+      if (!initialEvents) for (const ev of this.log) if (ev.resourceVersion > from && ev.kindKey === kindKey) this.deliver(w, ev);
+    }
+    const apiVersion = this.apiVersions.get(kindKey) ?? (group ? `${group}/v1` : 'v1');
+    if (initialEvents) {
       const { keys, objects } = this.snapshot(kindKey, this.counter);
       for (const k of keys) {
         const o = objects.get(k)!;
         if (matches(opts, kind, o)) send({ type: 'ADDED', object: o });
+      }
+      // client-go's reflector counts its list as done at this bookmark (KEP-3157).
+      if (opts.sendInitialEvents && opts.allowWatchBookmarks) {
+        send({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: this.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
       }
     }
     let set = this.watchers.get(kindKey);
     if (!set) this.watchers.set(kindKey, (set = new Set()));
     set.add(w);
     const bookmark = (): void => {
-      if (!w.closed) send({ type: 'BOOKMARK', object: { kind, apiVersion: this.apiVersions.get(kindKey) ?? (group ? `${group}/v1` : 'v1'), metadata: { resourceVersion: this.resourceVersion } } });
+      if (!w.closed) send({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: this.resourceVersion } } });
     };
     if (opts.allowWatchBookmarks) {
       const tick = setInterval(bookmark, this.bookmarkEveryMs);
