@@ -10,7 +10,7 @@ import { stableUid } from '../model/uid.js';
 import { matchesFieldSelector } from './field-selectors.js';
 import type { ApiError, Filter, ListOptions, WatchOptions } from './list-options.js';
 import { encodeContinue } from './list-options.js';
-import { contentText, groupOf, hasGeneration, metaOf, observedAt, specText, str, textHash, timeText, withResourceVersion } from './object-meta.js';
+import { contentText, groupOf, hasGeneration, jobTimes, metaOf, observedAt, specText, str, textHash, timeText, withResourceVersion } from './object-meta.js';
 
 type Json = Record<string, unknown>;
 
@@ -283,6 +283,7 @@ export class ObjectStore {
     const out: Json = { ...o, metadata: meta };
     const st = o['status'];
     if (e.specText !== null && st && typeof st === 'object' && !Array.isArray(st)) out['status'] = observedAt(st as Json, e.generation);
+    if (e.kindKey === 'batch/Job' && out['status']) out['status'] = jobTimes(o['spec'], out['status'] as Json, e.creationTimestamp);
     return out;
   }
 
