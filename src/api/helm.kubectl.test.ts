@@ -3,12 +3,10 @@
 // streaming-list watches); a chart the API server refuses; `helm template | kubectl apply`.
 // helm keeps each release in a Secret (sent as protobuf by client-go's typed client) and
 // applies the chart's objects with server-side apply (fieldManager=helm).
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeBackend, kubectlAgainst, kubectlSkipReason, serveFakeApi, type LoopbackApi } from './test-support/fake-backend.js';
-import { helloChart, helmSkipReason, helmWith, plainKubeconfig, writeChart } from './test-support/helm-chart.js';
+import { kubectlSkipReason } from './test-support/fake-backend.js';
+import { helloChart, helmOnFakeApi, helmSkipReason, writeChart, type HelmOnFakeApi } from './test-support/helm-chart.js';
 
 type Json = Record<string, unknown>;
 
@@ -23,20 +21,17 @@ spec:
 `;
 
 describe.skipIf(helmSkipReason || kubectlSkipReason)('helm against the API (fake backend)', () => {
-  let api: LoopbackApi;
-  let dir: string;
+  let on: HelmOnFakeApi;
   let chart: string;
-  let helm: ReturnType<typeof helmWith>;
-  let kubectl: ReturnType<typeof kubectlAgainst>;
 
   const helmOk = async (...args: string[]): Promise<string> => {
-    const r = await helm.run(args);
+    const r = await on.helm.run(args);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     return r.out;
   };
   const kubectlOk = async (args: readonly string[], stdin?: string): Promise<string> => {
-    const r = await kubectl.run(args, stdin);
+    const r = await on.kubectl.run(args, stdin);
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     return r.out;
@@ -60,19 +55,10 @@ describe.skipIf(helmSkipReason || kubectlSkipReason)('helm against the API (fake
     (await kubectlOk(['get', 'pods', '-l', `app=${app}`, '-o', 'jsonpath={.items[*].spec.containers[0].image}'])).split(' ').filter(Boolean);
 
   beforeAll(async () => {
-    api = await serveFakeApi(new FakeBackend('knet-helm', 2));
-    dir = mkdtempSync(join(tmpdir(), 'knet-helm-test-'));
-    chart = writeChart(join(dir, 'hello'), helloChart());
-    writeFileSync(join(dir, 'kubeconfig'), plainKubeconfig(api.url));
-    helm = helmWith(join(dir, 'kubeconfig'));
-    kubectl = kubectlAgainst(api.url);
+    on = await helmOnFakeApi('knet-helm', 2);
+    chart = writeChart(join(on.dir, 'hello'), helloChart());
   });
-  afterAll(async () => {
-    helm?.close();
-    kubectl?.close();
-    await api?.close();
-    if (dir) rmSync(dir, { recursive: true, force: true });
-  });
+  afterAll(() => on?.close());
 
   it('helm install: the objects made, NOTES.txt printed, the release kept in a Secret labelled owner=helm', async () => {
     const out = await helmOk('install', 'demo', chart);
@@ -126,7 +112,7 @@ describe.skipIf(helmSkipReason || kubectlSkipReason)('helm against the API (fake
 
   it('a field another manager took (kubectl scale) is a conflict for helm\'s apply, in the API server\'s words; --force-conflicts takes it back', async () => {
     await kubectlOk(['scale', 'deployment/demo-web', '--replicas=5']);
-    const refused = await helm.run(['upgrade', 'demo', chart]);
+    const refused = await on.helm.run(['upgrade', 'demo', chart]);
     expect(refused.code).toBe(1);
     expect(refused.err).toMatch(/\nError: UPGRADE FAILED: conflict occurred while applying object default\/demo-web apps\/v1, Kind=Deployment: Apply failed with 1 conflict: conflict with "kubectl[^"]*" using apps\/v1 at [-\dT:]+Z: \.spec\.replicas\n$/);
     await helmOk('upgrade', 'demo', chart, '--force-conflicts');
@@ -161,8 +147,8 @@ describe.skipIf(helmSkipReason || kubectlSkipReason)('helm against the API (fake
   });
 
   it('a chart with an object the API server refuses: helm prints its message; with --rollback-on-failure nothing stays', async () => {
-    const bad = writeChart(join(dir, 'bad'), helloChart({ 'bad.yaml': BAD_SERVICE }));
-    const refused = await helm.run(['install', 'broken', bad, '--rollback-on-failure', '--timeout', '30s']);
+    const bad = writeChart(join(on.dir, 'bad'), helloChart({ 'bad.yaml': BAD_SERVICE }));
+    const refused = await on.helm.run(['install', 'broken', bad, '--rollback-on-failure', '--timeout', '30s']);
     expect(refused.code).toBe(1);
     expect(refused.err).toContain('Service "broken-bad" is invalid: spec.ports[0].nodePort: Invalid value: 99999: provided port is not in the valid range. The range of valid ports is 30000-32767');
     expect(await kubectlOk(['get', 'deploy,rs,pods,svc,cm', '-o', 'name'])).not.toContain('broken-');

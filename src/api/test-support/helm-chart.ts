@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { findHelm } from './kubectl-binary.js';
 import { runTool, type ToolRun } from './run-tool.js';
+import { FakeBackend, kubectlAgainst, serveFakeApi, type LoopbackApi } from './fake-backend.js';
 
 const found = findHelm();
 export const HELM = 'path' in found ? found.path : '';
@@ -92,4 +93,31 @@ users: [{name: ${context}, user: {}}]
 contexts: [{name: ${context}, context: {cluster: ${context}, user: ${context}}}]
 current-context: ${context}
 `;
+}
+
+export interface HelmOnFakeApi {
+  readonly api: LoopbackApi;
+  /** A temp dir of the test's own (the kubeconfig is in it; charts may go there). */
+  readonly dir: string;
+  readonly helm: ReturnType<typeof helmWith>;
+  readonly kubectl: ReturnType<typeof kubectlAgainst>;
+  close(): Promise<void>;
+}
+
+/** The fake backend's API served on loopback, with helm and kubectl pointed at it. */
+export async function helmOnFakeApi(name: string, nodes: number): Promise<HelmOnFakeApi> {
+  const api = await serveFakeApi(new FakeBackend(name, nodes));
+  const dir = mkdtempSync(join(tmpdir(), `${name}-`));
+  writeFileSync(join(dir, 'kubeconfig'), plainKubeconfig(api.url));
+  const helm = helmWith(join(dir, 'kubeconfig'));
+  const kubectl = kubectlAgainst(api.url);
+  return {
+    api, dir, helm, kubectl,
+    close: async () => {
+      helm.close();
+      kubectl.close();
+      await api.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
 }
