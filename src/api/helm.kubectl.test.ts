@@ -114,7 +114,7 @@ describe.skipIf(helmSkipReason || kubectlSkipReason)('helm against the API (fake
     await kubectlOk(['scale', 'deployment/demo-web', '--replicas=5']);
     const refused = await on.helm.run(['upgrade', 'demo', chart]);
     expect(refused.code).toBe(1);
-    expect(refused.err).toMatch(/\nError: UPGRADE FAILED: conflict occurred while applying object default\/demo-web apps\/v1, Kind=Deployment: Apply failed with 1 conflict: conflict with "kubectl[^"]*" using apps\/v1 at [-\dT:]+Z: \.spec\.replicas\n$/);
+    expect(refused.err).toMatch(/\nError: UPGRADE FAILED: conflict occurred while applying object default\/demo-web apps\/v1, Kind=Deployment: Apply failed with 1 conflict: conflict with "kubectl[^"]*" with subresource "scale" using apps\/v1 at [-\dT:]+Z: \.spec\.replicas\n$/);
     await helmOk('upgrade', 'demo', chart, '--force-conflicts');
     expect((await deployment('demo-web')).replicas).toBe(2);
   });

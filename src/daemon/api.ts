@@ -653,7 +653,7 @@ async function scaleSubresource(daemon: Daemon, r: ResourceType, namespace: stri
   if (isApiError(replicas)) throw fromApiError(replicas);
   const stored = storedValue(daemon, r, ns, name);
   if (!stored) throw notStored(daemon, r, findModelled(daemon, r, ns, name));
-  const written = recordWrite(live, withReplicas(withoutServerFields(stored), replicas), { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'] });
+  const written = recordWrite(live, withReplicas(withoutServerFields(stored), replicas), { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'], subresource: 'scale' });
   const after = await save(daemon, r, url, `<api ${method} ${url.pathname}>`, written);
   return send(res, 200, scaleOf({ ...live, ...after, metadata: { ...metaOf(live), ...metaOf(after) } }));
 }
