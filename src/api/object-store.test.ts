@@ -283,6 +283,17 @@ describe('watches', () => {
     expect(summary(got)).toEqual(['DELETED b']);
   });
 
+  it('sendInitialEvents (a watch-list, kubectl 1.35\'s wait): the matching objects ADDED, a BOOKMARK marking their end, then live', () => {
+    const s = new ObjectStore();
+    s.sync([pod('a'), pod('b')]);
+    const got: WatchEvent[] = [];
+    s.watch('', 'Pod', watchOpts('fieldSelector=metadata.name%3Db&sendInitialEvents=true&resourceVersionMatch=NotOlderThan&resourceVersion=1&allowWatchBookmarks=true'), (e) => got.push(e));
+    s.sync([pod('a'), pod('b', { phase: 'Failed' })]);
+    expect(summary(got)).toEqual(['ADDED b', 'BOOKMARK ', 'MODIFIED b']);
+    expect(meta(got[1]!.object)).toEqual({ resourceVersion: '2', annotations: { 'k8s.io/initial-events-end': 'true' } });
+    expect(parseWatchOptions(new URLSearchParams('sendInitialEvents=true'), 'Pod', '')).toMatchObject({ code: 422, message: expect.stringContaining('requires setting resourceVersionMatch to NotOlderThan') });
+  });
+
   it('allowWatchBookmarks: BOOKMARKs with the store\'s resourceVersion, and one before the timeout ends it', () => {
     vi.useFakeTimers();
     const s = new ObjectStore(undefined, { bookmarkEveryMs: 1000 });

@@ -407,7 +407,7 @@ export class ObjectStore {
         if (matches(opts, kind, o)) send({ type: 'ADDED', object: o });
       }
       // client-go's reflector counts its list as done at this bookmark (KEP-3157).
-      if (opts.sendInitialEvents && opts.allowWatchBookmarks) {
+      if (opts.sendInitialEvents) {
         send({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: this.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
       }
     }

@@ -124,7 +124,7 @@ describe.skipIf(kubectlSkipReason)('REST semantics, driven by stock kubectl', ()
     const post = (mode: string) => raw(`/api/v1/namespaces/production/configmaps?fieldValidation=${mode}&dryRun=All`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body });
     const strict = await post('Strict');
     expect(strict.status).toBe(400);
-    expect(((await strict.json()) as { message: string }).message).toBe('strict decoding error: duplicate field "metadata.name"');
+    expect(((await strict.json()) as { message: string }).message).toBe('ConfigMap in version "v1" cannot be handled as a ConfigMap: strict decoding error: duplicate field "metadata.name"');
     const warn = await post('Warn');
     expect(warn.status).toBe(201);
     expect(warn.headers.get('warning')).toBe('299 - "duplicate field \\"metadata.name\\""');

