@@ -58,4 +58,25 @@ describe('the CRDs knet serves', () => {
     const issuers = crd.list(cluster).find((o) => o.meta.name === 'issuers.cert-manager.io')!;
     expect(issuers.raw?.value['spec']).toEqual({ group: 'example.com' });
   });
+  it('a CRD the user wrote is served Established, its names accepted (listKind, singular defaulted), its storage version stored; the same object each time', () => {
+    const crd = resourceByKind('CustomResourceDefinition')!;
+    const spec = { group: 'argoproj.io', names: { kind: 'Application', plural: 'applications', shortNames: ['app'] }, scope: 'Namespaced',
+      versions: [{ name: 'v1alpha1', served: true, storage: true }, { name: 'v1beta1', served: true, storage: false }] };
+    const written = { file: 'x.yaml', line: 1, col: 1, value: { apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'applications.argoproj.io' }, spec } };
+    const cluster = desiredFromState({ ...emptyState('knet-crds'), objects: [written] }).cluster;
+    const served = crd.list(cluster).find((o) => o.meta.name === 'applications.argoproj.io')!;
+    expect(served.raw?.value['status']).toEqual({
+      acceptedNames: { kind: 'Application', plural: 'applications', shortNames: ['app'], singular: 'application', listKind: 'ApplicationList' },
+      conditions: [
+        { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' },
+        { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' },
+      ],
+      storedVersions: ['v1alpha1'],
+    });
+    expect(served.raw?.value['spec']).toEqual(spec);
+    expect(crd.list(cluster).find((o) => o.meta.name === 'applications.argoproj.io')).toBe(served);
+    const dumped = { ...written, value: { ...written.value, status: { conditions: [{ type: 'Established', status: 'False' }] } } };
+    const fromDump = desiredFromState({ ...emptyState('knet-crds'), objects: [dumped] }).cluster;
+    expect(crd.list(fromDump).find((o) => o.meta.name === 'applications.argoproj.io')!.raw?.value['status']).toEqual({ conditions: [{ type: 'Established', status: 'False' }] });
+  });
 });

@@ -85,14 +85,45 @@ export function crdOf(r: ResourceType): Json {
     additionalPrinterColumns: (printerColumnsOf(r.group, r.kind) ?? [AGE]).map((c) => ({ ...c })),
   };
   if (r.subresources.includes('status')) version['subresources'] = { status: {} };
-  const accepted = { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' };
-  const established = { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' };
   return {
     apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
     metadata: { name: crdName(r), labels: { ...CRD_LABELS } },
     spec: { group: r.group, names, scope: r.namespaced ? 'Namespaced' : 'Cluster', versions: [version] },
-    status: { acceptedNames: names, conditions: [accepted, established], storedVersions: [r.version] },
+    status: establishedStatus(names, [r.version]),
   };
+}
+
+/** What the apiextensions controllers write once a CRD's names are accepted: NamesAccepted, then Established. */
+function establishedStatus(names: Json, storedVersions: readonly string[]): Json {
+  const accepted = { type: 'NamesAccepted', status: 'True', reason: 'NoConflicts', message: 'no conflicts found' };
+  const established = { type: 'Established', status: 'True', reason: 'InitialNamesAccepted', message: 'the initial names have been accepted' };
+  return { acceptedNames: names, conditions: [accepted, established], storedVersions: [...storedVersions] };
+}
+
+const withStatus = new WeakMap<AnyObject, AnyObject>();
+
+/**
+ * A CRD the user wrote, as the API server serves it once its controllers saw it: Established,
+ * its names accepted (listKind and singular defaulted), its storage version stored. A status it
+ * came with (a dump of a cluster) is kept. kstatus (helm --wait) waits for Established.
+ */
+export function established(crd: AnyObject): AnyObject {
+  const raw = (crd as OtherObject).raw?.value as Json | undefined;
+  const status = raw?.['status'] as Json | undefined;
+  if (!raw || Array.isArray(status?.['conditions'])) return crd;
+  let out = withStatus.get(crd);
+  if (!out) {
+    const spec = (raw['spec'] ?? {}) as Json;
+    const given = (spec['names'] ?? {}) as Json;
+    const kind = typeof given['kind'] === 'string' ? given['kind'] : '';
+    const names = kind ? { singular: kind.toLowerCase(), listKind: `${kind}List`, ...given } : given;
+    const versions = Array.isArray(spec['versions']) ? spec['versions'] as Json[] : [];
+    const stored = versions.filter((v) => v?.['storage'] === true).map((v) => String(v['name']));
+    const o = crd as OtherObject;
+    out = { ...o, raw: { ...o.raw!, value: { ...raw, status: establishedStatus(names, stored) } } };
+    withStatus.set(crd, out);
+  }
+  return out;
 }
 
 /**
@@ -101,7 +132,7 @@ export function crdOf(r: ResourceType): Json {
  */
 export function customResourceDefinitions(types: readonly ResourceType[], written: readonly AnyObject[]): readonly AnyObject[] {
   const names = new Set(written.map((o) => o.meta.name));
-  return [...types.filter((r) => !names.has(crdName(r))).map((r) => asKept(crdOf(r))), ...written];
+  return [...types.filter((r) => !names.has(crdName(r))).map((r) => asKept(crdOf(r))), ...written.map(established)];
 }
 
 /** A served CRD as the cluster keeps an object it does not model. */

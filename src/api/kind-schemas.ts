@@ -112,6 +112,9 @@ const TABLE: Readonly<Record<string, string>> = {
   NetworkPolicyPeer: 'podSelector?=1:LabelSelector namespaceSelector?=2:LabelSelector ipBlock?=3:IPBlock',
   IPBlock: 'cidr=1 except=2:[str]',
   NetworkPolicyPort: 'protocol?=1 port?=2:intOrString endPort?=3:int',
+  // What a DELETE may carry (client-go's typed clients send it as protobuf: helm's release Secrets).
+  DeleteOptions: 'gracePeriodSeconds?=1:int preconditions?=2:Preconditions orphanDependents?=3:bool propagationPolicy?=4 dryRun=5:[str] ignoreStoreReadErrorWithClusterBreakingPotential?=6:bool',
+  Preconditions: 'uid?=1 resourceVersion?=2',
 };
 
 /** The kinds whose fields are known, by `group/Kind` (core: `/Kind`). */
@@ -120,6 +123,8 @@ const KINDS: Readonly<Record<string, string>> = Object.fromEntries([
   ...['Deployment', 'ReplicaSet', 'StatefulSet', 'DaemonSet'].map((k) => [`apps/${k}`, k]),
   ...['Job', 'CronJob'].map((k) => [`batch/${k}`, k]),
   ...['Ingress', 'IngressClass', 'NetworkPolicy'].map((k) => [`networking.k8s.io/${k}`, k]),
+  // Not a resource: the body of a DELETE, under the core version or meta.k8s.io/v1.
+  ['/DeleteOptions', 'DeleteOptions'], ['meta.k8s.io/DeleteOptions', 'DeleteOptions'],
 ]);
 
 const SCALARS: Readonly<Record<string, FieldType>> = {

@@ -7,6 +7,7 @@ import { parseFieldSelector, unsupportedField, type FieldRequirement } from './f
 type Json = Record<string, unknown>;
 
 import { isApiError, type ApiError } from './api-error.js';
+import { invalidStatus } from './invalid.js';
 
 export { isApiError, type ApiError };
 
@@ -40,8 +41,9 @@ export interface WatchOptions extends Filter {
   readonly allowWatchBookmarks: boolean;
   readonly timeoutSeconds: number; // 0 = none
   /**
-   * A watch-list (`sendInitialEvents=true`, client-go's streaming list, kubectl 1.35's reflector):
-   * the current objects as ADDED, then a BOOKMARK annotated `k8s.io/initial-events-end`.
+   * The current objects as ADDED first, then (with bookmarks) a BOOKMARK annotated
+   * `k8s.io/initial-events-end`: the streaming list (WatchList) client-go's informers ask for.
+   * Unset: as before WatchList, the current objects first only from resourceVersion '' or '0'.
    */
   readonly sendInitialEvents?: boolean;
   /** Called once when the store ends the watch (its timeout, or an ERROR event). */
@@ -105,10 +107,30 @@ export function parseWatchOptions(q: URLSearchParams, kind: string, namespace: s
   const timeoutSeconds = timeoutText === '' ? 0 : Number(timeoutText);
   if (!Number.isFinite(timeoutSeconds) || timeoutSeconds < 0) return badRequest(`timeoutSeconds: Invalid value: ${JSON.stringify(timeoutText)}: must be a non-negative number`);
   const bookmarks = q.get('allowWatchBookmarks') ?? '';
-  const sendInitialEvents = q.get('sendInitialEvents') === 'true';
+  const initial = watchListOptions(q);
+  if (isApiError(initial)) return initial;
+  return { ...filter, resourceVersion, allowWatchBookmarks: bookmarks === 'true' || bookmarks === '1', timeoutSeconds, ...initial };
+}
+
+/**
+ * `sendInitialEvents` and `resourceVersionMatch` of a watch, under kube-apiserver 1.32's rules
+ * (WatchList on): each needs the other, the match must be NotOlderThan, and not with `continue`.
+ * A watch from '' or '0' that names neither is defaulted to both, as the API server defaults it.
+ */
+function watchListOptions(q: URLSearchParams): { sendInitialEvents?: boolean } | ApiError {
+  const text = q.get('sendInitialEvents');
+  const send = text === null ? undefined : text === 'true' || text === '1';
   const match = q.get('resourceVersionMatch') ?? '';
-  if (sendInitialEvents && match !== 'NotOlderThan') return badRequest('resourceVersionMatch: Forbidden: sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
-  return { ...filter, resourceVersion, allowWatchBookmarks: bookmarks === 'true' || bookmarks === '1', timeoutSeconds, sendInitialEvents };
+  const errors: { field: string; message: string }[] = [];
+  const forbid = (message: string) => errors.push({ field: 'resourceVersionMatch', message: `Forbidden: ${message}` });
+  if (send !== undefined && match !== 'NotOlderThan') forbid('sendInitialEvents requires setting resourceVersionMatch to NotOlderThan');
+  if (match) {
+    if (send === undefined) forbid('resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided');
+    if (match !== 'NotOlderThan') errors.push({ field: 'resourceVersionMatch', message: `Unsupported value: ${JSON.stringify(match)}: supported values: "NotOlderThan"` });
+    if (q.get('continue')) forbid('resourceVersionMatch is forbidden when continue is provided');
+  }
+  if (errors.length > 0) return invalidStatus('ListOptions', 'meta.k8s.io', '', errors);
+  return send === undefined ? {} : { sendInitialEvents: send };
 }
 
 /** Whether a query asks for a watch (`?watch=true`, `?watch=1`). */

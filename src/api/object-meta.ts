@@ -91,3 +91,16 @@ export function observedAt(status: Json, generation: number): Json {
     ...(inConditions ? { conditions: (conditions as unknown[]).map((c) => (stale(c) ? { ...(c as Json), observedGeneration: generation } : c)) } : {}),
   };
 }
+
+/**
+ * A Job's `status.startTime` (and, once it completed, `completionTime`) when its controller could
+ * not know the time (an object written through the API has its creationTimestamp only here):
+ * the job controller starts a Job that is not suspended as soon as it sees it. kstatus (helm
+ * --wait) counts a Job without a startTime as "Job not started".
+ */
+export function jobTimes(spec: unknown, status: Json, creationTimestamp: string): Json {
+  const suspended = !!spec && typeof spec === 'object' && (spec as Json)['suspend'] === true;
+  if (suspended || !creationTimestamp || status['startTime']) return status;
+  const complete = Array.isArray(status['conditions']) && status['conditions'].some((c) => (c as Json)?.['type'] === 'Complete' && (c as Json)?.['status'] === 'True');
+  return { startTime: creationTimestamp, ...status, ...(complete && !status['completionTime'] ? { completionTime: creationTimestamp } : {}) };
+}

@@ -291,7 +291,7 @@ describe('watches', () => {
     s.sync([pod('a'), pod('b', { phase: 'Failed' })]);
     expect(summary(got)).toEqual(['ADDED b', 'BOOKMARK ', 'MODIFIED b']);
     expect(meta(got[1]!.object)).toEqual({ resourceVersion: '2', annotations: { 'k8s.io/initial-events-end': 'true' } });
-    expect(parseWatchOptions(new URLSearchParams('sendInitialEvents=true'), 'Pod', '')).toMatchObject({ code: 400, message: expect.stringContaining('requires setting resourceVersionMatch to NotOlderThan') });
+    expect(parseWatchOptions(new URLSearchParams('sendInitialEvents=true'), 'Pod', '')).toMatchObject({ code: 422, message: expect.stringContaining('requires setting resourceVersionMatch to NotOlderThan') });
   });
 
   it('allowWatchBookmarks: BOOKMARKs with the store\'s resourceVersion, and one before the timeout ends it', () => {

@@ -10,7 +10,7 @@ import { stableUid } from '../model/uid.js';
 import { matchesFieldSelector } from './field-selectors.js';
 import type { ApiError, Filter, ListOptions, WatchOptions } from './list-options.js';
 import { encodeContinue } from './list-options.js';
-import { contentText, groupOf, hasGeneration, metaOf, observedAt, specText, str, textHash, timeText, withResourceVersion } from './object-meta.js';
+import { contentText, groupOf, hasGeneration, jobTimes, metaOf, observedAt, specText, str, textHash, timeText, withResourceVersion } from './object-meta.js';
 
 type Json = Record<string, unknown>;
 
@@ -283,6 +283,7 @@ export class ObjectStore {
     const out: Json = { ...o, metadata: meta };
     const st = o['status'];
     if (e.specText !== null && st && typeof st === 'object' && !Array.isArray(st)) out['status'] = observedAt(st as Json, e.generation);
+    if (e.kindKey === 'batch/Job' && out['status']) out['status'] = jobTimes(o['spec'], out['status'] as Json, e.creationTimestamp);
     return out;
   }
 
@@ -385,31 +386,37 @@ export class ObjectStore {
       },
     };
     const rv = opts.resourceVersion;
-    // A watch-list starts from the current state whatever its version (NotOlderThan: knet's is newest).
-    if (rv && rv !== '0' && !opts.sendInitialEvents) {
+    const legacy = !rv || rv === '0';
+    const initialEvents = opts.sendInitialEvents ?? legacy;
+    if (!legacy) {
       const from = Number(rv);
-      const refused = from < this.compactedAt ? tooOld(rv, this.compactedAt) : from > this.counter ? tooLarge(rv, this.counter) : null;
+      // A streaming list from N is the current state, which is at least as new as N: only too large is refused.
+      const refused = from > this.counter ? tooLarge(rv, this.counter) : !initialEvents && from < this.compactedAt ? tooOld(rv, this.compactedAt) : null;
       if (refused) {
         send({ type: 'ERROR', object: status(refused.code, refused.reason, refused.message) });
         w.end();
         return { close: () => {} };
       }
-      for (const ev of this.log) if (ev.resourceVersion > from && ev.kindKey === kindKey) this.deliver(w, ev);
-    } else {
+      if (!initialEvents) for (const ev of this.log) if (ev.resourceVersion > from && ev.kindKey === kindKey) this.deliver(w, ev);
+    }
+    const apiVersion = this.apiVersions.get(kindKey) ?? (group ? `${group}/v1` : 'v1');
+    if (initialEvents) {
       const { keys, objects } = this.snapshot(kindKey, this.counter);
       for (const k of keys) {
         const o = objects.get(k)!;
         if (matches(opts, kind, o)) send({ type: 'ADDED', object: o });
       }
+      // client-go's reflector counts its list as done at this bookmark (KEP-3157).
+      if (opts.sendInitialEvents) {
+        send({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: this.resourceVersion, annotations: { 'k8s.io/initial-events-end': 'true' } } } });
+      }
     }
     let set = this.watchers.get(kindKey);
     if (!set) this.watchers.set(kindKey, (set = new Set()));
     set.add(w);
-    const bookmark = (annotations?: Record<string, string>): void => {
-      if (!w.closed) send({ type: 'BOOKMARK', object: { kind, apiVersion: this.apiVersions.get(kindKey) ?? (group ? `${group}/v1` : 'v1'), metadata: { resourceVersion: this.resourceVersion, ...(annotations ? { annotations } : {}) } } });
+    const bookmark = (): void => {
+      if (!w.closed) send({ type: 'BOOKMARK', object: { kind, apiVersion, metadata: { resourceVersion: this.resourceVersion } } });
     };
-    // The end of a watch-list's initial events: client-go's reflector waits for it (else its timeout).
-    if (opts.sendInitialEvents) bookmark({ 'k8s.io/initial-events-end': 'true' });
     if (opts.allowWatchBookmarks) {
       const tick = setInterval(bookmark, this.bookmarkEveryMs);
       unref(tick);

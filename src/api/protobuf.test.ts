@@ -81,6 +81,14 @@ describe('protobuf bodies', () => {
     expect(decodeProtobufObject(ing)).toMatchObject({ object: { spec: { rules: [{ host: 'a.com', http: { paths: [{ path: '/', pathType: 'Exact', backend: { service: { name: 'web', port: { number: 80 } } } }] } }] } } });
   });
 
+  it('DeleteOptions (helm deleting its release Secrets): empty is no options; grace period 0 kept (a pointer), preconditions, policy, dryRun', () => {
+    expect(decodeProtobufObject(envelope('v1', 'DeleteOptions', []))).toEqual({ object: { apiVersion: 'v1', kind: 'DeleteOptions' } });
+    const full = envelope('meta.k8s.io/v1', 'DeleteOptions', [[1, 0], [2, [[1, 'uid-1']]], [4, 'Foreground'], [5, 'All']]);
+    expect(decodeProtobufObject(full)).toEqual({
+      object: { apiVersion: 'meta.k8s.io/v1', kind: 'DeleteOptions', gracePeriodSeconds: 0, preconditions: { uid: 'uid-1' }, propagationPolicy: 'Foreground', dryRun: ['All'] },
+    });
+  });
+
   it('refused: no envelope, a kind without a decoder, a truncated body', () => {
     expect(decodeProtobufObject(Buffer.from('{"kind":"ConfigMap"}'))).toEqual({ error: 'the body does not start with the k8s protobuf envelope' });
     expect(decodeProtobufObject(envelope('scheduling.k8s.io/v1', 'PriorityClass', []))).toEqual({ error: 'no protobuf decoder for PriorityClass in scheduling.k8s.io/v1' });

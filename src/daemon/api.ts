@@ -131,11 +131,6 @@ function sendText(res: http.ServerResponse, code: number, json: string, contentT
   res.end(bytes);
 }
 
-/** The body as JSON, refused with 413 past `limit` bytes (counted as it arrives) and 400 when not JSON. */
-async function readBody(req: http.IncomingMessage, limit: number): Promise<unknown> {
-  return parseBody(await readText(req, limit));
-}
-
 function parseBody(text: string): unknown {
   if (text.trim() === '') return {};
   try {
@@ -143,6 +138,20 @@ function parseBody(text: string): unknown {
   } catch (e) {
     throw new HttpError(400, 'BadRequest', `the body is not JSON: ${(e as Error).message}`);
   }
+}
+
+/**
+ * A DELETE's options as JSON: kubectl sends them as JSON, client-go's typed clients (helm deleting
+ * its release Secrets) as a protobuf DeleteOptions.
+ */
+async function readDeleteOptions(req: http.IncomingMessage): Promise<unknown> {
+  const type = String(req.headers['content-type'] ?? '').split(';')[0]!.trim().toLowerCase();
+  if (type !== PROTOBUF_MEDIA_TYPE) return parseBody(await readText(req, MAX_OBJECT_BODY));
+  const body = await readBytes(req, MAX_OBJECT_BODY);
+  if (body.length === 0) return {};
+  const decoded = decodeProtobufObject(body);
+  if ('error' in decoded) throw new HttpError(400, 'BadRequest', decoded.error);
+  return decoded.object;
 }
 
 /** The body as text, refused with 413 past `limit` bytes (counted as it arrives). */
@@ -308,7 +317,7 @@ async function handle(daemon: Daemon, req: http.IncomingMessage, res: http.Serve
     }
     case 'DELETE': {
       // DeleteOptions from the body (kubectl's) or the query (src/api/delete-options.ts).
-      const options = parseDeleteOptions(url.searchParams, await readBody(req, MAX_OBJECT_BODY));
+      const options = parseDeleteOptions(url.searchParams, await readDeleteOptions(req));
       if (isApiError(options)) throw fromApiError(options);
       if (!name) return deleteCollection(daemon, r, namespace, url, options, res);
       return send(res, 200, await deleteOne(daemon, r, namespace, name, options));
@@ -646,7 +655,7 @@ async function scaleSubresource(daemon: Daemon, r: ResourceType, namespace: stri
   if (isApiError(replicas)) throw fromApiError(replicas);
   const stored = storedValue(daemon, r, ns, name);
   if (!stored) throw notStored(daemon, r, findModelled(daemon, r, ns, name));
-  const written = recordWrite(live, withReplicas(withoutServerFields(stored), replicas), { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'] });
+  const written = recordWrite(live, withReplicas(withoutServerFields(stored), replicas), { fieldManager: url.searchParams.get('fieldManager') ?? undefined, gvk: r, userAgent: req.headers['user-agent'], subresource: 'scale' });
   const after = await save(daemon, r, url, `<api ${method} ${url.pathname}>`, written);
   return send(res, 200, scaleOf({ ...live, ...after, metadata: { ...metaOf(live), ...metaOf(after) } }));
 }

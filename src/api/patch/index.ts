@@ -32,6 +32,8 @@ export interface PatchOptions {
   /** For the default manager name, as kube-apiserver takes it. */
   readonly userAgent?: string;
   readonly now?: Date;
+  /** Written through a subresource (`scale`): recorded in the writer's managedFields entry. */
+  readonly subresource?: string;
 }
 
 /** The patch types a kind accepts, in kube-apiserver's order (no strategic merge for CRDs). */
@@ -43,7 +45,7 @@ const apiVersionOf = (g: GroupVersionKind): string => (g.group ? `${g.group}/${g
 
 function writerOf(opts: PatchOptions, manager: string): Writer {
   const time = (opts.now ?? new Date()).toISOString().replace(/\.\d+Z$/, 'Z');
-  return { manager, apiVersion: apiVersionOf(opts.gvk), time };
+  return { manager, apiVersion: apiVersionOf(opts.gvk), time, ...(opts.subresource ? { subresource: opts.subresource } : {}) };
 }
 
 function optionsInvalid(field: string, what: string): PatchFailure {

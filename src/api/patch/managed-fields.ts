@@ -19,6 +19,8 @@ export interface Writer {
   readonly apiVersion: string;
   /** RFC 3339, seconds. */
   readonly time: string;
+  /** The subresource written through (`scale`): its Update entry is its own, as kube-apiserver keeps it. */
+  readonly subresource?: string;
 }
 
 export function readEntries(obj: JsonObject | undefined): ManagerEntry[] {
@@ -73,11 +75,12 @@ export function recordUpdate(before: JsonObject | undefined, after: JsonObject, 
   const newSet = fieldSetOf(after, fields);
   const changed = changedMembers(oldSet, newSet);
   const gone = (k: string): boolean => !newSet.has(k);
-  const entries = readEntries(before).map((e) => ({ ...e, set: minus(minus(e.set, gone), e.manager === writer.manager && e.operation === 'Update' ? new Map() : changed) }));
-  let mine = entries.find((e) => e.manager === writer.manager && e.operation === 'Update' && !e.subresource);
+  const isMine = (e: ManagerEntry): boolean => e.manager === writer.manager && e.operation === 'Update' && (e.subresource ?? '') === (writer.subresource ?? '');
+  const entries = readEntries(before).map((e) => ({ ...e, set: minus(minus(e.set, gone), isMine(e) ? new Map() : changed) }));
+  let mine = entries.find(isMine);
   if (changed.size === 0 && !mine) return writeEntries(after, entries);
   if (!mine) {
-    mine = { manager: writer.manager, operation: 'Update', apiVersion: writer.apiVersion, time: writer.time, set: new Map() };
+    mine = { manager: writer.manager, operation: 'Update', apiVersion: writer.apiVersion, time: writer.time, set: new Map(), ...(writer.subresource ? { subresource: writer.subresource } : {}) };
     entries.push(mine);
   }
   if (changed.size > 0) {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isApiError, patchObject, type ApiError, type PatchOptions } from './index.js';
+import { isApiError, patchObject, recordWrite, type ApiError, type PatchOptions } from './index.js';
 import type { JsonObject } from './json.js';
 
 const deploymentGvk = { group: 'apps', version: 'v1', kind: 'Deployment' };
@@ -153,6 +153,19 @@ describe('managedFields on writes', () => {
     expect(mf2.map((e: any) => e.manager)).toEqual(['kubectl-client-side-apply', 'kubectl']);
     expect(mf2[1].fieldsV1).toEqual({ 'f:spec': { 'f:replicas': {} } });
     expect(mf2[0].fieldsV1['f:spec']['f:replicas']).toBeUndefined();
+  });
+
+  it('a write through the scale subresource is its own Update entry (subresource: scale), named so in an apply\'s conflict', () => {
+    const applied = ok(patchObject(undefined, 'application/apply-patch+yaml', JSON.stringify(strip(deployment())), opts({ fieldManager: 'helm', force: false })));
+    const scaled = recordWrite(applied, { ...applied, spec: { ...(applied['spec'] as JsonObject), replicas: 5 } }, opts({ fieldManager: 'kubectl', subresource: 'scale' }));
+    const mf = (scaled['metadata'] as any).managedFields;
+    expect(mf.map((e: any) => `${e.manager} ${e.operation} ${e.subresource ?? ''}`.trim())).toEqual(['helm Apply', 'kubectl Update scale']);
+    expect(mf[1].fieldsV1).toEqual({ 'f:spec': { 'f:replicas': {} } });
+    const again = recordWrite(scaled, { ...scaled, spec: { ...(scaled['spec'] as JsonObject), replicas: 6 } }, opts({ fieldManager: 'kubectl' }));
+    // A plain update by the same manager is another entry; it takes the field, and the emptied scale entry goes.
+    expect((again['metadata'] as any).managedFields.map((e: any) => `${e.manager} ${e.subresource ?? ''}`.trim())).toEqual(['helm', 'kubectl']);
+    const conflict = patchObject(scaled, 'application/apply-patch+yaml', JSON.stringify(strip(deployment())), opts({ fieldManager: 'helm', force: false }));
+    expect(isApiError(conflict) && conflict.message).toBe('Apply failed with 1 conflict: conflict with "kubectl" with subresource "scale" using apps/v1 at 2026-12-08T00:00:00Z: .spec.replicas');
   });
 });
 

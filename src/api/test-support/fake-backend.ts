@@ -1,7 +1,6 @@
 // The API without root: a daemon-shaped backend that keeps the state and computes the cluster
 // exactly as the daemon does (store-ops, desiredFromState), with no data plane behind it, served
 // on 127.0.0.1 over plain HTTP so that stock kubectl can talk to it in tests.
-import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -16,6 +15,7 @@ import { IngressGuard } from '../../daemon/ingress-admission.js';
 import { emptyState, type ClusterState, type ObjectId } from '../../daemon/state.js';
 import { applyFiles, deleteIds, deleteOrphaning } from '../../daemon/controllers.js';
 import { findKubectl } from './kubectl-binary.js';
+import { runTool, type ToolRun } from './run-tool.js';
 import { clusterEvents } from '../../cluster/events.js';
 import { keptReplicaSets } from '../../daemon/revision-history.js';
 import { EventLog } from '../../cluster/events-log.js';
@@ -130,11 +130,7 @@ const found = findKubectl();
 export const KUBECTL = 'path' in found ? found.path : '';
 export const kubectlSkipReason = 'why' in found ? found.why : '';
 
-export interface KubectlRun {
-  readonly code: number;
-  readonly out: string;
-  readonly err: string;
-}
+export type KubectlRun = ToolRun;
 
 /**
  * Runs stock kubectl (another binary when given) against `server` with a cache directory of its
@@ -144,17 +140,7 @@ export interface KubectlRun {
 export function kubectlAgainst(server: string, kubectl = KUBECTL): { run(args: readonly string[], stdin?: string): Promise<KubectlRun>; close(): void } {
   const cacheDir = mkdtempSync(join(tmpdir(), 'knet-kubectl-cache-'));
   return {
-    run: (args, stdin) => new Promise((resolve) => {
-      const child = spawn(kubectl, ['--server', server, '--cache-dir', cacheDir, ...args], {
-        env: { ...process.env, KUBECONFIG: '/dev/null' }, timeout: 30_000,
-      });
-      let out = '';
-      let err = '';
-      child.stdout.on('data', (d: Buffer) => (out += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (err += d.toString()));
-      child.on('close', (code) => resolve({ code: code ?? -1, out, err }));
-      child.stdin.end(stdin ?? '');
-    }),
+    run: (args, stdin) => runTool(kubectl, ['--server', server, '--cache-dir', cacheDir, ...args], { ...process.env, KUBECONFIG: '/dev/null' }, stdin),
     close: () => rmSync(cacheDir, { recursive: true, force: true }),
   };
 }
