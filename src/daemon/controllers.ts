@@ -16,6 +16,7 @@ import type { Issue } from '../model/issue.js';
 import { parseText } from '../model/source.js';
 import type { Pod } from '../model/types.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
+import { onlyLeavesDiffer, withLeavesOf } from './leaf-change.js';
 import { withStaticNeighbours } from './static-neighbours.js';
 import type { ClusterState, ObjectId, StoredObject } from './state.js';
 import { applyObjects, deleteObjects, type StoreOutcome } from './store-ops.js';
@@ -131,18 +132,30 @@ export class ReadinessReports {
 
   /** Takes a node's report; answers the pods whose containers are all gone (terminated). */
   record(node: string, readiness: Readiness): string[] {
-    for (const ref of this.reportedBy.get(node) ?? []) if (!(ref in readiness)) this.reported.delete(ref);
+    // A report that says what the last one did changes nothing: the laid cluster stays the same objects.
+    const before = this.reportedBy.get(node) ?? [];
+    const same = before.length === Object.keys(readiness).length && before.every((ref) => ref in readiness) && Object.entries(readiness).every(([ref, r]) => {
+      const was = this.reported.get(ref);
+      return was !== undefined && was.ready === r.ready && was.restarts === r.restarts;
+    });
+    for (const ref of before) if (!(ref in readiness)) this.reported.delete(ref);
     this.reportedBy.set(node, Object.keys(readiness));
     for (const [ref, r] of Object.entries(readiness)) this.reported.set(ref, { ready: r.ready, restarts: r.restarts });
-    this.version++;
+    if (!same) this.version++;
     return Object.entries(readiness).filter(([, r]) => r.terminated === true).map(([ref]) => ref);
   }
 
-  /** `cluster` with the reports laid over it (cluster/readiness.ts), the same object until either changes. */
+  /**
+   * `cluster` with the reports laid over it (cluster/readiness.ts), the same object until either
+   * changes; a cluster that differs only in leaf objects (leaf-change.ts) keeps the laid pods,
+   * slices and workloads, the same objects, so the API's store finds them unchanged at a glance.
+   */
   over(cluster: Cluster): Cluster {
     const l = this.laid;
     if (l && l.cluster === cluster && l.version === this.version) return l.observed;
-    const observed = withReadiness(cluster, this.reported);
+    const observed = l && l.version === this.version && onlyLeavesDiffer(l.cluster, cluster)
+      ? withLeavesOf(l.observed, cluster)
+      : withReadiness(cluster, this.reported);
     this.laid = { cluster, version: this.version, observed };
     return observed;
   }
