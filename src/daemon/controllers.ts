@@ -44,7 +44,8 @@ export function applyFiles(state: ClusterState, cluster: Cluster, files: readonl
 /** `knet delete`: stored objects removed; a Deployment's pods (not stored) are replaced by their ReplicaSet. */
 export function deleteIds(state: ClusterState, cluster: Cluster, observed: Cluster, ids: readonly ObjectId[]): StoreOutcome {
   const owned = deleteReplicaSetPods(state, observed, ids);
-  const outcome = deleteObjects(owned.state, cluster, owned.rest);
+  // Pods replaced by their ReplicaSet changed the state: its cluster is computed whole.
+  const outcome = deleteObjects(owned.state, cluster, owned.rest, owned.state === state);
   return owned.results.length === 0 ? outcome : { ...outcome, results: [...owned.results, ...outcome.results] };
 }
 
@@ -59,6 +60,7 @@ export function deleteOrphaning(state: ClusterState, cluster: Cluster, observed:
   // The deletion forgot the dependents' nodes and addresses (they left the cluster with their
   // owner); stated again, the stored dependents get them back.
   const pods = { ...state.assignments.pods, ...deleted.state.assignments.pods };
+  // `kept` are dependents (pods, ReplicaSets), never leaves: this cluster is computed whole.
   const stored = applyFiles({ ...deleted.state, assignments: { ...deleted.state.assignments, pods } }, deleted.cluster, kept);
   return { ...stored, results: [...deleted.results, ...stored.results], notFound: deleted.notFound };
 }

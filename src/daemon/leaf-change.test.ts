@@ -112,6 +112,16 @@ describe('what is not a leaf is computed whole', () => {
     });
   }
 
+  it('a Deployment\'s pod deleted with a ConfigMap -> recomputed: its ReplicaSet replaces the pod', () => {
+    const { state, cluster } = running();
+    const pod = cluster.pods.find((p) => p.meta.namespace === 'shop')!;
+    const out = deleteIds(state, cluster, cluster, [{ kind: 'Pod', namespace: 'shop', name: pod.meta.name }, { kind: 'ConfigMap', namespace: 'shop', name: 'cfg' }]);
+    expect(out.leaf).toBeUndefined();
+    const names = out.cluster!.pods.filter((p) => p.meta.namespace === 'shop').map((p) => p.meta.name);
+    expect(names).toHaveLength(3);
+    expect(names).not.toContain(pod.meta.name);
+  });
+
   it('a ConfigMap applied with other objects of its file stored -> recomputed (their issues are reported too)', () => {
     const { state, cluster } = running();
     const out = applyFiles(state, cluster, [{ name: 'base.yaml', text: cm('cfg', '3') }]);

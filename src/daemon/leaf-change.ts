@@ -58,6 +58,7 @@ function leafSlot(value: Record<string, unknown>, current: Cluster): LeafSlot | 
  * whole recompute reports what it finds at their positions too.
  */
 export function spliceLeafChange(current: Cluster, change: StoredChange, files: ReadonlySet<string>, stored: readonly StoredObject[]): { cluster: Cluster; issues: Issue[] } | null {
+  if (change.upserts.length + change.deleted.length === 0) return null;
   const slots = new Map<string, LeafSlot>();
   for (const v of [...change.upserts.map((r) => r.value), ...change.deleted.map((o) => o.value)]) {
     const slot = leafSlot(v, current);

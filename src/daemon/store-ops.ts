@@ -92,8 +92,11 @@ export function applyObjects(state: ClusterState, current: Cluster, incoming: re
   return settle(state, current, raws, objects, results, issues, (i) => i.severity === 'error' || files.has(i.file), [], change, files);
 }
 
-/** Deletes objects by id; deleting a Namespace deletes what is in it, as the API server does. */
-export function deleteObjects(state: ClusterState, current: Cluster, ids: readonly ObjectId[]): StoreOutcome {
+/**
+ * Deletes objects by id; deleting a Namespace deletes what is in it, as the API server does.
+ * `spliceable`: `current` is the cluster of `state` (a caller that changed the state first says no).
+ */
+export function deleteObjects(state: ClusterState, current: Cluster, ids: readonly ObjectId[], spliceable = true): StoreOutcome {
   const issues: Issue[] = [];
   const gone = new Set<string>();
   const results: ObjectResult[] = [];
@@ -122,7 +125,7 @@ export function deleteObjects(state: ClusterState, current: Cluster, ids: readon
   const objects = state.objects.filter((o) => !gone.has(keyOf(idOf(o.value))));
   const raws = objects.map(toRawObject);
   const deleted = state.objects.filter((o) => gone.has(keyOf(idOf(o.value))));
-  return settle(state, current, raws, objects, results, issues, (i) => i.severity === 'error', notFound, { upserts: [], deleted, raws }, new Set());
+  return settle(state, current, raws, objects, results, issues, (i) => i.severity === 'error', notFound, spliceable ? { upserts: [], deleted, raws } : null, new Set());
 }
 
 function settle(

@@ -45,8 +45,17 @@ export class FakeBackend {
   /** The Events the change made, as the daemon records them (cluster/events.ts). */
   readonly events = new EventLog();
 
+  private observedOf: { cluster: Cluster; events: readonly EventWire[]; observed: Cluster } | null = null;
+
+  /** The same object until the cluster or the Events change, as the daemon's. */
   get observed(): Cluster {
-    return { ...this.cluster, others: [...this.cluster.others, ...eventObjects(this.eventList())] };
+    const o = this.observedOf;
+    const events = this.eventList();
+    // The log's entries are replaced, never changed in place: the same entries, the same Events.
+    if (o && o.cluster === this.cluster && o.events.length === events.length && events.every((e, i) => e === o.events[i])) return o.observed;
+    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjects(events)] };
+    this.observedOf = { cluster: this.cluster, events, observed };
+    return observed;
   }
 
   eventList(): EventWire[] {
@@ -77,7 +86,12 @@ export class FakeBackend {
   }
 
   private adopt(outcome: ChangeResult['outcome']): ChangeResult {
-    if (outcome.state && outcome.cluster && outcome.state !== this.state) {
+    if (outcome.state && outcome.cluster && outcome.state !== this.state && outcome.leaf) {
+      // Only objects nothing derives from (daemon/leaf-change.ts): no history, no Events.
+      this.state = outcome.state;
+      this.cluster = outcome.cluster;
+      for (const fn of this.listeners) fn();
+    } else if (outcome.state && outcome.cluster && outcome.state !== this.state) {
       const before = this.cluster;
       // Old ReplicaSets kept for `kubectl rollout history/undo`, as the daemon keeps them.
       const history = keptReplicaSets(outcome.state, before, outcome.cluster);
