@@ -88,7 +88,7 @@ export class Daemon {
   /** The core/v1 Events the controllers and kubelets record (cluster/events.ts), served with the objects. */
   readonly events = new EventLog();
   private eventsVersion = 0;
-  private observedOf: { ready: Cluster; events: number; eventObjs: Cluster['others']; observed: Cluster } | null = null;
+  private observedOf: { ready: Cluster; events: number; guard: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
   private readinessQueued = false;
   /** Terminating pods queued to leave. */
   private readonly finishing = new Set<string>();
@@ -226,9 +226,11 @@ export class Daemon {
     const o = this.observedOf;
     if (o && o.ready === ready && o.events === this.eventsVersion) return o.observed;
     // The Events as objects, made again only when one was recorded (unchanged, the API's store skips them).
-    const eventObjs = o && o.events === this.eventsVersion ? o.eventObjs : eventObjects(this.eventList());
+    const guard = this.ingressGuard.events();
+    const same = o && o.events === this.eventsVersion && o.guard.length === guard.length && guard.every((e, i) => e === o.guard[i]);
+    const eventObjs = same ? o.eventObjs : eventObjects(this.eventList());
     const observed = { ...ready, others: [...ready.others.filter((x) => x.kind !== 'Event'), ...eventObjs] };
-    this.observedOf = { ready, events: this.eventsVersion, eventObjs, observed };
+    this.observedOf = { ready, events: this.eventsVersion, guard, eventObjs, observed };
     return observed;
   }
 
