@@ -45,16 +45,18 @@ export class FakeBackend {
   /** The Events the change made, as the daemon records them (cluster/events.ts). */
   readonly events = new EventLog();
 
-  private observedOf: { cluster: Cluster; events: readonly EventWire[]; observed: Cluster } | null = null;
+  private observedOf: { cluster: Cluster; events: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
 
-  /** The same object until the cluster or the Events change, as the daemon's. */
+  /** The same object until the cluster or the Events change, and the same Events while none was recorded, as the daemon's. */
   get observed(): Cluster {
     const o = this.observedOf;
     const events = this.eventList();
     // The log's entries are replaced, never changed in place: the same entries, the same Events.
-    if (o && o.cluster === this.cluster && o.events.length === events.length && events.every((e, i) => e === o.events[i])) return o.observed;
-    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjects(events)] };
-    this.observedOf = { cluster: this.cluster, events, observed };
+    const same = o !== null && o.events.length === events.length && events.every((e, i) => e === o.events[i]);
+    if (same && o.cluster === this.cluster) return o.observed;
+    const eventObjs = same ? o.eventObjs : eventObjects(events);
+    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjs] };
+    this.observedOf = { cluster: this.cluster, events, eventObjs, observed };
     return observed;
   }
 
