@@ -134,16 +134,10 @@ export class ReadinessReports {
 
   /** Takes a node's report; answers the pods whose containers are all gone (terminated). */
   record(node: string, readiness: Readiness): string[] {
-    // A report that says what the last one did changes nothing: the laid cluster stays the same objects.
-    const before = this.reportedBy.get(node) ?? [];
-    const same = before.length === Object.keys(readiness).length && before.every((ref) => ref in readiness) && Object.entries(readiness).every(([ref, r]) => {
-      const was = this.reported.get(ref);
-      return was !== undefined && was.ready === r.ready && was.restarts === r.restarts;
-    });
-    for (const ref of before) if (!(ref in readiness)) this.reported.delete(ref);
+    for (const ref of this.reportedBy.get(node) ?? []) if (!(ref in readiness)) this.reported.delete(ref);
     this.reportedBy.set(node, Object.keys(readiness));
     for (const [ref, r] of Object.entries(readiness)) this.reported.set(ref, { ready: r.ready, restarts: r.restarts });
-    if (!same) this.version++;
+    this.version++;
     return Object.entries(readiness).filter(([, r]) => r.terminated === true).map(([ref]) => ref);
   }
 

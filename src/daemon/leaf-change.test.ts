@@ -187,18 +187,4 @@ describe('what the leaf path relies on', () => {
     const scaled = applyFiles(state, cluster, [{ name: 'd.yaml', text: BASE.split('---\n')[1]!.replace('replicas: 3', 'replicas: 4') }]).cluster!;
     expect(reports.over(scaled).pods).not.toBe(before.pods);
   });
-
-  it('a node\'s report that says what the last one did -> the laid cluster stays the same object', () => {
-    const { cluster } = running();
-    const reports = new ReadinessReports();
-    const pod = cluster.pods.find((p) => p.meta.namespace === 'shop')!;
-    const ref = `shop/${pod.meta.name}`;
-    reports.record(pod.spec.nodeName, { [ref]: { ready: true, restarts: 1 } } as never);
-    const laid = reports.over(cluster);
-    expect(laid).not.toBe(cluster);
-    reports.record(pod.spec.nodeName, { [ref]: { ready: true, restarts: 1 } } as never);
-    expect(reports.over(cluster)).toBe(laid);
-    reports.record(pod.spec.nodeName, { [ref]: { ready: false, restarts: 1 } } as never);
-    expect(reports.over(cluster)).not.toBe(laid);
-  });
 });
