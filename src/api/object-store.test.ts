@@ -31,6 +31,20 @@ const summary = (events: readonly WatchEvent[]): string[] => events.map((e) => `
 const clock = () => Date.parse('2026-12-01T10:00:00Z');
 
 describe('sync: the daemon\'s objects against the last set', () => {
+  it('a sync over some kinds only: those kinds\' changes and deletions, every other object kept as it was', () => {
+    const s = new ObjectStore(undefined, { now: clock });
+    const cm = (v: string): Json => ({ apiVersion: 'v1', kind: 'ConfigMap', metadata: { name: 'cfg', namespace: 'default' }, data: { a: v } });
+    s.sync([pod('a'), deployment(2), cm('1')]);
+    const kinds = new Set(['/ConfigMap']);
+    expect(summary(s.sync([cm('2')], kinds))).toEqual(['MODIFIED cfg']);
+    expect(s.get('', 'Pod', 'default', 'a')).toBeDefined();
+    expect(s.get('apps', 'Deployment', 'default', 'web')).toBeDefined();
+    expect(summary(s.sync([], kinds))).toEqual(['DELETED cfg']);
+    expect(s.get('', 'Pod', 'default', 'a')).toBeDefined();
+    // The whole set again: what it leaves out goes.
+    expect(summary(s.sync([pod('a')]))).toEqual(['DELETED web']);
+  });
+
   it('first sync: every object ADDED, each with its own resourceVersion from one counter', () => {
     const s = new ObjectStore(undefined, { now: clock });
     const events = s.sync([pod('a'), pod('b'), deployment(2)]);

@@ -152,8 +152,12 @@ export class ObjectStore {
     return String(this.counter);
   }
 
-  /** The whole cluster in wire form: every change against the last sync becomes an event. */
-  sync(objects: readonly Json[]): WatchEvent[] {
+  /**
+   * The whole cluster in wire form: every change against the last sync becomes an event.
+   * `kinds` (`group/Kind` keys): `objects` are only those kinds' (the rest did not change), and
+   * only objects of those kinds that `objects` leaves out are deleted.
+   */
+  sync(objects: readonly Json[], kinds?: ReadonlySet<string>): WatchEvent[] {
     const seen = new Set<string>();
     const events: LogEvent[] = [];
     const changed: { o: Json; key: string; kindKey: string; group: string; entry: Entry | undefined }[] = [];
@@ -180,7 +184,7 @@ export class ObjectStore {
       if (ev) events.push(ev);
     }
     for (const entry of [...this.entries.values()]) {
-      if (seen.has(entry.key)) continue;
+      if (seen.has(entry.key) || (kinds && !kinds.has(entry.kindKey))) continue;
       const ev = this.remove(entry);
       if (ev) events.push(ev);
     }

@@ -90,7 +90,8 @@ describe('wire forms across a recompute (the daemon computes every object again 
     watchKind(store, 'Pod', podEvents);
     watchKind(store, 'ConfigMap', cmEvents);
     const cluster = b.cluster;
-    await b.apply([{ name: 'cfg', text: configMap('2') }]);
+    // From the file the Deployment came from: no leaf change (daemon/leaf-change.ts), the whole cluster is computed again.
+    await b.apply([{ name: 'web', text: configMap('2') }]);
     expect(b.cluster).not.toBe(cluster);
     expect(b.cluster.pods.every((p) => !cluster.pods.includes(p))).toBe(true); // computed again
     b.cluster.pods.forEach((p, i) => expect(store.get('', 'Pod', p.meta.namespace, p.meta.name)).toBe(served[i]));

@@ -8,7 +8,8 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { toWire, type AnyObject } from '../cluster/wire.js';
 import { ObjectStore, type SavedMeta } from '../api/object-store.js';
 import { sameModel } from '../api/same-model.js';
-import { RESOURCE_TYPES, servesObjects } from '../api/registry.js';
+import { RESOURCE_TYPES, servesObjects, type ResourceType } from '../api/registry.js';
+import { listsOnlyLeaves, onlyLeavesDiffer } from './leaf-change.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { apiObjectsPath, stateDir } from './paths.js';
 
@@ -47,34 +48,47 @@ export function apiStoreOf(daemon: StoreSource): ObjectStore {
   return h.store;
 }
 
-/** Syncs the store when the running cluster is another one than it last saw (a cheap check). */
+/**
+ * Syncs the store when the running cluster is another one than it last saw (a cheap check). A
+ * cluster that differs from the last only in leaf objects (a ConfigMap changed: leaf-change.ts)
+ * is synced over the kinds listed from them alone; the pods and the rest are the same objects.
+ */
 function refresh(daemon: StoreSource, h: Handle): void {
   const observed = daemon.observed;
   if (observed === h.observed) return;
   const first = h.observed === null;
+  const leaves = h.observed !== null && onlyLeavesDiffer(h.observed, observed);
   h.observed = observed;
-  const events = h.store.sync(h.wires.wireObjects(observed));
+  const only = leaves ? listsOnlyLeaves : undefined;
+  const events = h.store.sync(h.wires.wireObjects(observed, only), only && LEAF_KINDS);
   if (events.length > 0 || first) h.persist();
 }
+
+const kindKey = (r: ResourceType): string => `${r.group}/${r.kind}`;
+const LEAF_KINDS: ReadonlySet<string> = new Set(RESOURCE_TYPES.filter((r) => servesObjects(r) && listsOnlyLeaves(r)).map(kindKey));
 
 /**
  * The wire forms of the last sync, by object: an object the daemon computed again but that is
  * the same by value keeps its wire form (the same reference, which the store's sync skips).
  */
 export class WireCache {
-  private last = new Map<string, { source: AnyObject; wire: Json }>();
+  private last = new Map<ResourceType, Map<string, { source: AnyObject; wire: Json }>>();
 
-  /** Every object the API serves, in wire form; what this sync did not see is forgotten. */
-  wireObjects(c: Cluster): Json[] {
+  /**
+   * Every object the API serves, in wire form; what this sync did not see is forgotten.
+   * `only`: the objects of those resource types alone (the others' are kept for later).
+   */
+  wireObjects(c: Cluster, only?: (r: ResourceType) => boolean): Json[] {
     const out: Json[] = [];
-    const next = new Map<string, { source: AnyObject; wire: Json }>();
     const seen = new WeakMap<object, object>();
     for (const r of RESOURCE_TYPES) {
-      if (!servesObjects(r)) continue;
+      if (!servesObjects(r) || (only && !only(r))) continue;
       const apiVersion = r.group ? `${r.group}/${r.version}` : r.version;
+      const last = this.last.get(r);
+      const next = new Map<string, { source: AnyObject; wire: Json }>();
       for (const o of r.list(c)) {
-        const key = `${r.group}/${r.kind}/${o.meta.namespace}/${o.meta.name}`;
-        const before = this.last.get(key);
+        const key = `${o.meta.namespace}/${o.meta.name}`;
+        const before = last?.get(key);
         let w: Json;
         if (r.wire) {
           // Endpoints are built from the slices, not their Service alone: compared by what they say.
@@ -88,8 +102,8 @@ export class WireCache {
         if (!next.has(key)) next.set(key, { source: o, wire: w });
         out.push(w);
       }
+      this.last.set(r, next);
     }
-    this.last = next;
     return out;
   }
 }

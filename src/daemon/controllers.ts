@@ -16,6 +16,7 @@ import type { Issue } from '../model/issue.js';
 import { parseText } from '../model/source.js';
 import type { Pod } from '../model/types.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
+import { onlyLeavesDiffer, withLeavesOf } from './leaf-change.js';
 import { withStaticNeighbours } from './static-neighbours.js';
 import type { ClusterState, ObjectId, StoredObject } from './state.js';
 import { applyObjects, deleteObjects, type StoreOutcome } from './store-ops.js';
@@ -43,7 +44,8 @@ export function applyFiles(state: ClusterState, cluster: Cluster, files: readonl
 /** `knet delete`: stored objects removed; a Deployment's pods (not stored) are replaced by their ReplicaSet. */
 export function deleteIds(state: ClusterState, cluster: Cluster, observed: Cluster, ids: readonly ObjectId[]): StoreOutcome {
   const owned = deleteReplicaSetPods(state, observed, ids);
-  const outcome = deleteObjects(owned.state, cluster, owned.rest);
+  // Pods replaced by their ReplicaSet changed the state: its cluster is computed whole.
+  const outcome = deleteObjects(owned.state, cluster, owned.rest, owned.state === state);
   return owned.results.length === 0 ? outcome : { ...outcome, results: [...owned.results, ...outcome.results] };
 }
 
@@ -58,6 +60,7 @@ export function deleteOrphaning(state: ClusterState, cluster: Cluster, observed:
   // The deletion forgot the dependents' nodes and addresses (they left the cluster with their
   // owner); stated again, the stored dependents get them back.
   const pods = { ...state.assignments.pods, ...deleted.state.assignments.pods };
+  // `kept` are dependents (pods, ReplicaSets), never leaves: this cluster is computed whole.
   const stored = applyFiles({ ...deleted.state, assignments: { ...deleted.state.assignments, pods } }, deleted.cluster, kept);
   return { ...stored, results: [...deleted.results, ...stored.results], notFound: deleted.notFound };
 }
@@ -138,11 +141,17 @@ export class ReadinessReports {
     return Object.entries(readiness).filter(([, r]) => r.terminated === true).map(([ref]) => ref);
   }
 
-  /** `cluster` with the reports laid over it (cluster/readiness.ts), the same object until either changes. */
+  /**
+   * `cluster` with the reports laid over it (cluster/readiness.ts), the same object until either
+   * changes; a cluster that differs only in leaf objects (leaf-change.ts) keeps the laid pods,
+   * slices and workloads, the same objects, so the API's store finds them unchanged at a glance.
+   */
   over(cluster: Cluster): Cluster {
     const l = this.laid;
     if (l && l.cluster === cluster && l.version === this.version) return l.observed;
-    const observed = withReadiness(cluster, this.reported);
+    const observed = l && l.version === this.version && onlyLeavesDiffer(l.cluster, cluster)
+      ? withLeavesOf(l.observed, cluster)
+      : withReadiness(cluster, this.reported);
     this.laid = { cluster, version: this.version, observed };
     return observed;
   }

@@ -18,6 +18,7 @@ import { daemonCertManagerHost } from './cert-manager-host.js';
 import { advanceRollouts, applyFiles, deleteIds, deleteOrphaning, planFor, ReadinessReports, startRollouts } from './controllers.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
 import { IngressGuard } from './ingress-admission.js';
+import { onlyLeavesDiffer } from './leaf-change.js';
 import { InternetSide } from './internet.js';
 import { realPlanes, type PlaneFactory, type Planes, type RuntimePlane } from './planes.js';
 import { Reconciler, type Progress, type ReconcileReport } from './reconciler.js';
@@ -87,7 +88,7 @@ export class Daemon {
   /** The core/v1 Events the controllers and kubelets record (cluster/events.ts), served with the objects. */
   readonly events = new EventLog();
   private eventsVersion = 0;
-  private observedOf: { ready: Cluster; events: number; observed: Cluster } | null = null;
+  private observedOf: { ready: Cluster; events: number; guard: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
   private readinessQueued = false;
   /** Terminating pods queued to leave. */
   private readonly finishing = new Set<string>();
@@ -224,8 +225,12 @@ export class Daemon {
     const ready = this.reports.over(this.cluster);
     const o = this.observedOf;
     if (o && o.ready === ready && o.events === this.eventsVersion) return o.observed;
-    const observed = { ...ready, others: [...ready.others.filter((x) => x.kind !== 'Event'), ...eventObjects(this.eventList())] };
-    this.observedOf = { ready, events: this.eventsVersion, observed };
+    // The Events as objects, made again only when one was recorded (unchanged, the API's store skips them).
+    const guard = this.ingressGuard.events();
+    const same = o && o.events === this.eventsVersion && o.guard.length === guard.length && guard.every((e, i) => e === o.guard[i]);
+    const eventObjs = same ? o.eventObjs : eventObjects(this.eventList());
+    const observed = { ...ready, others: [...ready.others.filter((x) => x.kind !== 'Event'), ...eventObjs] };
+    this.observedOf = { ready, events: this.eventsVersion, guard, eventObjs, observed };
     return observed;
   }
 
@@ -304,6 +309,8 @@ export class Daemon {
 
   private async applyOutcome(outcome: StoreOutcome, progress: (p: Progress) => void, graceFor?: GraceFor): Promise<ChangeResult> {
     if (!outcome.state || !outcome.cluster || outcome.state === this.state) return { outcome, reconcile: null };
+    // Only objects nothing derives from (a ConfigMap): no pod, rollout or history changes.
+    if (outcome.leaf) return { outcome, reconcile: await this.adoptState(outcome.state, outcome.cluster, progress, graceFor, true) };
     // A Deployment whose template changed: its old pods keep serving until new ones are Ready.
     const rollout = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
     if (rollout.message) this.log(rollout.message);
@@ -320,15 +327,18 @@ export class Daemon {
    * removes terminate first (daemon/termination.ts): their endpoints turn terminating while
    * their runtimes stop them, at the same time, as the endpoint controllers and the kubelet do.
    */
-  private async adoptState(next: ClusterState, nextCluster: Cluster, progress: (p: Progress) => void = () => {}, graceFor?: GraceFor): Promise<ReconcileReport> {
-    const { state, cluster, going } = withTerminating(this.state, this.observed, next, nextCluster, Date.now(), graceFor);
+  private async adoptState(next: ClusterState, nextCluster: Cluster, progress: (p: Progress) => void = () => {}, graceFor?: GraceFor, leaf = false): Promise<ReconcileReport> {
+    // A leaf change (store-ops.ts `leaf`) removes no pod: nothing starts terminating.
+    const { state, cluster, going } = leaf ? { state: next, cluster: nextCluster, going: [] } : withTerminating(this.state, this.observed, next, nextCluster, Date.now(), graceFor);
     if (going.length > 0) this.log(`terminating: ${going.map((p) => `${p.meta.namespace}/${p.meta.name}`).join(', ')}`);
     await this.store.save(state);
     const was = this.observed;
+    const derived = !onlyLeavesDiffer(this.cluster, cluster);
     this.state = state;
     this.cluster = cluster;
-    this.recordEvents(was);
-    this.plan = planFor(cluster, this.name);
+    // Events and the topology come from pods, workloads, Services, nodes: none moved when only leaves did.
+    if (derived) this.recordEvents(was);
+    if (derived) this.plan = planFor(cluster, this.name);
     for (const fn of this.listeners) fn();
     const before = new Set(await this.planes.network.namespaces());
     return this.reconcile(before, progress, going.length > 0);

@@ -5,6 +5,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { hasErrors, sortIssues, type Issue } from '../model/issue.js';
 import type { RawObject } from '../model/source.js';
 import { assignmentsOf, desiredCluster, withClusterOverrides } from './desired.js';
+import { spliceLeafChange, type StoredChange } from './leaf-change.js';
 import { idOf, keyOf, toRawObject, toStoredObject, type ClusterState, type ObjectId, type StoredObject } from './state.js';
 
 export type Action = 'created' | 'configured' | 'unchanged' | 'deleted';
@@ -22,6 +23,12 @@ export interface StoreOutcome {
   readonly results: readonly ObjectResult[];
   readonly issues: readonly Issue[];
   readonly notFound: readonly ObjectId[];
+  /**
+   * The change touched only objects nothing is derived from (leaf-change.ts): `cluster` is the
+   * one before with them replaced, pods and all else the same objects, and it is already the
+   * whole running cluster (`desiredFromState`: retiring and terminating pods included).
+   */
+  readonly leaf?: true;
 }
 
 /** Canonical JSON: key order does not make an object "configured". */
@@ -46,6 +53,7 @@ export function applyObjects(state: ClusterState, current: Cluster, incoming: re
   const raws: RawObject[] = state.objects.map(toRawObject);
   const results: ObjectResult[] = [];
   const seen = new Set<string>();
+  const upserts: RawObject[] = [];
   for (const raw of incoming) {
     const id = idOf(raw.value);
     const key = keyOf(id);
@@ -56,6 +64,7 @@ export function applyObjects(state: ClusterState, current: Cluster, incoming: re
       continue;
     }
     seen.add(key);
+    upserts.push(raw);
     if (at === undefined) {
       if (id.kind === 'Cluster' && objects.some((o) => o.value['kind'] === 'Cluster')) {
         issues.push(immutable(raw, 'a second Cluster object', 'the running cluster already has one; edit it with knet down and knet up'));
@@ -78,11 +87,16 @@ export function applyObjects(state: ClusterState, current: Cluster, incoming: re
     raws[at] = raw;
     results.push({ id, apiVersion, action: same ? 'unchanged' : 'configured' });
   }
-  return settle(state, current, raws, objects, results, issues, (i) => i.severity === 'error' || files.has(i.file), []);
+  // Objects that cannot be kept (a second copy, no name) are for the whole recompute to report.
+  const change = upserts.length === incoming.length ? { upserts, deleted: [], raws } : null;
+  return settle(state, current, raws, objects, results, issues, (i) => i.severity === 'error' || files.has(i.file), [], change, files);
 }
 
-/** Deletes objects by id; deleting a Namespace deletes what is in it, as the API server does. */
-export function deleteObjects(state: ClusterState, current: Cluster, ids: readonly ObjectId[]): StoreOutcome {
+/**
+ * Deletes objects by id; deleting a Namespace deletes what is in it, as the API server does.
+ * `spliceable`: `current` is the cluster of `state` (a caller that changed the state first says no).
+ */
+export function deleteObjects(state: ClusterState, current: Cluster, ids: readonly ObjectId[], spliceable = true): StoreOutcome {
   const issues: Issue[] = [];
   const gone = new Set<string>();
   const results: ObjectResult[] = [];
@@ -109,15 +123,20 @@ export function deleteObjects(state: ClusterState, current: Cluster, ids: readon
     }
   }
   const objects = state.objects.filter((o) => !gone.has(keyOf(idOf(o.value))));
-  return settle(state, current, objects.map(toRawObject), objects, results, issues, (i) => i.severity === 'error', notFound);
+  const raws = objects.map(toRawObject);
+  const deleted = state.objects.filter((o) => gone.has(keyOf(idOf(o.value))));
+  return settle(state, current, raws, objects, results, issues, (i) => i.severity === 'error', notFound, spliceable ? { upserts: [], deleted, raws } : null, new Set());
 }
 
 function settle(
   state: ClusterState, current: Cluster, raws: readonly RawObject[], objects: readonly StoredObject[],
   results: readonly ObjectResult[], issues: Issue[], keep: (i: Issue) => boolean, notFound: readonly ObjectId[],
+  change: StoredChange | null, files: ReadonlySet<string>,
 ): StoreOutcome {
+  // Only leaf objects changed: spliced into the cluster as it is (leaf-change.ts).
+  const spliced = change ? spliceLeafChange(current, change, files, state.objects) : null;
   // Replaced pods' names are not given again (a ReplicaSet's replacements keep theirs, and their addresses).
-  const desired = desiredCluster({ objects: raws, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
+  const desired = spliced ?? desiredCluster({ objects: raws, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
   issues.push(...desired.issues.filter(keep));
   const nodes = (c: Cluster) => canonical(c.nodes.map((n) => [n.meta.name, n.internalIPs, n.podCIDRs.map((x) => x.text)]));
   if (nodes(desired.cluster) !== nodes(current)) {
@@ -131,9 +150,9 @@ function settle(
   if (hasErrors(unique)) return { state: null, cluster: null, results, issues: unique, notFound };
   const changed = results.some((r) => r.action !== 'unchanged');
   const next: ClusterState = changed
-    ? { ...state, generation: state.generation + 1, objects, assignments: assignmentsOf(desired.cluster) }
+    ? { ...state, generation: state.generation + 1, objects, assignments: spliced ? state.assignments : assignmentsOf(desired.cluster) }
     : state;
-  return { state: next, cluster: desired.cluster, results, issues: unique, notFound };
+  return { state: next, cluster: desired.cluster, results, issues: unique, notFound, ...(spliced ? { leaf: true as const } : {}) };
 }
 
 /** A Cluster object without what may change while it runs: metadata other than its name. */

@@ -45,15 +45,18 @@ export class FakeBackend {
   /** The Events the change made, as the daemon records them (cluster/events.ts). */
   readonly events = new EventLog();
 
-  private observedOf: { cluster: Cluster; events: readonly EventWire[]; observed: Cluster } | null = null;
+  private observedOf: { cluster: Cluster; events: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
 
-  /** The same object until the cluster or its Events change, as the daemon's: the API store syncs only then. */
+  /** The same object until the cluster or the Events change, and the same Events while none was recorded, as the daemon's. */
   get observed(): Cluster {
-    const events = this.eventList();
     const o = this.observedOf;
-    if (o && o.cluster === this.cluster && o.events.length === events.length && o.events.every((e, i) => e === events[i])) return o.observed;
-    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjects(events)] };
-    this.observedOf = { cluster: this.cluster, events, observed };
+    const events = this.eventList();
+    // The log's entries are replaced, never changed in place: the same entries, the same Events.
+    const same = o !== null && o.events.length === events.length && events.every((e, i) => e === o.events[i]);
+    if (same && o.cluster === this.cluster) return o.observed;
+    const eventObjs = same ? o.eventObjs : eventObjects(events);
+    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjs] };
+    this.observedOf = { cluster: this.cluster, events, eventObjs, observed };
     return observed;
   }
 
@@ -85,7 +88,12 @@ export class FakeBackend {
   }
 
   private adopt(outcome: ChangeResult['outcome']): ChangeResult {
-    if (outcome.state && outcome.cluster && outcome.state !== this.state) {
+    if (outcome.state && outcome.cluster && outcome.state !== this.state && outcome.leaf) {
+      // Only objects nothing derives from (daemon/leaf-change.ts): no history, no Events.
+      this.state = outcome.state;
+      this.cluster = outcome.cluster;
+      for (const fn of this.listeners) fn();
+    } else if (outcome.state && outcome.cluster && outcome.state !== this.state) {
       const before = this.cluster;
       // Old ReplicaSets kept for `kubectl rollout history/undo`, as the daemon keeps them.
       const history = keptReplicaSets(outcome.state, before, outcome.cluster);
