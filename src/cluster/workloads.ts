@@ -6,6 +6,7 @@ import type { Meta, Node, OwnerRef, Pod, Workload } from '../model/types.js';
 import { canRunOn } from './schedule.js';
 import { randomSuffix, stableUid, templateHash } from './naming.js';
 import { newReplicasAllowed, resolveRollingUpdate, RETIRING_ANNOTATION } from './rollout.js';
+import { ordinalsOf, type StatefulSetProgresses } from './statefulset-order.js';
 
 /** The revision annotation the deployment controller puts on a Deployment and its ReplicaSets. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -19,13 +20,17 @@ export interface Expansion {
  * Expands the workloads that have no pods of their own in the input (a dump already
  * lists the pods its controllers made; those are kept as they are).
  */
-export function expandWorkloads(workloads: readonly Workload[], givenPods: readonly Pod[], nodes: readonly Node[], replaced: ReadonlySet<string> = new Set()): Expansion {
+export function expandWorkloads(
+  workloads: readonly Workload[], givenPods: readonly Pod[], nodes: readonly Node[],
+  replaced: ReadonlySet<string> = new Set(), statefulSets: StatefulSetProgresses = {},
+): Expansion {
   // A replaced (deleted) pod's name is not given again: the next suffix of the same seed is.
-  const replicaName = (ns: string, rs: string, i: number): string => {
-    let name = `${rs}-${randomSuffix(`${ns}/${rs}/${i}`)}`;
-    for (let n = 1; replaced.has(`${ns}/${name}`); n++) name = `${rs}-${randomSuffix(`${ns}/${rs}/${i}/${n}`)}`;
+  const freshName = (ns: string, base: string, seed: string): string => {
+    let name = `${base}-${randomSuffix(seed)}`;
+    for (let n = 1; replaced.has(`${ns}/${name}`); n++) name = `${base}-${randomSuffix(`${seed}/${n}`)}`;
     return name;
   };
+  const replicaName = (ns: string, rs: string, i: number): string => freshName(ns, rs, `${ns}/${rs}/${i}`);
   const owned = new Set<string>(); // `Kind|ns|name` of every controller that owns a given pod or RS
   const byKey = new Map(workloads.map((w) => [`${w.kind}|${w.meta.namespace}|${w.meta.name}`, w]));
   const markOwners = (ns: string, refs: readonly OwnerRef[]) => {
@@ -92,7 +97,8 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
         break;
       case 'StatefulSet': {
         const revision = `${w.meta.name}-${templateHash(JSON.stringify(w.template.rawSpec))}`;
-        for (let i = 0; i < w.replicas; i++) {
+        // Its controller makes them one by one (statefulset-order.ts) on a running cluster.
+        for (const i of ordinalsOf(w, statefulSets[`${w.meta.namespace}/${w.meta.name}`])) {
           const name = `${w.meta.name}-${i}`;
           const labels = {
             ...w.template.labels,
@@ -111,7 +117,7 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
           const probe = podFrom(w, 'probe', w.template.labels, w);
           if (!canRunOn(probe, node)) continue;
           const labels = { ...w.template.labels, 'controller-revision-hash': revision, 'pod-template-generation': '1' };
-          const name = `${w.meta.name}-${randomSuffix(`${w.meta.namespace}/${w.meta.name}/${node.meta.name}`)}`;
+          const name = freshName(w.meta.namespace, w.meta.name, `${w.meta.namespace}/${w.meta.name}/${node.meta.name}`);
           pods.push(podFrom(w, name, labels, w, { nodeName: node.meta.name }));
         }
         break;
@@ -124,7 +130,7 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
             'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': w.meta.name,
             'controller-uid': uid, 'job-name': w.meta.name,
           };
-          pods.push(podFrom(w, `${w.meta.name}-${randomSuffix(`${w.meta.namespace}/${w.meta.name}/${i}`)}`, labels, w));
+          pods.push(podFrom(w, freshName(w.meta.namespace, w.meta.name, `${w.meta.namespace}/${w.meta.name}/${i}`), labels, w));
         }
         break;
       }

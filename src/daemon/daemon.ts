@@ -23,6 +23,7 @@ import { realPlanes, type PlaneFactory, type Planes, type RuntimePlane } from '.
 import { Reconciler, type Progress, type ReconcileReport } from './reconciler.js';
 import { fileStateStore, type ClusterState, type ObjectId, type StateStore } from './state.js';
 import { canonical, type StoreOutcome } from './store-ops.js';
+import { advanceStatefulSets, startStatefulSets } from './statefulsets.js';
 import { endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating, type GraceFor } from './termination.js';
 
 export { internetDir } from './internet.js';
@@ -305,8 +306,12 @@ export class Daemon {
   private async applyOutcome(outcome: StoreOutcome, progress: (p: Progress) => void, graceFor?: GraceFor): Promise<ChangeResult> {
     if (!outcome.state || !outcome.cluster || outcome.state === this.state) return { outcome, reconcile: null };
     // A Deployment whose template changed: its old pods keep serving until new ones are Ready.
-    const rollout = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
-    if (rollout.message) this.log(rollout.message);
+    const rollout0 = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
+    if (rollout0.message) this.log(rollout0.message);
+    // A new or scaled StatefulSet starts from the pods it runs, one ordinal at a time (statefulsets.ts).
+    const ordered = startStatefulSets(this.observed, rollout0.state, rollout0.cluster);
+    if (ordered) this.log(ordered.message);
+    const rollout = ordered ?? rollout0;
     // Old ReplicaSets stay, scaled to 0, for `kubectl rollout history` and `undo` (cluster/replicaset-history.ts).
     const history = keptReplicaSets(rollout.state, this.observed, rollout.cluster);
     const next = history ? { state: history, cluster: desiredFromState(history).cluster } : rollout;
@@ -347,15 +352,22 @@ export class Daemon {
       this.log(`terminated: ${[...done].join(', ')} (${why})`);
       const state = withoutTerminated(this.state, done);
       await this.adoptState(state, desiredFromState(state).cluster);
+      await this.advanceRollouts(); // a StatefulSet waits for a pod to be gone
     }).catch((e: unknown) => this.log(`termination failed: ${(e as Error).message}`));
   }
 
   /** Retires the old pods the pods' Ready now allows (controllers.ts); called in the queue. */
   private async advanceRollouts(): Promise<void> {
     const step = advanceRollouts(this.state, this.observed);
-    if (!step) return;
-    this.log(step.message);
-    await this.adoptState(step.state, desiredFromState(step.state).cluster);
+    if (step) {
+      this.log(step.message);
+      await this.adoptState(step.state, desiredFromState(step.state).cluster);
+    }
+    // StatefulSets, one pod at a time while each new one is at once Running and Ready (statefulsets.ts).
+    for (let sts = advanceStatefulSets(this.state, this.observed); sts && !this.closed; sts = advanceStatefulSets(this.state, this.observed)) {
+      this.log(sts.message);
+      await this.adoptState(sts.state, sts.cluster);
+    }
   }
 
   /** Until a reconcile finishes, the periodic check tries again (a failed command, a runtime that would not start). */

@@ -117,7 +117,7 @@ function settle(
   results: readonly ObjectResult[], issues: Issue[], keep: (i: Issue) => boolean, notFound: readonly ObjectId[],
 ): StoreOutcome {
   // Replaced pods' names are not given again (a ReplicaSet's replacements keep theirs, and their addresses).
-  const desired = desiredCluster({ objects: raws, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
+  const desired = desiredCluster({ objects: raws, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [], statefulSets: state.statefulSets });
   issues.push(...desired.issues.filter(keep));
   const nodes = (c: Cluster) => canonical(c.nodes.map((n) => [n.meta.name, n.internalIPs, n.podCIDRs.map((x) => x.text)]));
   if (nodes(desired.cluster) !== nodes(current)) {
