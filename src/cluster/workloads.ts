@@ -68,7 +68,9 @@ export function expandWorkloads(
         // The whole template counts, annotations too (`kubectl rollout restart` changes one);
         // annotation-less templates hash as they always did.
         const annotations = Object.keys(w.template.annotations).length > 0 ? `:${JSON.stringify(w.template.annotations)}` : '';
-        const hash = templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}${annotations}`);
+        // An old ReplicaSet with this template (`rollout undo`) is the new one again, under its own hash.
+        const hash = sameTemplate(w, workloads)?.meta.labels['pod-template-hash']
+          ?? templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}${annotations}`);
         const rsName = `${w.meta.name}-${hash}`;
         const rsLabels = { ...w.template.labels, 'pod-template-hash': hash };
         // While old pods still serve, the new ReplicaSet grows by maxSurge (rollout.ts).
@@ -160,6 +162,38 @@ function nextRevision(d: Workload, rsName: string, workloads: readonly Workload[
     max = Math.max(max, Number(w.meta.annotations[REVISION_ANNOTATION] ?? '0') || 0);
   }
   return max + 1;
+}
+
+/**
+ * A template as the deployment controller compares it (EqualIgnoreHash, after the API server's
+ * defaulting): keys in any order, null and empty values no values, the pod-template-hash label
+ * left out; so `kubectl rollout undo`'s copy of an old ReplicaSet's template (with
+ * `resources: {}`) is that ReplicaSet's template again.
+ */
+function comparable(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(comparable);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) {
+    const y = comparable((v as Record<string, unknown>)[k]);
+    if (y === null || y === undefined || (typeof y === 'object' && Object.keys(y).length === 0)) continue;
+    out[k] = y;
+  }
+  return out;
+}
+
+const templateKey = (t: Workload['template']): string => {
+  const { 'pod-template-hash': _, ...labels } = t.labels;
+  return JSON.stringify(comparable({ labels, annotations: t.annotations, spec: t.rawSpec }));
+};
+
+/** The Deployment's old ReplicaSet (kept for its revision) whose template is the Deployment's now. */
+function sameTemplate(d: Workload, workloads: readonly Workload[]): Workload | undefined {
+  const old = workloads.filter((w) => w.kind === 'ReplicaSet' && w.meta.namespace === d.meta.namespace && w.meta.labels['pod-template-hash']
+    && w.meta.ownerReferences.some((o) => o.kind === 'Deployment' && o.name === d.meta.name));
+  if (old.length === 0) return undefined;
+  const key = templateKey(d.template);
+  return old.find((rs) => templateKey(rs.template) === key);
 }
 
 function ownerRef(w: Workload): OwnerRef {
