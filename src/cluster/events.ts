@@ -51,6 +51,7 @@ function involved(o: { kind: string; meta: { namespace: string; name: string; ui
 const running = (p: Pod | undefined): boolean => p?.status.phase === 'Running';
 const terminating = (p: Pod | undefined): boolean => p !== undefined && p.meta.deletionTimestamp !== '';
 const containerPath = (name: string) => `spec.containers{${name}}`;
+const PROBE_LABEL: Record<ProbeFailure['probe'], string> = { readiness: 'Readiness', liveness: 'Liveness', startup: 'Startup' };
 
 /** Every event the change from `before` to `after` makes, in the order they happen. */
 export function clusterEvents(before: Cluster, after: Cluster, probes: readonly ProbeFailure[] = []): EventDraft[] {
@@ -81,15 +82,12 @@ export function podEvents(before: Cluster, after: Cluster, probes: readonly Prob
         out.push(...containerStart(kubelet, c.name, c.image));
       }
     }
-    if (running(p) && old && old.status.ready === true && p.status.ready === false && !terminating(p)) {
-      // The kubelet's words: "Readiness probe failed: <the probe's output>".
-      const said = probes.filter((f) => f.pod === refOf(p) && f.probe === 'readiness');
-      const probed = said.length > 0 ? said : p.spec.containers.filter((c) => c.readinessProbe !== null).map((c) => ({ container: c.name, output: '' }));
-      for (const f of probed) out.push(kubelet('Unhealthy', `Readiness probe failed: ${f.output}`.trimEnd(), f.container, 'Warning'));
-    }
-    for (const f of probes) {
-      if (f.pod !== refOf(p) || f.probe === 'readiness') continue;
-      out.push(kubelet('Unhealthy', `${f.probe === 'liveness' ? 'Liveness' : 'Startup'} probe failed: ${f.output}`.trimEnd(), f.container, 'Warning'));
+    // The kubelet's words for every failed check: "Readiness probe failed: <the probe's output>".
+    const said = probes.filter((f) => f.pod === refOf(p));
+    for (const f of said) out.push(kubelet('Unhealthy', `${PROBE_LABEL[f.probe]} probe failed: ${f.output}`.trimEnd(), f.container, 'Warning'));
+    if (running(p) && old && old.status.ready === true && p.status.ready === false && !terminating(p) && !said.some((f) => f.probe === 'readiness')) {
+      // Not Ready without the runtime's words (an older runtime): the event without the output.
+      for (const c of p.spec.containers.filter((x) => x.readinessProbe !== null)) out.push(kubelet('Unhealthy', 'Readiness probe failed:', c.name, 'Warning'));
     }
     if (terminating(p) && old && !terminating(old)) {
       for (const c of p.spec.containers) out.push(kubelet('Killing', `Stopping container ${c.name}`, c.name));

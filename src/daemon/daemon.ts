@@ -8,6 +8,8 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { clusterEvents } from '../cluster/events.js';
 import { EventLog } from '../cluster/events-log.js';
+import { ProbeFailureCounts } from '../cluster/probe-failures.js';
+import type { ProbeFailure } from '../cluster/events.js';
 import { eventObjects, type EventWire } from '../model/events.js';
 import { compareText } from '../model/order.js';
 import { keptReplicaSets } from './revision-history.js';
@@ -87,6 +89,8 @@ export class Daemon {
   private readonly reports = new ReadinessReports();
   /** The core/v1 Events the controllers and kubelets record (cluster/events.ts), served with the objects. */
   readonly events = new EventLog();
+  /** The runtimes' failed probe checks counted so far: each new one is an Unhealthy event. */
+  private readonly probeFailures = new ProbeFailureCounts();
   private eventsVersion = 0;
   private observedOf: { ready: Cluster; events: number; observed: Cluster } | null = null;
   private readinessQueued = false;
@@ -236,8 +240,8 @@ export class Daemon {
   }
 
   /** Records the Events the change from `before` to the observed cluster now makes (cluster/events.ts). */
-  private recordEvents(before: Cluster): void {
-    const drafts = clusterEvents(before, this.observed);
+  private recordEvents(before: Cluster, probes: readonly ProbeFailure[] = []): void {
+    const drafts = clusterEvents(before, this.observed, probes);
     if (drafts.length === 0) return;
     this.events.record(drafts, new Date());
     this.eventsVersion++;
@@ -261,7 +265,7 @@ export class Daemon {
     const before = this.observed;
     const terminated = this.reports.record(node, readiness);
     if (terminated.length > 0) this.finishTermination(terminated, 'its containers are gone');
-    this.recordEvents(before);
+    this.recordEvents(before, this.probeFailures.record(node, readiness));
     for (const fn of this.listeners) fn();
     if (!this.reconciler.readinessMoved(this.observed) || this.readinessQueued) return;
     this.readinessQueued = true;
@@ -363,11 +367,17 @@ export class Daemon {
       this.log(step.message);
       await this.adoptState(step.state, desiredFromState(step.state).cluster);
     }
-    // StatefulSets, one pod at a time while each new one is at once Running and Ready (statefulsets.ts).
-    for (let sts = advanceStatefulSets(this.state, this.observed); sts && !this.closed; sts = advanceStatefulSets(this.state, this.observed)) {
-      this.log(sts.message);
-      await this.adoptState(sts.state, sts.cluster);
-    }
+    // StatefulSets, one pod at a time: each step is the controller's own pass, queued behind this change.
+    if (advanceStatefulSets(this.state, this.observed)) this.serial(() => this.stepStatefulSets()).catch((e: unknown) => this.log(`statefulset step failed: ${(e as Error).message}`));
+  }
+
+  /** One StatefulSet step (statefulsets.ts) and, when it moved, the next one queued. */
+  private async stepStatefulSets(): Promise<void> {
+    const step = this.closed ? null : advanceStatefulSets(this.state, this.observed);
+    if (!step) return;
+    this.log(step.message);
+    await this.adoptState(step.state, step.cluster);
+    this.serial(() => this.stepStatefulSets()).catch((e: unknown) => this.log(`statefulset step failed: ${(e as Error).message}`));
   }
 
   /** Until a reconcile finishes, the periodic check tries again (a failed command, a runtime that would not start). */
