@@ -6,6 +6,7 @@
 import type { Certificate, Pod, Workload } from '../model/types.js';
 import type { Cluster } from './fill-in.js';
 import { RETIRING_ANNOTATION } from './rollout.js';
+import { certManagerEvents } from './cert-manager-events.js';
 
 /** The object an event is about, as `involvedObject` names it. */
 export interface Involved {
@@ -199,24 +200,7 @@ function scalingEvents(after: Cluster, controllers: ReadonlyMap<string, Controll
   return out;
 }
 
-/** cert-manager's steps for a Certificate: issuing when it appears, Issued when it turns Ready. */
+/** cert-manager's steps (cert-manager-events.ts). */
 export function certificateEvents(before: Cluster, after: Cluster): EventDraft[] {
-  const was = new Map(before.certificates.map((c) => [refOf(c), c]));
-  const out: EventDraft[] = [];
-  const event = (c: Certificate, reason: string, message: string, component: string): EventDraft =>
-    ({ involved: involved(c), type: 'Normal', reason, message, component });
-  for (const c of after.certificates) {
-    const old = was.get(refOf(c));
-    if (!old && c.readyCondition !== true) {
-      out.push(
-        event(c, 'Issuing', 'Issuing certificate as Secret does not exist', 'cert-manager-certificates-trigger'),
-        event(c, 'Generated', `Stored new private key in temporary Secret resource "${c.meta.name}-${c.meta.uid.slice(0, 5)}"`, 'cert-manager-certificates-key-manager'),
-        event(c, 'Requested', `Created new CertificateRequest resource "${c.meta.name}-1"`, 'cert-manager-certificates-request-manager'),
-      );
-    }
-    if (c.readyCondition === true && old?.readyCondition !== true) {
-      out.push(event(c, 'Issued', 'The certificate has been successfully issued', 'cert-manager-certificates-issuing'));
-    }
-  }
-  return out;
+  return certManagerEvents(before, after);
 }
