@@ -90,6 +90,31 @@ describe.skipIf(kubectlSkipReason)('stock kubectl and the controllers: StatefulS
     expect(await podNames('app=db')).toEqual(['db-0', 'db-1']);
   });
 
+  it('a template change rolls db-1 then db-0, each once the pods are Ready; a partition keeps the ordinals below it old', async () => {
+    const revisions = async () => (await k.run(['get', 'pods', '-l', 'app=db', '-o', 'jsonpath={range .items[*]}{.metadata.name}={.metadata.labels.controller-revision-hash} {end}'])).out.trim().split(' ').sort();
+    const before = await revisions();
+    api.backend.setReady('default/db-1', false);
+    const v2 = sts(2).replace('image: postgres', 'image: postgres:17').replace('serviceName: db', 'serviceName: db\n  updateStrategy: {rollingUpdate: {partition: 0}}');
+    expect((await k.run(['apply', '-f', '-'], v2)).err).toBe('');
+    // db-1 is not Ready: nothing is updated yet.
+    expect(await revisions()).toEqual(before);
+    const status = await k.run(['get', 'sts', 'db', '-o', 'jsonpath={.status.currentRevision} {.status.updateRevision} {.status.updatedReplicas}']);
+    const [current, update] = status.out.split(' ');
+    expect(current).not.toBe(update);
+    api.backend.setReady('default/db-1', true);
+    expect(await revisions()).toEqual([`db-0=${update}`, `db-1=${update}`]);
+    const done = await k.run(['get', 'sts', 'db', '-o', 'jsonpath={.status.currentRevision} {.status.updateRevision} {.status.updatedReplicas} {.status.currentReplicas}']);
+    expect(done.out).toBe(`${update} ${update} 2 2`);
+
+    const v3 = v2.replace('postgres:17', 'postgres:18').replace('partition: 0', 'partition: 1');
+    await k.run(['apply', '-f', '-'], v3);
+    const after = await revisions();
+    expect(after[0]).toBe(`db-0=${update}`); // below the partition: the old revision
+    expect(after[1]).not.toBe(`db-1=${update}`);
+    const r = await k.run(['rollout', 'status', 'sts/db', '--timeout=10s']);
+    expect(r.out).toContain('partitioned roll out complete: 1 new pods have been updated...');
+  });
+
   it('kubectl delete pod db-1: made again under its name, with a new uid', async () => {
     const uid = (await k.run(['get', 'pod', 'db-1', '-o', 'jsonpath={.metadata.uid}'])).out;
     const r = await k.run(['delete', 'pod', 'db-1', '--timeout=20s']);

@@ -95,6 +95,19 @@ describe('StatefulSet ordering (podManagementPolicy)', () => {
     expect(step.progresses).toEqual({ 'default/web': { made: 2 } });
     expect(step.moved).toBe(true);
     const steady = stepStatefulSets(cluster(sts(3)).workloads, as(podsOf(cluster(sts(3)))), {});
-    expect(steady).toEqual({ progresses: {}, lines: [], moved: false });
+    expect(steady).toEqual({ progresses: {}, lines: [], moved: false, released: [] });
+  });
+
+  it('rolling update: the highest ordinal at the old revision first, once every pod is Running and Ready; the partition stays old', () => {
+    const c = cluster(sts(3).replace('serviceName: web', 'serviceName: web\n  updateStrategy: {rollingUpdate: {partition: 1}}'));
+    const set = setOf(c);
+    const rolling = { old: [0, 1, 2] };
+    expect(stepStatefulSet(set, as(podsOf(c), { 0: false }), rolling)).toEqual({
+      kind: 'waiting', line: 'statefulset default/web: waiting for web-0 to be Running and Ready before updating web-2',
+    });
+    expect(stepStatefulSet(set, as(podsOf(c)), rolling)).toMatchObject({ kind: 'moved', progress: { old: [0, 1] }, released: ['default/web-2'] });
+    expect(stepStatefulSet(set, as(podsOf(c)), { old: [0, 1] })).toMatchObject({ kind: 'moved', progress: { old: [0] }, released: ['default/web-1'] });
+    // web-0 is below the partition: it keeps the old revision.
+    expect(stepStatefulSet(set, as(podsOf(c)), { old: [0] })).toEqual({ kind: 'steady' });
   });
 });

@@ -12,7 +12,12 @@ export interface StatefulSetProgress {
   readonly made?: number;
   /** Ordinals whose deleted pod is still terminating: made again once it is gone. */
   readonly held?: readonly number[];
+  /** A rolling update's ordinals still at the old revision (their pods kept as they ran, OLD_REVISION_ANNOTATION). */
+  readonly old?: readonly number[];
 }
+
+/** On a StatefulSet's pod kept at its old revision during a rolling update: the StatefulSet (`ns/name`). */
+export const OLD_REVISION_ANNOTATION = 'knet.dev/statefulset-old-revision';
 
 /** Per StatefulSet (`ns/name`), where its controller is. */
 export type StatefulSetProgresses = Readonly<Record<string, StatefulSetProgress>>;
@@ -22,10 +27,24 @@ const refOf = (o: { meta: { namespace: string; name: string } }): string => `${o
 /** The ordinals a StatefulSet has pods for now. */
 export function ordinalsOf(sts: Workload, progress: StatefulSetProgress | undefined): number[] {
   const made = progress?.made ?? sts.replicas;
-  const held = new Set(progress?.held ?? []);
+  const held = new Set([...(progress?.held ?? []), ...(progress?.old ?? [])]);
   const out: number[] = [];
   for (let i = 0; i < made; i++) if (!held.has(i)) out.push(i);
   return out;
+}
+
+/** `spec.updateStrategy.rollingUpdate.partition`: ordinals below it keep the old revision (0 by default). */
+export function partitionOf(sts: Workload): number {
+  const spec = (sts.raw?.value['spec'] ?? {}) as Record<string, unknown>;
+  const strategy = (spec['updateStrategy'] ?? {}) as Record<string, unknown>;
+  const p = ((strategy['rollingUpdate'] ?? {}) as Record<string, unknown>)['partition'];
+  return typeof p === 'number' && p > 0 ? Math.trunc(p) : 0;
+}
+
+/** Whether a template change rolls pod by pod (RollingUpdate, the default) rather than waiting for deletions (OnDelete). */
+export function rollsUpdates(sts: Workload): boolean {
+  const spec = (sts.raw?.value['spec'] ?? {}) as Record<string, unknown>;
+  return ((spec['updateStrategy'] ?? {}) as Record<string, unknown>)['type'] !== 'OnDelete';
 }
 
 /** `spec.podManagementPolicy`: OrderedReady unless Parallel. */
@@ -49,7 +68,7 @@ const runningAndReady = (p: Pod | undefined): boolean =>
 /** Why a StatefulSet holds where it is (for the log), or that it moved. */
 export type StatefulSetStep =
   | { kind: 'steady' }
-  | { kind: 'moved'; progress: StatefulSetProgress | null; line: string }
+  | { kind: 'moved'; progress: StatefulSetProgress | null; line: string; released?: readonly string[] }
   | { kind: 'waiting'; line: string };
 
 /**
@@ -85,13 +104,33 @@ export function stepStatefulSet(sts: Workload, pods: readonly Pod[], progress: S
     if (leaving.length === 0) next = made - 1;
     else waiting = `statefulset ${name}: waiting for ${sts.meta.name}-${Math.max(...leaving)} to terminate`;
   }
+  // A rolling update: the highest ordinal still at the old revision (at or above the partition)
+  // is updated once every pod is Running and Ready, one at a time.
+  const old = progress?.old ?? [];
+  const updatable = old.filter((i) => i >= partitionOf(sts));
+  let released: number | null = null;
+  if (next === made && stillHeld.length === 0 && updatable.length > 0 && !waiting) {
+    const notReady = [...byOrdinal].filter(([, p]) => !runningAndReady(p)).map(([i]) => i);
+    if (notReady.length === 0) released = Math.max(...updatable);
+    else waiting = `statefulset ${name}: waiting for ${sts.meta.name}-${Math.min(...notReady)} to be Running and Ready before updating ${sts.meta.name}-${Math.max(...updatable)}`;
+  }
+  const stillOld = released === null ? old : old.filter((i) => i !== released);
+  if (released !== null) {
+    return {
+      kind: 'moved',
+      progress: made === target && stillHeld.length === 0 && stillOld.length === 0 && progress?.made === undefined ? null
+        : { ...(progress?.made !== undefined ? { made: progress.made } : {}), ...(stillHeld.length > 0 ? { held: stillHeld } : {}), ...(stillOld.length > 0 ? { old: stillOld } : {}) },
+      line: `statefulset ${name}: updating ${sts.meta.name}-${released} (${old.length - stillOld.length + (byOrdinal.size - old.length)} of ${byOrdinal.size} at the new revision)`,
+      released: [`${sts.meta.namespace}/${sts.meta.name}-${released}`],
+    };
+  }
   const same = next === made && stillHeld.length === held.length;
   if (same) return waiting ? { kind: 'waiting', line: waiting } : { kind: 'steady' };
-  const settled = next === target && stillHeld.length === 0;
+  const settled = next === target && stillHeld.length === 0 && old.length === 0;
   const what = next > made ? `creating ${sts.meta.name}-${made}` : next < made ? `deleting ${sts.meta.name}-${made - 1}` : `making ${held.filter((i) => !stillHeld.includes(i)).map((i) => `${sts.meta.name}-${i}`).join(', ')} again`;
   return {
     kind: 'moved',
-    progress: settled ? null : { ...(next !== target ? { made: next } : {}), ...(stillHeld.length > 0 ? { held: stillHeld } : {}) },
+    progress: settled ? null : { ...(next !== target ? { made: next } : {}), ...(stillHeld.length > 0 ? { held: stillHeld } : {}), ...(old.length > 0 ? { old } : {}) },
     line: `statefulset ${name}: ${what} (${next < made ? `${next} left, ${target} wanted` : `${Math.min(next, target)} of ${target}`})`,
   };
 }
@@ -100,6 +139,8 @@ export interface StatefulSetsStep {
   readonly progresses: StatefulSetProgresses;
   readonly lines: readonly string[];
   readonly moved: boolean;
+  /** Pods kept at the old revision that are updated now (their kept form goes). */
+  readonly released: readonly string[];
 }
 
 /**
@@ -109,6 +150,7 @@ export interface StatefulSetsStep {
 export function stepStatefulSets(workloads: readonly Workload[], pods: readonly Pod[], progresses: StatefulSetProgresses): StatefulSetsStep {
   const out: Record<string, StatefulSetProgress> = {};
   const lines: string[] = [];
+  const released: string[] = [];
   let moved = false;
   const owned = new Map<string, Pod[]>();
   for (const p of pods) {
@@ -126,6 +168,7 @@ export function stepStatefulSets(workloads: readonly Workload[], pods: readonly 
     if (step.kind === 'moved') {
       moved = true;
       lines.push(step.line);
+      released.push(...(step.released ?? []));
       if (step.progress) out[key] = step.progress;
     } else {
       if (step.kind === 'waiting') lines.push(step.line);
@@ -133,7 +176,7 @@ export function stepStatefulSets(workloads: readonly Workload[], pods: readonly 
     }
   }
   if (Object.keys(progresses).some((k) => !present.has(k))) moved = true;
-  return { progresses: out, lines, moved };
+  return { progresses: out, lines, moved, released };
 }
 
 /**

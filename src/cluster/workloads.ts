@@ -6,7 +6,7 @@ import type { Meta, Node, OwnerRef, Pod, Workload } from '../model/types.js';
 import { canRunOn } from './schedule.js';
 import { randomSuffix, stableUid, templateHash } from './naming.js';
 import { newReplicasAllowed, resolveRollingUpdate, RETIRING_ANNOTATION } from './rollout.js';
-import { ordinalsOf, type StatefulSetProgresses } from './statefulset-order.js';
+import { OLD_REVISION_ANNOTATION, ordinalsOf, type StatefulSetProgresses } from './statefulset-order.js';
 
 /** The revision annotation the deployment controller puts on a Deployment and its ReplicaSets. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -45,7 +45,8 @@ export function expandWorkloads(
   // Pods on their way out (a rollout's retiring pods, terminating ones) say nothing about what
   // their owners run now: their old ReplicaSet, kept for its revision, leads to the Deployment.
   for (const p of givenPods) {
-    if (p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]) markOwners(p.meta.namespace, p.meta.ownerReferences);
+    // A StatefulSet's pod kept at its old revision (a rolling update) leaves the others to it.
+    if (p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION] && !p.meta.annotations[OLD_REVISION_ANNOTATION]) markOwners(p.meta.namespace, p.meta.ownerReferences);
   }
   // An old ReplicaSet scaled to 0 (kept for `rollout undo`) says nothing about the current one.
   for (const w of workloads) if (w.kind === 'ReplicaSet' && w.replicas > 0 && w.meta.ownerReferences.length > 0) markOwners(w.meta.namespace, w.meta.ownerReferences);
@@ -98,7 +99,7 @@ export function expandWorkloads(
         }
         break;
       case 'StatefulSet': {
-        const revision = `${w.meta.name}-${templateHash(JSON.stringify(w.template.rawSpec))}`;
+        const revision = statefulSetRevision(w);
         // Its controller makes them one by one (statefulset-order.ts) on a running cluster.
         for (const i of ordinalsOf(w, statefulSets[`${w.meta.namespace}/${w.meta.name}`])) {
           const name = `${w.meta.name}-${i}`;
@@ -139,6 +140,11 @@ export function expandWorkloads(
     }
   }
   return { pods, replicaSets };
+}
+
+/** A StatefulSet's revision (its ControllerRevision's name): `<name>-<hash of the template>`, the pods' controller-revision-hash. */
+export function statefulSetRevision(w: Workload): string {
+  return `${w.meta.name}-${templateHash(JSON.stringify(w.template.rawSpec))}`;
 }
 
 /**

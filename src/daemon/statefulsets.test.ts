@@ -87,6 +87,23 @@ describe('the StatefulSet controller in the daemon', () => {
     await eventually(() => expect(pods()).toEqual(['db-0', 'db-1 terminating']));
   });
 
+  it('a template change: the pods keep the old revision, then are updated from the highest ordinal as they are Ready', async () => {
+    daemon = await up(`${CLUSTER}---\n${db(2)}`);
+    const revision = () => daemon.observed.pods.filter((p) => p.meta.namespace === 'default').map((p) => `${p.meta.name}=${p.meta.labels['controller-revision-hash']}`).sort();
+    const before = revision();
+    fake.startReady = false;
+    const applied = daemon.apply([{ name: 'db.yaml', text: db(2).replace('image: postgres', 'image: postgres:17') }]);
+    await eventually(() => expect(daemon.state.statefulSets?.['default/db']?.old?.length ?? 0).toBeGreaterThan(0));
+    ready('db-0');
+    ready('db-1');
+    await applied;
+    await eventually(() => expect(daemon.state.statefulSets).toBeUndefined());
+    const after = revision();
+    expect(after).toHaveLength(2);
+    for (let i = 0; i < 2; i++) expect(after[i]).not.toBe(before[i]);
+    expect((daemon.state.retiring ?? []).length).toBe(0);
+  });
+
   it('a runtime\'s failed probe checks: Warning Unhealthy with the probe output, repeats counted', async () => {
     daemon = await up(`${CLUSTER}---\n${db(1)}`);
     const failed = (count: number) => ({ 'db/readiness': { count, output: 'dial tcp 10.244.1.2:5432: connect: connection refused' } });
