@@ -6,6 +6,7 @@
 import type { Certificate, Pod, Workload } from '../model/types.js';
 import type { Cluster } from './fill-in.js';
 import { RETIRING_ANNOTATION } from './rollout.js';
+import { certManagerEvents } from './cert-manager-events.js';
 
 /** The object an event is about, as `involvedObject` names it. */
 export interface Involved {
@@ -51,6 +52,7 @@ function involved(o: { kind: string; meta: { namespace: string; name: string; ui
 const running = (p: Pod | undefined): boolean => p?.status.phase === 'Running';
 const terminating = (p: Pod | undefined): boolean => p !== undefined && p.meta.deletionTimestamp !== '';
 const containerPath = (name: string) => `spec.containers{${name}}`;
+const PROBE_LABEL: Record<ProbeFailure['probe'], string> = { readiness: 'Readiness', liveness: 'Liveness', startup: 'Startup' };
 
 /** Every event the change from `before` to `after` makes, in the order they happen. */
 export function clusterEvents(before: Cluster, after: Cluster, probes: readonly ProbeFailure[] = []): EventDraft[] {
@@ -81,15 +83,12 @@ export function podEvents(before: Cluster, after: Cluster, probes: readonly Prob
         out.push(...containerStart(kubelet, c.name, c.image));
       }
     }
-    if (running(p) && old && old.status.ready === true && p.status.ready === false && !terminating(p)) {
-      // The kubelet's words: "Readiness probe failed: <the probe's output>".
-      const said = probes.filter((f) => f.pod === refOf(p) && f.probe === 'readiness');
-      const probed = said.length > 0 ? said : p.spec.containers.filter((c) => c.readinessProbe !== null).map((c) => ({ container: c.name, output: '' }));
-      for (const f of probed) out.push(kubelet('Unhealthy', `Readiness probe failed: ${f.output}`.trimEnd(), f.container, 'Warning'));
-    }
-    for (const f of probes) {
-      if (f.pod !== refOf(p) || f.probe === 'readiness') continue;
-      out.push(kubelet('Unhealthy', `${f.probe === 'liveness' ? 'Liveness' : 'Startup'} probe failed: ${f.output}`.trimEnd(), f.container, 'Warning'));
+    // The kubelet's words for every failed check: "Readiness probe failed: <the probe's output>".
+    const said = probes.filter((f) => f.pod === refOf(p));
+    for (const f of said) out.push(kubelet('Unhealthy', `${PROBE_LABEL[f.probe]} probe failed: ${f.output}`.trimEnd(), f.container, 'Warning'));
+    if (running(p) && old && old.status.ready === true && p.status.ready === false && !terminating(p) && !said.some((f) => f.probe === 'readiness')) {
+      // Not Ready without the runtime's words (an older runtime): the event without the output.
+      for (const c of p.spec.containers.filter((x) => x.readinessProbe !== null)) out.push(kubelet('Unhealthy', 'Readiness probe failed:', c.name, 'Warning'));
     }
     if (terminating(p) && old && !terminating(old)) {
       for (const c of p.spec.containers) out.push(kubelet('Killing', `Stopping container ${c.name}`, c.name));
@@ -201,24 +200,7 @@ function scalingEvents(after: Cluster, controllers: ReadonlyMap<string, Controll
   return out;
 }
 
-/** cert-manager's steps for a Certificate: issuing when it appears, Issued when it turns Ready. */
+/** cert-manager's steps (cert-manager-events.ts). */
 export function certificateEvents(before: Cluster, after: Cluster): EventDraft[] {
-  const was = new Map(before.certificates.map((c) => [refOf(c), c]));
-  const out: EventDraft[] = [];
-  const event = (c: Certificate, reason: string, message: string, component: string): EventDraft =>
-    ({ involved: involved(c), type: 'Normal', reason, message, component });
-  for (const c of after.certificates) {
-    const old = was.get(refOf(c));
-    if (!old && c.readyCondition !== true) {
-      out.push(
-        event(c, 'Issuing', 'Issuing certificate as Secret does not exist', 'cert-manager-certificates-trigger'),
-        event(c, 'Generated', `Stored new private key in temporary Secret resource "${c.meta.name}-${c.meta.uid.slice(0, 5)}"`, 'cert-manager-certificates-key-manager'),
-        event(c, 'Requested', `Created new CertificateRequest resource "${c.meta.name}-1"`, 'cert-manager-certificates-request-manager'),
-      );
-    }
-    if (c.readyCondition === true && old?.readyCondition !== true) {
-      out.push(event(c, 'Issued', 'The certificate has been successfully issued', 'cert-manager-certificates-issuing'));
-    }
-  }
-  return out;
+  return certManagerEvents(before, after);
 }

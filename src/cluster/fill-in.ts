@@ -47,7 +47,7 @@ export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } 
   const merged = { ...mergeInventories(input, defaults), ingresses: withDefaultIngressClass(input.ingresses, input.ingressClasses) };
 
   const namespaces = withImplicitNamespaces(merged, issues);
-  const expansion = expandWorkloads(merged.workloads, merged.pods, nodes, new Set(input.replacedPods ?? []));
+  const expansion = expandWorkloads(merged.workloads, merged.pods, nodes, new Set(input.replacedPods ?? []), input.statefulSets);
   const allPods = [...merged.pods, ...expansion.pods];
   const nodeNames = schedulePods(allPods, nodes, issues);
   const pods = assignPodIPs(config, allPods, nodeNames, nodes, issues);

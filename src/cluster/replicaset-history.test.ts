@@ -60,6 +60,22 @@ describe('a Deployment keeps its old ReplicaSets scaled to 0 (kubectl rollout hi
     expect(sets(c)).toEqual(['web@2 image=nginx:2 replicas=0', 'web@3 image=nginx:1 replicas=2']);
   });
 
+  it('rollout undo as kubectl writes it (keys reordered, resources: {}): the old ReplicaSet under its own name, revision 3', () => {
+    const { c: v1 } = walk(['1']);
+    const oldName = v1.workloads.find((w) => w.kind === 'ReplicaSet' && w.meta.namespace === 'default')!.meta.name;
+    const { c: v2, kept } = walk(['1', '2']);
+    const undone = deployment('1').replace('{name: web, image: "nginx:1"}', '{image: "nginx:1", resources: {}, name: web}');
+    const text = (more: readonly Json[]) => [undone, ...more.map((k) => stringify(k))].join('---\n');
+    const next = fillIn(decodeObjects(parseText('web.yaml', text(kept)).objects).inventory).cluster;
+    const after = fillIn(decodeObjects(parseText('web.yaml', text(replicaSetHistory(kept, v2, next))).objects).inventory).cluster;
+    const current = after.workloads.filter((w) => w.kind === 'ReplicaSet' && w.meta.namespace === 'default' && w.replicas > 0);
+    expect(current.map((w) => `${w.meta.name} ${w.meta.annotations['deployment.kubernetes.io/revision']}`)).toEqual([`${oldName} 3`]);
+    // The next change (nothing in the template) keeps it so.
+    const kept2 = replicaSetHistory(replicaSetHistory(kept, v2, next), after, after);
+    const again = fillIn(decodeObjects(parseText('web.yaml', text(kept2)).objects).inventory).cluster;
+    expect(again.workloads.filter((w) => w.kind === 'ReplicaSet' && w.meta.namespace === 'default' && w.replicas > 0).map((w) => w.meta.name)).toEqual([oldName]);
+  });
+
   it('only revisionHistoryLimit old ones stay, the newest', () => {
     const { c } = walk(['1', '2', '3', '4'], '\n  revisionHistoryLimit: 2');
     expect(sets(c)).toEqual(['web@2 image=nginx:2 replicas=0', 'web@3 image=nginx:3 replicas=0', 'web@4 image=nginx:4 replicas=2']);

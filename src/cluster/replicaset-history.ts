@@ -41,8 +41,8 @@ export function scaledToZero(rs: Workload): Json {
 /**
  * The old ReplicaSets to keep after a change from `before` to `after`: those kept already
  * (`kept`, wire forms) and the Deployments' ReplicaSets `before` had and `after` replaced,
- * for Deployments `after` still has; not one `after` made current again (`rollout undo`),
- * the newest revisionHistoryLimit per Deployment.
+ * for Deployments `after` still has, the newest revisionHistoryLimit per Deployment; a kept one
+ * `after` made current again (`rollout undo`) stays too, outside the limit.
  */
 export function replicaSetHistory(kept: readonly Json[], before: Cluster, after: Cluster): Json[] {
   const deployments = new Map(after.workloads.filter((w) => w.kind === 'Deployment').map((d) => [`${d.meta.namespace}/${d.meta.name}`, d]));
@@ -54,12 +54,21 @@ export function replicaSetHistory(kept: readonly Json[], before: Cluster, after:
   const byName = new Map<string, Json>();
   for (const rs of [...kept, ...replaced]) byName.set(nameOf(rs), rs);
   const perDeployment = new Map<string, Json[]>();
+  // An old one made current again (`rollout undo`) stays stored beside its Deployment's new one,
+  // which takes its place in the cluster (workloads.ts withNewReplicaSets): its template is what
+  // keeps the name (the controller finds it by template, whatever order kubectl wrote the keys in).
+  const broughtBack: Json[] = [];
   for (const [name, rs] of byName) {
     const d = ownerDeployment(rs);
-    if (d === null || !deployments.has(d) || current.has(name)) continue;
+    if (d === null || !deployments.has(d)) continue;
+    if (current.has(name)) {
+      const stored = kept.find((k) => nameOf(k) === name);
+      if (stored) broughtBack.push(stored);
+      continue;
+    }
     perDeployment.set(d, [...(perDeployment.get(d) ?? []), rs]);
   }
-  const out: Json[] = [];
+  const out: Json[] = [...broughtBack];
   for (const [d, list] of perDeployment) {
     const limit = historyLimit(deployments.get(d)!);
     out.push(...[...list].sort((a, b) => revisionOf(b) - revisionOf(a)).slice(0, limit));

@@ -313,6 +313,7 @@ function replicaSetToWire(rs: Workload): Json {
  */
 function workloadToWire(w: Workload, wire: Json): Json {
   if (w.kind === 'Deployment') withDeploymentDefaults(obj(wire, 'spec'));
+  if (w.kind === 'StatefulSet' || w.kind === 'DaemonSet') withSetDefaults(w.kind, obj(wire, 'spec'));
   const revision = w.meta.annotations[REVISION_ANNOTATION];
   if (w.kind === 'Deployment' && revision) obj(obj(wire, 'metadata'), 'annotations')[REVISION_ANNOTATION] = revision;
   if (w.status && !(w.raw && hasOwnStatus(w.raw.value))) wire['status'] = withObservedGeneration(wire, { ...w.status });
@@ -334,6 +335,30 @@ function withDeploymentDefaults(spec: Json): void {
   }
   if (spec['revisionHistoryLimit'] === undefined) spec['revisionHistoryLimit'] = 10;
   if (spec['progressDeadlineSeconds'] === undefined) spec['progressDeadlineSeconds'] = 600;
+}
+
+/**
+ * The API server's defaults for a StatefulSet's and a DaemonSet's spec (apps/v1
+ * SetDefaults_StatefulSet, SetDefaults_DaemonSet): RollingUpdate (a StatefulSet's with
+ * partition 0, a DaemonSet's with maxUnavailable 1 and maxSurge 0), OrderedReady pod
+ * management, PVCs retained, 10 revisions kept. `kubectl rollout status` reads the strategy.
+ */
+function withSetDefaults(kind: 'StatefulSet' | 'DaemonSet', spec: Json): void {
+  const strategy = obj(spec, 'updateStrategy');
+  if (!strategy['type']) strategy['type'] = 'RollingUpdate';
+  if (strategy['type'] === 'RollingUpdate') {
+    const rolling = obj(strategy, 'rollingUpdate');
+    if (kind === 'StatefulSet' && rolling['partition'] === undefined) rolling['partition'] = 0;
+    if (kind === 'DaemonSet' && rolling['maxUnavailable'] === undefined) rolling['maxUnavailable'] = 1;
+    if (kind === 'DaemonSet' && rolling['maxSurge'] === undefined) rolling['maxSurge'] = 0;
+  }
+  if (kind === 'StatefulSet') {
+    if (spec['podManagementPolicy'] === undefined) spec['podManagementPolicy'] = 'OrderedReady';
+    const retention = obj(spec, 'persistentVolumeClaimRetentionPolicy');
+    if (retention['whenDeleted'] === undefined) retention['whenDeleted'] = 'Retain';
+    if (retention['whenScaled'] === undefined) retention['whenScaled'] = 'Retain';
+  }
+  if (spec['revisionHistoryLimit'] === undefined) spec['revisionHistoryLimit'] = 10;
 }
 
 /** A dump's workload states what its controller wrote: kept as it is. */

@@ -3,6 +3,8 @@
 // serves Predict (pods as fill-in leaves them) and the running cluster (pods as the kubelets
 // report them, cluster/readiness.ts). Fields the controllers leave at zero are left out, as
 // their Go structs' `omitempty` does.
+import { statefulSetRevision } from './workloads.js';
+import { OLD_REVISION_ANNOTATION } from './statefulset-order.js';
 import type { Pod, Workload, WorkloadStatus } from '../model/types.js';
 import type { Cluster } from './fill-in.js';
 import { deploymentOf, resolveRollingUpdate, RETIRING_ANNOTATION } from './rollout.js';
@@ -78,14 +80,21 @@ export function workloadStatus(w: Workload, pods: readonly Pod[], workloads: rea
       return { observedGeneration, ...counts({ replicas: n, fullyLabeledReplicas: n, readyReplicas: live.filter(ready).length, availableReplicas: live.filter(ready).length }), ...(n === 0 ? { replicas: 0 } : {}) };
     }
     case 'StatefulSet': {
-      // One revision: the template's (cluster/workloads.ts names it in controller-revision-hash).
-      const revision = pods[0]?.meta.labels['controller-revision-hash'] ?? '';
+      // The template's revision (cluster/workloads.ts names it in controller-revision-hash); during a
+      // rolling update (statefulset-order.ts) the pods not updated yet still have the old one.
+      const revisionOf = (p: Pod): string => p.meta.labels['controller-revision-hash'] ?? '';
+      // A dump's pods name their real revision, which knet's hash is not: theirs is the revision then.
+      const computed = statefulSetRevision(w);
+      const rolling = live.some((p) => revisionOf(p) === computed || p.meta.annotations[OLD_REVISION_ANNOTATION]);
+      const update = rolling ? computed : pods[0] ? revisionOf(pods[0]) : '';
+      const current = live.map(revisionOf).find((rev) => rev !== update) ?? update;
       const n = live.length;
       const r = live.filter(ready).length;
+      const updated = live.filter((p) => revisionOf(p) === update).length;
       return {
-        observedGeneration, ...counts({ replicas: n, readyReplicas: r, currentReplicas: n, updatedReplicas: n, availableReplicas: r }),
+        observedGeneration, ...counts({ replicas: n, readyReplicas: r, currentReplicas: live.filter((p) => revisionOf(p) === current).length, updatedReplicas: updated, availableReplicas: r }),
         ...(n === 0 ? { replicas: 0, availableReplicas: 0 } : {}),
-        ...(revision ? { currentRevision: revision, updateRevision: revision } : {}), collisionCount: 0,
+        ...(pods.length > 0 ? { currentRevision: current, updateRevision: update } : {}), collisionCount: 0,
       };
     }
     case 'DaemonSet': {

@@ -6,6 +6,7 @@ import type { Meta, Node, OwnerRef, Pod, Workload } from '../model/types.js';
 import { canRunOn } from './schedule.js';
 import { randomSuffix, stableUid, templateHash } from './naming.js';
 import { newReplicasAllowed, resolveRollingUpdate, RETIRING_ANNOTATION } from './rollout.js';
+import { OLD_REVISION_ANNOTATION, ordinalsOf, type StatefulSetProgresses } from './statefulset-order.js';
 
 /** The revision annotation the deployment controller puts on a Deployment and its ReplicaSets. */
 export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
@@ -19,13 +20,17 @@ export interface Expansion {
  * Expands the workloads that have no pods of their own in the input (a dump already
  * lists the pods its controllers made; those are kept as they are).
  */
-export function expandWorkloads(workloads: readonly Workload[], givenPods: readonly Pod[], nodes: readonly Node[], replaced: ReadonlySet<string> = new Set()): Expansion {
+export function expandWorkloads(
+  workloads: readonly Workload[], givenPods: readonly Pod[], nodes: readonly Node[],
+  replaced: ReadonlySet<string> = new Set(), statefulSets: StatefulSetProgresses = {},
+): Expansion {
   // A replaced (deleted) pod's name is not given again: the next suffix of the same seed is.
-  const replicaName = (ns: string, rs: string, i: number): string => {
-    let name = `${rs}-${randomSuffix(`${ns}/${rs}/${i}`)}`;
-    for (let n = 1; replaced.has(`${ns}/${name}`); n++) name = `${rs}-${randomSuffix(`${ns}/${rs}/${i}/${n}`)}`;
+  const freshName = (ns: string, base: string, seed: string): string => {
+    let name = `${base}-${randomSuffix(seed)}`;
+    for (let n = 1; replaced.has(`${ns}/${name}`); n++) name = `${base}-${randomSuffix(`${seed}/${n}`)}`;
     return name;
   };
+  const replicaName = (ns: string, rs: string, i: number): string => freshName(ns, rs, `${ns}/${rs}/${i}`);
   const owned = new Set<string>(); // `Kind|ns|name` of every controller that owns a given pod or RS
   const byKey = new Map(workloads.map((w) => [`${w.kind}|${w.meta.namespace}|${w.meta.name}`, w]));
   const markOwners = (ns: string, refs: readonly OwnerRef[]) => {
@@ -40,7 +45,8 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
   // Pods on their way out (a rollout's retiring pods, terminating ones) say nothing about what
   // their owners run now: their old ReplicaSet, kept for its revision, leads to the Deployment.
   for (const p of givenPods) {
-    if (p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION]) markOwners(p.meta.namespace, p.meta.ownerReferences);
+    // A StatefulSet's pod kept at its old revision (a rolling update) leaves the others to it.
+    if (p.meta.deletionTimestamp === '' && !p.meta.annotations[RETIRING_ANNOTATION] && !p.meta.annotations[OLD_REVISION_ANNOTATION]) markOwners(p.meta.namespace, p.meta.ownerReferences);
   }
   // An old ReplicaSet scaled to 0 (kept for `rollout undo`) says nothing about the current one.
   for (const w of workloads) if (w.kind === 'ReplicaSet' && w.replicas > 0 && w.meta.ownerReferences.length > 0) markOwners(w.meta.namespace, w.meta.ownerReferences);
@@ -63,7 +69,9 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
         // The whole template counts, annotations too (`kubectl rollout restart` changes one);
         // annotation-less templates hash as they always did.
         const annotations = Object.keys(w.template.annotations).length > 0 ? `:${JSON.stringify(w.template.annotations)}` : '';
-        const hash = templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}${annotations}`);
+        // An old ReplicaSet with this template (`rollout undo`) is the new one again, under its own hash.
+        const hash = sameTemplate(w, workloads)?.meta.labels['pod-template-hash']
+          ?? templateHash(`${w.meta.namespace}/${w.meta.name}:${JSON.stringify(w.template.rawSpec)}:${JSON.stringify(w.template.labels)}${annotations}`);
         const rsName = `${w.meta.name}-${hash}`;
         const rsLabels = { ...w.template.labels, 'pod-template-hash': hash };
         // While old pods still serve, the new ReplicaSet grows by maxSurge (rollout.ts).
@@ -91,8 +99,9 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
         }
         break;
       case 'StatefulSet': {
-        const revision = `${w.meta.name}-${templateHash(JSON.stringify(w.template.rawSpec))}`;
-        for (let i = 0; i < w.replicas; i++) {
+        const revision = statefulSetRevision(w);
+        // Its controller makes them one by one (statefulset-order.ts) on a running cluster.
+        for (const i of ordinalsOf(w, statefulSets[`${w.meta.namespace}/${w.meta.name}`])) {
           const name = `${w.meta.name}-${i}`;
           const labels = {
             ...w.template.labels,
@@ -111,7 +120,7 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
           const probe = podFrom(w, 'probe', w.template.labels, w);
           if (!canRunOn(probe, node)) continue;
           const labels = { ...w.template.labels, 'controller-revision-hash': revision, 'pod-template-generation': '1' };
-          const name = `${w.meta.name}-${randomSuffix(`${w.meta.namespace}/${w.meta.name}/${node.meta.name}`)}`;
+          const name = freshName(w.meta.namespace, w.meta.name, `${w.meta.namespace}/${w.meta.name}/${node.meta.name}`);
           pods.push(podFrom(w, name, labels, w, { nodeName: node.meta.name }));
         }
         break;
@@ -124,13 +133,18 @@ export function expandWorkloads(workloads: readonly Workload[], givenPods: reado
             'batch.kubernetes.io/controller-uid': uid, 'batch.kubernetes.io/job-name': w.meta.name,
             'controller-uid': uid, 'job-name': w.meta.name,
           };
-          pods.push(podFrom(w, `${w.meta.name}-${randomSuffix(`${w.meta.namespace}/${w.meta.name}/${i}`)}`, labels, w));
+          pods.push(podFrom(w, freshName(w.meta.namespace, w.meta.name, `${w.meta.namespace}/${w.meta.name}/${i}`), labels, w));
         }
         break;
       }
     }
   }
   return { pods, replicaSets };
+}
+
+/** A StatefulSet's revision (its ControllerRevision's name): `<name>-<hash of the template>`, the pods' controller-revision-hash. */
+export function statefulSetRevision(w: Workload): string {
+  return `${w.meta.name}-${templateHash(JSON.stringify(w.template.rawSpec))}`;
 }
 
 /**
@@ -154,6 +168,38 @@ function nextRevision(d: Workload, rsName: string, workloads: readonly Workload[
     max = Math.max(max, Number(w.meta.annotations[REVISION_ANNOTATION] ?? '0') || 0);
   }
   return max + 1;
+}
+
+/**
+ * A template as the deployment controller compares it (EqualIgnoreHash, after the API server's
+ * defaulting): keys in any order, null and empty values no values, the pod-template-hash label
+ * left out; so `kubectl rollout undo`'s copy of an old ReplicaSet's template (with
+ * `resources: {}`) is that ReplicaSet's template again.
+ */
+function comparable(v: unknown): unknown {
+  if (Array.isArray(v)) return v.map(comparable);
+  if (v === null || typeof v !== 'object') return v;
+  const out: Record<string, unknown> = {};
+  for (const k of Object.keys(v).sort()) {
+    const y = comparable((v as Record<string, unknown>)[k]);
+    if (y === null || y === undefined || (typeof y === 'object' && Object.keys(y).length === 0)) continue;
+    out[k] = y;
+  }
+  return out;
+}
+
+const templateKey = (t: Workload['template']): string => {
+  const { 'pod-template-hash': _, ...labels } = t.labels;
+  return JSON.stringify(comparable({ labels, annotations: t.annotations, spec: t.rawSpec }));
+};
+
+/** The Deployment's old ReplicaSet (kept for its revision) whose template is the Deployment's now. */
+function sameTemplate(d: Workload, workloads: readonly Workload[]): Workload | undefined {
+  const old = workloads.filter((w) => w.kind === 'ReplicaSet' && w.meta.namespace === d.meta.namespace && w.meta.labels['pod-template-hash']
+    && w.meta.ownerReferences.some((o) => o.kind === 'Deployment' && o.name === d.meta.name));
+  if (old.length === 0) return undefined;
+  const key = templateKey(d.template);
+  return old.find((rs) => templateKey(rs.template) === key);
 }
 
 function ownerRef(w: Workload): OwnerRef {

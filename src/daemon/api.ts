@@ -697,7 +697,9 @@ async function deleteOne(daemon: Daemon, r: ResourceType, namespace: string, nam
   refusedOrThrow(result);
   // The object as it was deleted (or, while it terminates, as it is now), as kube-apiserver answers.
   const store = apiStoreOf(daemon);
-  return store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name) ?? obj;
+  const now = store.deleted(r.group, r.kind, id.namespace, name) ?? store.get(r.group, r.kind, id.namespace, name);
+  // Made again at once under its name (a StatefulSet's pod): the answer is the one deleted, whose uid kubectl waits on.
+  return now && metaOf(now)['uid'] === metaOf(obj)['uid'] ? now : obj;
 }
 
 /** The objects whose ownerReferences name `owner` (a Deployment's ReplicaSets, a ReplicaSet's pods). */

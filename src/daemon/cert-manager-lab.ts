@@ -2,6 +2,8 @@
 // objects in, a filled-in cluster out) and port 80 of the host's address routing
 // /.well-known/acme-challenge/<token> to the solver pod holding it, as the solver Ingress
 // would through the ingress controller; the controller talks to Pebble in an AcmeLab.
+import { certManagerEvents } from '../cluster/cert-manager-events.js';
+import type { EventDraft } from '../cluster/events.js';
 import type http from 'node:http';
 import { fillIn, type Cluster } from '../cluster/fill-in.js';
 import type { Wire } from '../core/certs/wire.js';
@@ -59,7 +61,10 @@ export class Store {
     const raws = this.objects.map((value) => ({ file: 'store', value, locate: () => ({ file: 'store', line: 1, col: 1 }) }));
     return fillIn(decodeObjects(raws).inventory).cluster;
   }
+  /** The Events cert-manager's writes made, as the daemon records them (cluster/cert-manager-events.ts). */
+  readonly events: EventDraft[] = [];
   write(upserts: readonly Wire[], deletes: readonly ObjectId[]): void {
+    const before = this.cluster();
     this.writes++;
     const gone = new Set(deletes.map(keyOf));
     this.objects = this.objects.filter((o) => !gone.has(keyOf(idOf(o))));
@@ -69,6 +74,7 @@ export class Store {
       if (at >= 0) this.objects[at] = u;
       else this.objects.push(u);
     }
+    this.events.push(...certManagerEvents(before, this.cluster()));
   }
   find(kind: string, name?: string): Wire[] {
     return this.objects.filter((o) => o['kind'] === kind && (name === undefined || idOf(o).name === name));

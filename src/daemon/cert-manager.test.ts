@@ -47,6 +47,12 @@ describe.skipIf(reason !== '')('cert-manager controller against Pebble (root)', 
       expect(crt?.issuer).toMatch(/Pebble Intermediate CA/);
       expect(Buffer.from(data['ca.crt']!, 'base64').toString()).toMatch(/BEGIN CERTIFICATE/);
       expect(Buffer.from(data['tls.key']!, 'base64').toString()).toMatch(/BEGIN RSA PRIVATE KEY/);
+      // Each step as cert-manager's controllers record it (kubectl describe certificate / get events).
+      expect(store.events.map((e) => `${e.involved.kind} ${e.reason}`)).toEqual(expect.arrayContaining([
+        'Certificate Requested', 'CertificateRequest OrderCreated', 'Order Created', 'Challenge Started', 'Challenge Presented',
+        'Challenge DomainVerified', 'Order Complete', 'CertificateRequest CertificateIssued', 'Certificate Issuing',
+      ]));
+      expect(store.events.at(-1)?.message).toBe('The certificate has been successfully issued');
       expect(field(store.find('CertificateRequest', 'www-tls-1')[0], 'status', 'conditions')).toEqual([
         expect.objectContaining({ type: 'Approved', status: 'True' }), expect.objectContaining({ type: 'Ready', status: 'True', reason: 'Issued' })]);
       expect(store.find('Order').map((o) => field(o, 'status', 'state'))).toEqual(['valid']);

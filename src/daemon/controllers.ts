@@ -20,7 +20,7 @@ import { onlyLeavesDiffer, withLeavesOf } from './leaf-change.js';
 import { withStaticNeighbours } from './static-neighbours.js';
 import type { ClusterState, ObjectId, StoredObject } from './state.js';
 import { applyObjects, deleteObjects, type StoreOutcome } from './store-ops.js';
-import { deleteReplicaSetPods } from './termination.js';
+import { deleteControlledPods } from './termination.js';
 
 const refOf = (p: Pod): string => `${p.meta.namespace}/${p.meta.name}`;
 
@@ -41,10 +41,10 @@ export function applyFiles(state: ClusterState, cluster: Cluster, files: readonl
   return applyObjects(state, cluster, objects, issues);
 }
 
-/** `knet delete`: stored objects removed; a Deployment's pods (not stored) are replaced by their ReplicaSet. */
+/** `knet delete`: stored objects removed; a controller's pods (not stored) are made again by it (termination.ts). */
 export function deleteIds(state: ClusterState, cluster: Cluster, observed: Cluster, ids: readonly ObjectId[]): StoreOutcome {
-  const owned = deleteReplicaSetPods(state, observed, ids);
-  // Pods replaced by their ReplicaSet changed the state: its cluster is computed whole.
+  const owned = deleteControlledPods(state, observed, ids);
+  // Pods replaced by their controller changed the state: its cluster is computed whole.
   const outcome = deleteObjects(owned.state, cluster, owned.rest, owned.state === state);
   return owned.results.length === 0 ? outcome : { ...outcome, results: [...owned.results, ...outcome.results] };
 }

@@ -8,6 +8,8 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
 import { clusterEvents } from '../cluster/events.js';
 import { EventLog } from '../cluster/events-log.js';
+import { ProbeFailureCounts } from '../cluster/probe-failures.js';
+import type { ProbeFailure } from '../cluster/events.js';
 import { eventObjects, type EventWire } from '../model/events.js';
 import { compareText } from '../model/order.js';
 import { keptReplicaSets } from './revision-history.js';
@@ -24,6 +26,7 @@ import { realPlanes, type PlaneFactory, type Planes, type RuntimePlane } from '.
 import { Reconciler, type Progress, type ReconcileReport } from './reconciler.js';
 import { fileStateStore, type ClusterState, type ObjectId, type StateStore } from './state.js';
 import { canonical, type StoreOutcome } from './store-ops.js';
+import { advanceStatefulSets, startStatefulSets } from './statefulsets.js';
 import { endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating, type GraceFor } from './termination.js';
 
 export { internetDir } from './internet.js';
@@ -87,6 +90,8 @@ export class Daemon {
   private readonly reports = new ReadinessReports();
   /** The core/v1 Events the controllers and kubelets record (cluster/events.ts), served with the objects. */
   readonly events = new EventLog();
+  /** The runtimes' failed probe checks counted so far: each new one is an Unhealthy event. */
+  private readonly probeFailures = new ProbeFailureCounts();
   private eventsVersion = 0;
   private observedOf: { ready: Cluster; events: number; guard: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
   private readinessQueued = false;
@@ -240,8 +245,8 @@ export class Daemon {
   }
 
   /** Records the Events the change from `before` to the observed cluster now makes (cluster/events.ts). */
-  private recordEvents(before: Cluster): void {
-    const drafts = clusterEvents(before, this.observed);
+  private recordEvents(before: Cluster, probes: readonly ProbeFailure[] = []): void {
+    const drafts = clusterEvents(before, this.observed, probes);
     if (drafts.length === 0) return;
     this.events.record(drafts, new Date());
     this.eventsVersion++;
@@ -265,7 +270,7 @@ export class Daemon {
     const before = this.observed;
     const terminated = this.reports.record(node, readiness);
     if (terminated.length > 0) this.finishTermination(terminated, 'its containers are gone');
-    this.recordEvents(before);
+    this.recordEvents(before, this.probeFailures.record(node, readiness));
     for (const fn of this.listeners) fn();
     if (!this.reconciler.readinessMoved(this.observed) || this.readinessQueued) return;
     this.readinessQueued = true;
@@ -312,8 +317,12 @@ export class Daemon {
     // Only objects nothing derives from (a ConfigMap): no pod, rollout or history changes.
     if (outcome.leaf) return { outcome, reconcile: await this.adoptState(outcome.state, outcome.cluster, progress, graceFor, true) };
     // A Deployment whose template changed: its old pods keep serving until new ones are Ready.
-    const rollout = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
-    if (rollout.message) this.log(rollout.message);
+    const rollout0 = startRollouts(this.state, this.observed, outcome.state, outcome.cluster);
+    if (rollout0.message) this.log(rollout0.message);
+    // A new or scaled StatefulSet starts from the pods it runs, one ordinal at a time (statefulsets.ts).
+    const ordered = startStatefulSets(this.observed, rollout0.state, rollout0.cluster);
+    if (ordered) this.log(ordered.message);
+    const rollout = ordered ?? rollout0;
     // Old ReplicaSets stay, scaled to 0, for `kubectl rollout history` and `undo` (cluster/replicaset-history.ts).
     const history = keptReplicaSets(rollout.state, this.observed, rollout.cluster);
     const next = history ? { state: history, cluster: desiredFromState(history).cluster } : rollout;
@@ -357,15 +366,28 @@ export class Daemon {
       this.log(`terminated: ${[...done].join(', ')} (${why})`);
       const state = withoutTerminated(this.state, done);
       await this.adoptState(state, desiredFromState(state).cluster);
+      await this.advanceRollouts(); // a StatefulSet waits for a pod to be gone
     }).catch((e: unknown) => this.log(`termination failed: ${(e as Error).message}`));
   }
 
   /** Retires the old pods the pods' Ready now allows (controllers.ts); called in the queue. */
   private async advanceRollouts(): Promise<void> {
     const step = advanceRollouts(this.state, this.observed);
+    if (step) {
+      this.log(step.message);
+      await this.adoptState(step.state, desiredFromState(step.state).cluster);
+    }
+    // StatefulSets, one pod at a time: each step is the controller's own pass, queued behind this change.
+    if (advanceStatefulSets(this.state, this.observed)) this.serial(() => this.stepStatefulSets()).catch((e: unknown) => this.log(`statefulset step failed: ${(e as Error).message}`));
+  }
+
+  /** One StatefulSet step (statefulsets.ts) and, when it moved, the next one queued. */
+  private async stepStatefulSets(): Promise<void> {
+    const step = this.closed ? null : advanceStatefulSets(this.state, this.observed);
     if (!step) return;
     this.log(step.message);
-    await this.adoptState(step.state, desiredFromState(step.state).cluster);
+    await this.adoptState(step.state, step.cluster);
+    this.serial(() => this.stepStatefulSets()).catch((e: unknown) => this.log(`statefulset step failed: ${(e as Error).message}`));
   }
 
   /** Until a reconcile finishes, the periodic check tries again (a failed command, a runtime that would not start). */

@@ -17,6 +17,7 @@ import type { RawObject } from '../model/source.js';
 import type { Inventory, Pod, PodStatus, Service, Workload } from '../model/types.js';
 import type { Assignments, ClusterState, Overrides, PodAssignment, ServiceAssignment } from './state.js';
 import { NO_ASSIGNMENTS, toRawObject } from './state.js';
+import type { StatefulSetProgresses } from '../cluster/statefulset-order.js';
 
 export interface DesiredInput {
   readonly objects: readonly RawObject[];
@@ -24,20 +25,23 @@ export interface DesiredInput {
   readonly assignments: Assignments;
   /** Deleted pods a ReplicaSet replaced (their names are not given again). */
   readonly replacedPods?: readonly string[];
+  /** StatefulSets still being scaled pod by pod (cluster/statefulset-order.ts). */
+  readonly statefulSets?: StatefulSetProgresses;
 }
 
 export const FLAGS_FILE = '<knet up flags>';
 
-export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments' | 'retiring' | 'terminating' | 'replaced'>): { cluster: Cluster; issues: Issue[] } {
+export function desiredFromState(state: Pick<ClusterState, 'objects' | 'overrides' | 'assignments' | 'retiring' | 'terminating' | 'replaced' | 'statefulSets'>): { cluster: Cluster; issues: Issue[] } {
   const objects = [...state.objects, ...(state.retiring ?? []), ...(state.terminating ?? [])].map(toRawObject);
-  const desired = desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
+  const desired = desiredCluster({ objects, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [], statefulSets: state.statefulSets });
   // The stored objects were created already: the API server's warnings came with knet apply.
   return { ...desired, issues: desired.issues.filter((i) => i.code !== 'api-warning') };
 }
 
 export function desiredCluster(input: DesiredInput): { cluster: Cluster; issues: Issue[] } {
   const decoded0 = decodeObjects(withOverrides(input.objects, input.overrides));
-  const decoded = input.replacedPods?.length ? { ...decoded0, inventory: { ...decoded0.inventory, replacedPods: input.replacedPods } } : decoded0;
+  const decoded1 = input.replacedPods?.length ? { ...decoded0, inventory: { ...decoded0.inventory, replacedPods: input.replacedPods } } : decoded0;
+  const decoded = input.statefulSets && Object.keys(input.statefulSets).length > 0 ? { ...decoded1, inventory: { ...decoded1.inventory, statefulSets: input.statefulSets } } : decoded1;
   const first = fillIn(decoded.inventory);
   const a = input.assignments;
   if (Object.keys(a.pods).length === 0 && Object.keys(a.services).length === 0) {

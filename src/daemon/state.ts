@@ -8,6 +8,7 @@ import type { CniMode } from '../model/types.js';
 import { writeFileAtomic } from './atomic-file.js';
 import { stateDir, statePath } from './paths.js';
 import { isClusterScopedKind } from '../api/registry.js';
+import type { StatefulSetProgresses } from '../cluster/statefulset-order.js';
 
 /** One applied object: its wire form and where it came from (for messages). */
 export interface StoredObject {
@@ -63,6 +64,8 @@ export interface ClusterState {
   readonly terminating?: readonly StoredObject[];
   /** Deleted pods (`ns/name`) of ReplicaSets that made a replacement: their names are not given again. */
   readonly replaced?: readonly string[];
+  /** StatefulSets their controller is still scaling pod by pod (cluster/statefulset-order.ts), by `ns/name`. */
+  readonly statefulSets?: StatefulSetProgresses;
 }
 
 export function emptyState(name: string, overrides: Overrides = {}): ClusterState {

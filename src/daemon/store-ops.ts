@@ -136,7 +136,7 @@ function settle(
   // Only leaf objects changed: spliced into the cluster as it is (leaf-change.ts).
   const spliced = change ? spliceLeafChange(current, change, files, state.objects) : null;
   // Replaced pods' names are not given again (a ReplicaSet's replacements keep theirs, and their addresses).
-  const desired = spliced ?? desiredCluster({ objects: raws, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [] });
+  const desired = spliced ?? desiredCluster({ objects: raws, overrides: state.overrides, assignments: state.assignments, replacedPods: state.replaced ?? [], statefulSets: state.statefulSets });
   issues.push(...desired.issues.filter(keep));
   const nodes = (c: Cluster) => canonical(c.nodes.map((n) => [n.meta.name, n.internalIPs, n.podCIDRs.map((x) => x.text)]));
   if (nodes(desired.cluster) !== nodes(current)) {

@@ -7,7 +7,7 @@ import type { Cluster } from '../cluster/fill-in.js';
 import { parseText } from '../model/source.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
 import { emptyState, toStoredObject, type ClusterState } from './state.js';
-import { deleteReplicaSetPods, endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating } from './termination.js';
+import { deleteControlledPods, endpointLag, overdueTerminating, terminatingRefs, withoutTerminated, withTerminating } from './termination.js';
 
 const web = (replicas: number): string => `apiVersion: apps/v1
 kind: Deployment
@@ -71,7 +71,7 @@ describe('graceful deletion in the stored state', () => {
   it('delete pod of a Deployment: a replacement under a new name, which it keeps once the old one is gone', () => {
     const victim = three.cluster.pods.find((p) => p.meta.namespace === 'default')!;
     const ids = [{ kind: 'Pod', namespace: 'default', name: victim.meta.name }, { kind: 'Service', namespace: 'default', name: 'web' }];
-    const d = deleteReplicaSetPods(three.state, three.cluster, ids);
+    const d = deleteControlledPods(three.state, three.cluster, ids);
     expect(d.results.map((r) => r.id.name)).toEqual([victim.meta.name]);
     expect(d.rest).toEqual([ids[1]]);
     expect(d.state.replaced).toEqual([`default/${victim.meta.name}`]);
@@ -91,7 +91,7 @@ describe('graceful deletion in the stored state', () => {
   it('delete pod with gracePeriodSeconds 0 (kubectl --grace-period=0 --force): its deadline is now, the other pods keep theirs', () => {
     const victim = three.cluster.pods.find((p) => p.meta.namespace === 'default')!;
     const ref = `default/${victim.meta.name}`;
-    const d = deleteReplicaSetPods(three.state, three.cluster, [{ kind: 'Pod', namespace: 'default', name: victim.meta.name }]);
+    const d = deleteControlledPods(three.state, three.cluster, [{ kind: 'Pod', namespace: 'default', name: victim.meta.name }]);
     const s = withTerminating(three.state, three.cluster, d.state, desiredFromState(d.state).cluster, NOW, (r) => (r === ref ? 0 : undefined));
     const gone = (s.state.terminating ?? []).map((o) => o.value['metadata'] as Record<string, unknown>);
     expect(gone).toEqual([expect.objectContaining({ name: victim.meta.name, deletionTimestamp: '2026-01-01T00:00:00Z', deletionGracePeriodSeconds: 0 })]);
@@ -104,9 +104,69 @@ describe('graceful deletion in the stored state', () => {
   });
 
   it('a bare pod or another kind is left to the store', () => {
-    const d = deleteReplicaSetPods(three.state, three.cluster, [{ kind: 'Pod', namespace: 'default', name: 'nope' }]);
+    const d = deleteControlledPods(three.state, three.cluster, [{ kind: 'Pod', namespace: 'default', name: 'nope' }]);
     expect(d.state).toBe(three.state);
     expect(d.rest).toHaveLength(1);
+  });
+
+  const controllers = `apiVersion: apps/v1
+kind: StatefulSet
+metadata: {name: db, namespace: default}
+spec:
+  replicas: 3
+  serviceName: db
+  selector: {matchLabels: {app: db}}
+  template:
+    metadata: {labels: {app: db}}
+    spec: {containers: [{name: db, image: agnhost, ports: [{containerPort: 5432}]}]}
+---
+apiVersion: apps/v1
+kind: DaemonSet
+metadata: {name: agent, namespace: default}
+spec:
+  selector: {matchLabels: {app: agent}}
+  template:
+    metadata: {labels: {app: agent}}
+    spec: {containers: [{name: agent, image: agnhost, ports: [{containerPort: 9100}]}]}
+---
+apiVersion: batch/v1
+kind: Job
+metadata: {name: batch, namespace: default}
+spec:
+  template:
+    metadata: {labels: {app: batch}}
+    spec: {restartPolicy: Never, containers: [{name: batch, image: agnhost, ports: [{containerPort: 7000}]}]}
+`;
+  const others = running(controllers);
+  const names = (c: Cluster) => podsOf(c).map((p) => p.name).sort();
+
+  it('delete pod of a StatefulSet: it terminates, and comes back under the same name once gone', () => {
+    const ids = [{ kind: 'Pod', namespace: 'default', name: 'db-1' }];
+    const d = deleteControlledPods(others.state, others.cluster, ids);
+    expect(d.results.map((r) => r.id.name)).toEqual(['db-1']);
+    expect(d.state.statefulSets).toEqual({ 'default/db': { held: [1] } });
+    const s = withTerminating(others.state, others.cluster, d.state, desiredFromState(d.state).cluster, NOW);
+    expect(s.going.map((p) => p.meta.name)).toEqual(['db-1']);
+    expect(podsOf(s.cluster).filter((p) => p.name.startsWith('db-')).sort((a, b) => a.name.localeCompare(b.name))).toEqual([
+      expect.objectContaining({ name: 'db-0', terminating: '' }),
+      expect.objectContaining({ name: 'db-1', terminating: '2026-01-01T00:00:30Z' }),
+      expect.objectContaining({ name: 'db-2', terminating: '' }),
+    ]);
+    const done = withoutTerminated(s.state, new Set(['default/db-1']));
+    const gone = desiredFromState(done).cluster;
+    expect(names(gone).filter((n) => n.startsWith('db-'))).toEqual(['db-0', 'db-2']);
+  });
+
+  it('delete pod of a DaemonSet or a Job: a new pod (new name) on the same node, or for the same Job', () => {
+    const ds = others.cluster.pods.find((p) => p.meta.name.startsWith('agent-') && p.spec.nodeName === 'node-2')!;
+    const job = others.cluster.pods.find((p) => p.meta.name.startsWith('batch-'))!;
+    const d = deleteControlledPods(others.state, others.cluster, [{ kind: 'Pod', namespace: 'default', name: ds.meta.name }, { kind: 'Pod', namespace: 'default', name: job.meta.name }]);
+    expect(d.rest).toEqual([]);
+    expect(d.state.replaced).toEqual([`default/${ds.meta.name}`, `default/${job.meta.name}`]);
+    const s = withTerminating(others.state, others.cluster, d.state, desiredFromState(d.state).cluster, NOW);
+    expect(s.going.map((p) => p.meta.name).sort()).toEqual([ds.meta.name, job.meta.name].sort());
+    const fresh = s.cluster.pods.filter((p) => p.meta.deletionTimestamp === '' && !others.cluster.pods.some((b) => b.meta.name === p.meta.name));
+    expect(fresh.map((p) => [p.meta.name.replace(/-[a-z0-9]{5}$/, ''), p.spec.nodeName || 'job']).sort()).toEqual([['agent', 'node-2'], ['batch', fresh.find((p) => p.meta.name.startsWith('batch-'))!.spec.nodeName]]);
   });
 
   it('a terminating pod the node never reports gone leaves 10 s after its deadline', () => {

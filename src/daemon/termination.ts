@@ -1,8 +1,10 @@
 // Graceful deletion in the stored state (cluster/termination.ts says what it means): pods a
 // change removes are kept as `terminating` objects with a deletionTimestamp until their
-// node's runtime reports their containers gone; `knet delete pod` of a ReplicaSet's pod
-// deletes it the same way and the ReplicaSet makes a replacement under a new name.
+// node's runtime reports their containers gone; `delete pod` of a pod a controller made
+// deletes it the same way and its controller makes it again: a ReplicaSet, DaemonSet or Job
+// under a new name, a StatefulSet under the same name once the old pod is gone.
 import type { Cluster } from '../cluster/fill-in.js';
+import { holdOrdinal, ordinalOf } from '../cluster/statefulset-order.js';
 import { podsToTerminate, terminatingWire, terminationOverdue } from '../cluster/termination.js';
 import type { Pod } from '../model/types.js';
 import { assignmentsOf, desiredFromState } from './desired.js';
@@ -65,31 +67,44 @@ export function terminatingRefs(state: ClusterState): Set<string> {
   return new Set((state.terminating ?? []).map(storedRef));
 }
 
+/** The controllers that make a deleted pod again: under a new name, or (StatefulSet) under its own. */
+const RENAMING = new Set(['ReplicaSet', 'DaemonSet', 'Job', 'ReplicationController']);
+
 /**
- * `delete pod` of pods a ReplicaSet (a Deployment's) made: they are not stored, so the store
- * cannot delete them; they are marked replaced, so the ReplicaSet names a new pod in their
- * place and they leave the cluster (and terminate) as any removed pod does.
+ * `delete pod` of pods a controller made (a Deployment's ReplicaSet, a DaemonSet, a Job, a
+ * StatefulSet): they are not stored, so the store cannot delete them. A ReplicaSet's, DaemonSet's
+ * or Job's is marked replaced, so its controller names a new pod in its place; a StatefulSet's
+ * ordinal is held until the old pod is gone (cluster/statefulset-order.ts), then made again under
+ * the same name. Either way the pod leaves the cluster (and terminates) as any removed pod does.
  */
-export function deleteReplicaSetPods(state: ClusterState, observed: Cluster, ids: readonly ObjectId[]): { state: ClusterState; rest: ObjectId[]; results: ObjectResult[] } {
+export function deleteControlledPods(state: ClusterState, observed: Cluster, ids: readonly ObjectId[]): { state: ClusterState; rest: ObjectId[]; results: ObjectResult[] } {
   const byRef = new Map(observed.pods.map((p) => [refOf(p), p]));
   const rest: ObjectId[] = [];
   const results: ObjectResult[] = [];
   const replaced: string[] = [];
+  const statefulSets = { ...state.statefulSets };
   for (const id of ids) {
     const pod = id.kind === 'Pod' ? byRef.get(`${id.namespace}/${id.name}`) : undefined;
-    const ownedByReplicaSet = pod && pod.raw === null && pod.meta.ownerReferences.some((o) => o.kind === 'ReplicaSet');
-    if (!pod || !ownedByReplicaSet) {
+    const owner = pod && pod.raw === null ? pod.meta.ownerReferences.find((o) => o.controller) ?? pod.meta.ownerReferences[0] : undefined;
+    const sts = owner?.kind === 'StatefulSet' ? observed.workloads.find((w) => w.kind === 'StatefulSet' && w.meta.namespace === id.namespace && w.meta.name === owner.name) : undefined;
+    const ordinal = sts && pod ? ordinalOf(sts, pod) : null;
+    if (pod && sts && ordinal !== null) {
+      const key = `${sts.meta.namespace}/${sts.meta.name}`;
+      statefulSets[key] = holdOrdinal(sts, statefulSets[key], ordinal);
+    } else if (pod && owner && RENAMING.has(owner.kind)) {
+      replaced.push(refOf(pod));
+    } else {
       rest.push(id);
       continue;
     }
-    replaced.push(refOf(pod));
     results.push({ id, apiVersion: 'v1', action: 'deleted' });
   }
-  if (replaced.length === 0) return { state, rest, results };
-  // Names of ReplicaSets that are gone need not be remembered.
+  if (results.length === 0) return { state, rest, results };
+  // Names of controllers that are gone need not be remembered.
   const live = new Set(observed.pods.map(refOf));
-  const kept = (state.replaced ?? []).filter((r) => live.has(r) || observed.workloads.some((w) => w.kind === 'ReplicaSet' && r.startsWith(`${w.meta.namespace}/${w.meta.name}-`)));
-  return { state: { ...state, generation: state.generation + 1, replaced: [...new Set([...kept, ...replaced])] }, rest, results };
+  const kept = (state.replaced ?? []).filter((r) => live.has(r) || observed.workloads.some((w) => RENAMING.has(w.kind) && r.startsWith(`${w.meta.namespace}/${w.meta.name}-`)));
+  const next: ClusterState = { ...state, generation: state.generation + 1, replaced: [...new Set([...kept, ...replaced])] };
+  return { state: Object.keys(statefulSets).length > 0 ? { ...next, statefulSets } : next, rest, results };
 }
 
 /** The variable that models how far a real cluster's rule update lags behind its kubelet. */

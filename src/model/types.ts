@@ -543,4 +543,6 @@ export interface Inventory {
    * replacements anew, as its random suffixes would, never after them.
    */
   readonly replacedPods?: readonly string[];
+  /** A running cluster's StatefulSets still being scaled, pod by pod (cluster/statefulset-order.ts), by `ns/name`. */
+  readonly statefulSets?: Readonly<Record<string, { readonly made?: number; readonly held?: readonly number[] }>>;
 }

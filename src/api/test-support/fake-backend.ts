@@ -20,6 +20,8 @@ import { clusterEvents } from '../../cluster/events.js';
 import { keptReplicaSets } from '../../daemon/revision-history.js';
 import { EventLog } from '../../cluster/events-log.js';
 import { eventObjects, type EventWire } from '../../model/events.js';
+import { withReadiness, type ReportedPod } from '../../cluster/readiness.js';
+import { advanceStatefulSets, startStatefulSets } from '../../daemon/statefulsets.js';
 
 /** The parts of the Daemon the API reads and calls, kept in memory; nothing runs. */
 export class FakeBackend {
@@ -45,19 +47,44 @@ export class FakeBackend {
   /** The Events the change made, as the daemon records them (cluster/events.ts). */
   readonly events = new EventLog();
 
-  private observedOf: { cluster: Cluster; events: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
+  private observedOf: { cluster: Cluster; reported: number; events: readonly EventWire[]; eventObjs: Cluster['others']; observed: Cluster } | null = null;
+  /** What the tests made the kubelets report (`setReady`); other pods are Ready as fill-in leaves them. */
+  private readonly reported = new Map<string, ReportedPod>();
+  private reportedVersion = 0;
 
-  /** The same object until the cluster or the Events change, and the same Events while none was recorded, as the daemon's. */
+  /** The same object until the cluster, the reports or the Events change, and the same Events while none was recorded, as the daemon's. */
   get observed(): Cluster {
     const o = this.observedOf;
     const events = this.eventList();
     // The log's entries are replaced, never changed in place: the same entries, the same Events.
     const same = o !== null && o.events.length === events.length && events.every((e, i) => e === o.events[i]);
-    if (same && o.cluster === this.cluster) return o.observed;
+    if (same && o.cluster === this.cluster && o.reported === this.reportedVersion) return o.observed;
+    const c = this.reported.size > 0 ? withReadiness(this.cluster, this.reported) : this.cluster;
     const eventObjs = same ? o.eventObjs : eventObjects(events);
-    const observed = { ...this.cluster, others: [...this.cluster.others, ...eventObjs] };
-    this.observedOf = { cluster: this.cluster, events, eventObjs, observed };
+    const observed = { ...c, others: [...c.others, ...eventObjs] };
+    this.observedOf = { cluster: this.cluster, reported: this.reportedVersion, events, eventObjs, observed };
     return observed;
+  }
+
+  /** A kubelet's report of one pod's Ready (`ns/name`); what waits on it (a StatefulSet) moves on, as in the daemon. */
+  setReady(ref: string, ready: boolean): void {
+    const before = this.observed;
+    this.reported.set(ref, { ready, restarts: 0 });
+    this.reportedVersion++;
+    this.events.record(clusterEvents(before, this.observed), new Date());
+    for (const fn of this.listeners) fn();
+    this.advance();
+  }
+
+  /** The StatefulSets one pod on while their pods are Ready (daemon/statefulsets.ts), each step its own change. */
+  private advance(): void {
+    for (let s = advanceStatefulSets(this.state, this.observed); s; s = advanceStatefulSets(this.state, this.observed)) {
+      const before = this.observed;
+      this.state = s.state;
+      this.cluster = s.cluster;
+      this.events.record(clusterEvents(before, this.observed), new Date());
+      for (const fn of this.listeners) fn();
+    }
   }
 
   eventList(): EventWire[] {
@@ -94,14 +121,17 @@ export class FakeBackend {
       this.cluster = outcome.cluster;
       for (const fn of this.listeners) fn();
     } else if (outcome.state && outcome.cluster && outcome.state !== this.state) {
-      const before = this.cluster;
+      const before = this.observed;
+      // A new or scaled StatefulSet starts from the pods it runs, as in the daemon.
+      const ordered = startStatefulSets(before, outcome.state, outcome.cluster) ?? { state: outcome.state, cluster: outcome.cluster };
       // Old ReplicaSets kept for `kubectl rollout history/undo`, as the daemon keeps them.
-      const history = keptReplicaSets(outcome.state, before, outcome.cluster);
-      this.state = history ?? outcome.state;
+      const history = keptReplicaSets(ordered.state, before, ordered.cluster);
+      this.state = history ?? ordered.state;
       // The pods kept around the stored objects (replaced names) come in here too, as in the daemon.
-      this.cluster = history || (outcome.state.replaced ?? []).length > 0 ? desiredFromState(this.state).cluster : outcome.cluster;
-      this.events.record(clusterEvents(before, this.cluster), new Date());
+      this.cluster = history || (ordered.state.replaced ?? []).length > 0 ? desiredFromState(this.state).cluster : ordered.cluster;
+      this.events.record(clusterEvents(before, this.observed), new Date());
       for (const fn of this.listeners) fn();
+      this.advance();
     }
     return { outcome, reconcile: null };
   }

@@ -34,6 +34,10 @@ export interface ProbeStatus {
   readonly result: string;
   /** The last failed check's words, '' after a success. */
   readonly message: string;
+  /** Failed checks since the pod started (each one a kubelet `Unhealthy` event). */
+  readonly failures: number;
+  /** The latest failed check's words. */
+  readonly lastFailure: string;
 }
 
 export interface ContainerProbeStatus {
@@ -52,6 +56,8 @@ interface ContainerState {
   restarts: number;
   restarting: boolean;
   messages: Map<ProbeKind, string>;
+  /** Failed checks per probe, and the latest one's words: what the kubelet's Unhealthy events say. */
+  readonly failed: Map<ProbeKind, { count: number; output: string }>;
   readonly probes: readonly ProbeSpec[];
 }
 
@@ -71,7 +77,7 @@ export class PodProber {
     for (const p of probes) {
       let c = this.containers.get(p.container);
       if (!c) {
-        c = { tracks: initialTracks({ startup: false, readiness: false, liveness: false }), generation: 0, restarts: 0, restarting: false, messages: new Map(), probes: [] };
+        c = { tracks: initialTracks({ startup: false, readiness: false, liveness: false }), generation: 0, restarts: 0, restarting: false, messages: new Map(), failed: new Map(), probes: [] };
         this.containers.set(p.container, c);
       }
       (c.probes as ProbeSpec[]).push(p);
@@ -108,7 +114,8 @@ export class PodProber {
       restarts: c.restarts,
       probes: (['startup', 'readiness', 'liveness'] as const).flatMap((kind) => {
         const t = c.tracks[kind];
-        return t ? [{ probe: kind, result: t.result, message: c.messages.get(kind) ?? '' }] : [];
+        const failed = c.failed.get(kind);
+        return t ? [{ probe: kind, result: t.result, message: c.messages.get(kind) ?? '', failures: failed?.count ?? 0, lastFailure: failed?.output ?? '' }] : [];
       }),
     }));
   }
@@ -150,12 +157,16 @@ export class PodProber {
     c.tracks = { ...c.tracks, [p.probe]: seen.track };
     const before = c.messages.get(p.probe) ?? '';
     c.messages.set(p.probe, outcome.message);
-    if (!outcome.ok) this.hooks.event(`${PROBE_LABEL[p.probe]} probe failed: ${outcome.message}`);
+    if (!outcome.ok) {
+      this.hooks.event(`${PROBE_LABEL[p.probe]} probe failed: ${outcome.message}`);
+      c.failed.set(p.probe, { count: (c.failed.get(p.probe)?.count ?? 0) + 1, output: outcome.message });
+    }
     if (seen.restart) {
       await this.restart(name, c, `Container ${name} failed ${p.probe} probe, will be restarted`);
       return;
     }
-    if (seen.changed || before !== outcome.message) this.hooks.changed();
+    // Every failed check is reported (the kubelet records an event for each).
+    if (seen.changed || before !== outcome.message || !outcome.ok) this.hooks.changed();
     this.after(p.periodMs, () => void this.tick(name, c, p, generation));
   }
 

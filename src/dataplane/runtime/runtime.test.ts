@@ -381,7 +381,7 @@ describe.skipIf(reason !== '')(`pod runtime${reason ? ` (skipped: ${reason})` : 
       const unreadyMs = Date.now() - t0;
       const st = ((await controlRequest(sock, { op: 'status' })).status as RuntimeStatus).pods['default/web']!;
       expect(st.ready).toBe(false);
-      expect(st.probes[0]!.probes.find((p) => p.probe === 'readiness')).toEqual({ probe: 'readiness', result: 'failure', message: 'HTTP probe failed with statuscode: 503' });
+      expect(st.probes[0]!.probes.find((p) => p.probe === 'readiness')).toMatchObject({ probe: 'readiness', result: 'failure', message: 'HTTP probe failed with statuscode: 503', lastFailure: 'HTTP probe failed with statuscode: 503' });
       expect(st.events.some((e) => e.includes('Readiness probe failed: HTTP probe failed with statuscode: 503'))).toBe(true);
       expect(st.restarts).toBe(0); // liveness (tcp) still passes
       // Healthy again: one success makes it ready.

@@ -52,7 +52,11 @@ export interface PodStatus {
 }
 
 /** What the daemon watches: per pod, Ready and the restart count; `terminated` once a deleted pod's containers are all gone. */
-export type Readiness = Record<string, { readonly ready: boolean; readonly restarts: number; readonly terminated?: boolean }>;
+export type Readiness = Record<string, {
+  readonly ready: boolean; readonly restarts: number; readonly terminated?: boolean;
+  /** Failed probe checks so far, by `container/probe` (readiness, liveness, startup), with the latest one's output. */
+  readonly failed?: Readonly<Record<string, { readonly count: number; readonly output: string }>>;
+}>;
 
 export interface RuntimeStatus {
   readonly node: string;
@@ -390,13 +394,22 @@ export class Runtime {
     return n;
   }
 
+  /** A pod's failed probe checks, for the kubelet's Unhealthy events (nothing when none failed). */
+  private probeFailures(pod: RunningPod): { failed?: Record<string, { count: number; output: string }> } {
+    const failed: Record<string, { count: number; output: string }> = {};
+    for (const c of pod.prober?.status() ?? []) {
+      for (const p of c.probes) if (p.failures > 0) failed[`${c.name}/${p.probe}`] = { count: p.failures, output: p.lastFailure };
+    }
+    return Object.keys(failed).length > 0 ? { failed } : {};
+  }
+
   /** Per pod, Ready and restarts: what `watch` sends. */
   readiness(): Readiness {
     const out: Record<string, Readiness[string]> = {};
     for (const [ref, pod] of this.pods) {
       out[ref] = pod.termination === 'terminated'
         ? { ready: false, restarts: this.podRestarts(pod), terminated: true }
-        : { ready: this.podReady(pod), restarts: this.podRestarts(pod) };
+        : { ready: this.podReady(pod), restarts: this.podRestarts(pod), ...this.probeFailures(pod) };
     }
     return out;
   }
