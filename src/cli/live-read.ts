@@ -20,8 +20,18 @@ const PARALLEL = 6;
  * cluster's kinds holds none either.
  */
 export function kindsToRead(): ResourceType[] {
-  return RESOURCE_TYPES.filter((r) => r.modelled || (r.group === 'knet.dev' && r.kind === 'Cluster') || (r.group === '' && r.kind === 'Event'));
+  const registry = RESOURCE_TYPES.filter((r) => r.modelled || (r.group === 'knet.dev' && r.kind === 'Cluster') || (r.group === '' && r.kind === 'Event'));
+  return [...registry, ...READ_ALSO];
 }
+
+/**
+ * Kinds outside the registry that the fill-in reads when a dump holds them: Calico's IPPools
+ * say the pod subnet (cluster/infer-config.ts). Kept as written, as -f keeps them.
+ */
+export const READ_ALSO: readonly ResourceType[] = [{
+  group: 'crd.projectcalico.org', version: 'v1', kind: 'IPPool', plural: 'ippools', singular: 'ippool', shortNames: [],
+  namespaced: false, verbs: ['get', 'list'], categories: [], subresources: [], modelled: false, crd: true, list: () => [],
+}];
 
 const groupVersion = (r: ResourceType): string => (r.group ? `${r.group}/${r.version}` : r.version);
 const discoveryPath = (gv: string): string => (gv.includes('/') ? `/apis/${gv}` : `/api/${gv}`);
@@ -93,7 +103,7 @@ async function listKind(reader: ApiReader, r: ResourceType, label: string): Prom
       restarted = true;
       continue;
     }
-    if (a.status === 403) return { issue: note(file, 'warning', 'live-forbidden', `cannot list ${r.plural}${r.group ? `.${r.group}` : ''}: ${statusMessage(a)}`, `answers that depend on ${r.kind} objects treat them as unknown; kubectl auth can-i list ${r.plural} -A tells; a role with list on them lifts it`) };
+    if (a.status === 403) return { issue: note(file, 'warning', 'live-forbidden', `cannot list ${r.plural}${r.group ? `.${r.group}` : ''}: ${statusMessage(a)}`, `unknown: knet answers as if there were no ${r.kind} objects, so what depends on them may differ from the cluster; kubectl auth can-i list ${r.plural} -A tells; a role that may list them lifts it`) };
     if (a.status === 404) return { issue: note(file, 'info', 'live-not-served', `${r.plural}${r.group ? `.${r.group}` : ''} is not served by this cluster: skipped`, `no ${r.kind} objects are read`) };
     if (a.status === 401) throw new Error(`${reader.describe}: Unauthorized: the server does not accept these credentials (${statusMessage(a)})\n  hint: kubectl --context ... get ns fails the same way; renew them (az aks get-credentials, aws eks update-kubeconfig, gcloud container clusters get-credentials)`);
     if (a.status !== 200) return { issue: note(file, 'warning', 'live-list-failed', `cannot list ${r.plural}: ${statusMessage(a)}`, `answers that depend on ${r.kind} objects treat them as unknown; try again`) };
@@ -111,6 +121,8 @@ export async function readLive(reader: ApiReader, label: string, kinds: readonly
   const toList: ResourceType[] = [];
   for (const { gv, answer } of discovered) {
     const ofGv = kinds.filter((k) => groupVersion(k) === gv);
+    // A cluster without Calico has no IPPools to say so about.
+    const quiet = ofGv.every((k) => READ_ALSO.includes(k));
     if (answer.status === 401) throw new Error(`${reader.describe}: Unauthorized: the server does not accept these credentials (${statusMessage(answer)})\n  hint: kubectl get ns with the same context fails the same way; renew them (az aks get-credentials, aws eks update-kubeconfig, gcloud container clusters get-credentials)`);
     if (answer.status === 200) {
       const { served, absent } = servedKinds(ofGv, answer.body);
@@ -119,6 +131,7 @@ export async function readLive(reader: ApiReader, label: string, kinds: readonly
       continue;
     }
     const names = ofGv.map((k) => k.plural).join(', ');
+    if (quiet && answer.status === 404) continue;
     issues.push(answer.status === 404
       ? note(`${label}:${gv}`, 'info', 'live-not-served', `${gv} is not served by this cluster (${names}): skipped`, gv.includes('cert-manager') ? 'cert-manager is not installed there: no Certificates or Issuers are read' : 'those kinds are read as absent')
       : note(`${label}:${gv}`, 'warning', 'live-forbidden', `cannot discover ${gv} (${names}): ${statusMessage(answer)}`, 'answers that depend on those kinds treat them as unknown'));
