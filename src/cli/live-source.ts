@@ -4,7 +4,7 @@
 // source.ts, so `knet get -f` never loads it.
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { kubeconfigPaths } from '../api/kubeconfig.js';
+import { kubeconfigPaths } from '../api/kubeconfig-paths.js';
 import { fillInPartial, type LoadedCluster } from '../cluster/fill-in.js';
 import { decodeObjects } from '../model/load.js';
 import { eventObjects, type EventWire } from '../model/events.js';

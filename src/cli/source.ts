@@ -11,13 +11,9 @@
 import type { Command } from 'commander';
 import { loadCluster, type Cluster, type LoadedCluster } from '../cluster/fill-in.js';
 import { hasErrors, type Issue } from '../model/issue.js';
-import { awaitDaemon, knownClusters, requestSync, runningClusters } from '../daemon/client.js';
-import { desiredFromState } from '../daemon/desired.js';
+import { awaitDaemon, knownClusters, runningClusters } from '../daemon/client.js';
 import { releaseOperationLock, runningSupervisor, takeOperationLock, type PidRecord } from '../daemon/lock.js';
 import { apiSocketPath, checkName, daemonLogPath, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
-import type { ClusterState } from '../daemon/state.js';
-import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
-import { eventObjects, type EventWire } from '../model/events.js';
 import { existsSync } from 'node:fs';
 import { CliError, paint, printIssues, reportIssues, type Io } from './output.js';
 
@@ -109,14 +105,6 @@ async function loadLiveSource(io: Io, print: boolean): Promise<{ loaded: LoadedC
   return { loaded: report(loaded), from: 'knet' };
 }
 
-/** The cluster a command reads: manifests with -f, else the running cluster (`name`, else its --name). */
-export function loadFrom(io: Io, files: readonly string[], name: string | undefined = sourceName): Cluster {
-  if (files.length === 0) return loadRunning(io, name);
-  const loaded = loadManifests(files);
-  reportInput(io, loaded);
-  return loaded.cluster;
-}
-
 /** The -f manifests, partial (kubectl apply -f's rule), with the command's -n as the namespace of namespace-less objects. */
 export function loadManifests(files: readonly string[], namespace: string = input.namespace): LoadedCluster {
   return loadCluster(files, undefined, namespace ? { namespace } : {});
@@ -146,23 +134,15 @@ function noteRefused(io: Io, issues: readonly Issue[], refused: readonly string[
   io.err(paint(io, '\x1b[31m', `${n} error${n === 1 ? '' : 's'} in the input: ${left}; answering with the rest (exit 1; --strict refuses the whole input)`));
 }
 
-/** The running cluster's objects, as its daemon holds them (GET .../state), filled in here. */
-function loadRunning(io: Io, wanted: string | undefined): Cluster {
-  let name: string;
-  try {
-    name = pickCluster(wanted);
-  } catch (e) {
-    if (!(e instanceof NoCluster)) throw e;
-    throw new CliError('error: no cluster to read: pass manifests with -f FILE|DIR (repeatable, - for stdin), e.g. knet get pods -A -f examples/opscart\n  hint: or start one with knet up -f DIR; without -f, commands read the running cluster');
-  }
-  const res = requestSync<ClusterState & { message?: string; readiness?: Record<string, ReportedPod>; events?: EventWire[] }>(name, '/apis/knet.dev/v1alpha1/state');
-  if (res.status !== 200) throw new CliError(`error: cluster ${name}: ${res.body.message ?? `HTTP ${res.status}`}`);
-  const { cluster, issues } = desiredFromState(res.body);
-  reportIssues(io, issues, { quietInfo: true });
-  // The pods' Ready as the kubelets report it, and the EndpointSlices that follow.
-  // And the events the daemon's controllers recorded (an Ingress nginx refuses), as Event objects.
-  const observed = withReadiness(cluster, new Map(Object.entries(res.body.readiness ?? {})));
-  return { ...observed, others: [...observed.others, ...eventObjects(res.body.events ?? [])] };
+/**
+ * A running knet cluster (root: its daemon's socket), read through the object API kubectl
+ * reads, as the Predict commands read it: the run face's commands (matrix --probe) use it.
+ */
+export async function loadRunningCluster(io: Io, name: string): Promise<Cluster> {
+  const live = await import('./live-source.js');
+  const loaded = await live.loadKnetCluster(name, apiSocketPath(name));
+  reportIssues(io, loaded.issues, { quietInfo: true });
+  return loaded.cluster;
 }
 
 /** Adds --name to a running-cluster command. */
