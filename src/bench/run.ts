@@ -22,6 +22,7 @@ import { termination } from './suites/termination.js';
 import { supervisor } from './suites/supervisor.js';
 import { startup } from './suites/startup.js';
 import { api } from './suites/api.js';
+import { live } from './suites/live.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -41,6 +42,7 @@ const SUITES: readonly BenchSuite[] = [
   supervisor,
   startup,
   api,
+  live,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

@@ -86,7 +86,9 @@ async function loadLiveSource(io: Io, print: boolean): Promise<{ loaded: LoadedC
     if (print) reportInput(io, { ...loaded, issues: loaded.issues.filter((i) => i.severity !== 'info') }, false);
     return loaded;
   };
-  if (kubeconfigChoice.kubeconfig !== undefined || kubeconfigChoice.context !== undefined) {
+  // `kubectl knet ...` acts on kubectl's current context, as every kubectl plugin does.
+  const plugin = sourceName === undefined && /(^|\/)kubectl-knet$/.test(process.argv[1] ?? '');
+  if (plugin || kubeconfigChoice.kubeconfig !== undefined || kubeconfigChoice.context !== undefined) {
     if (sourceName !== undefined) throw new CliError('error: --name reads a running knet cluster, --kubeconfig/--context a kubeconfig\'s: give one of them\n  hint: a knet cluster\'s context is knet-NAME: --context knet-NAME');
     return { loaded: report(await live.loadKubeconfigCluster(kubeconfigChoice)), from: 'kubeconfig' };
   }
