@@ -66,6 +66,20 @@ describe('Predict through a kubeconfig against knet\'s own API', () => {
     });
   }
 
+  const REFUSED: [string, string[], RegExp][] = [
+    ['a --kubeconfig that does not exist', ['get', 'pods', '--kubeconfig', '/nonexistent/config'], /^error: --kubeconfig \/nonexistent\/config: no such file\n {2}hint: /],
+    ['-f and --context together', ['get', 'pods', '-f', OPSCART, '--context', 'knet-livesource'], /^error: -f reads manifests, --kubeconfig\/--context a live cluster: give one of them/],
+    ['--name and --context together', ['trace', '--from', 'external', 'http://x/', '--name', 'a', '--context', 'knet-livesource'], /^error: --name reads a running knet cluster, --kubeconfig\/--context a kubeconfig's: give one of them\n {2}hint: a knet cluster's context is knet-NAME/],
+  ];
+  for (const [name, argv, err] of REFUSED) {
+    it(`${name}: refused, with the fix`, async () => {
+      const r = await knetLive(argv);
+      expect(r.code).toBe(1);
+      expect(r.err).toMatch(err);
+      expect(r.out).toBe('');
+    });
+  }
+
   it('knet diagnose: the same findings as -f, and the certificates\' status the live cluster states', async () => {
     type Finding = { code: string; severity: string; object?: string; message: string };
     const findings = async (argv: string[]): Promise<string[]> => {
