@@ -141,6 +141,18 @@ describe('authentication', () => {
     expect(r.err).toMatch(/hint: the server's certificate is not signed by the kubeconfig's certificate-authority/);
   });
 
+  it('insecure-skip-tls-verify: no CA, the server\'s certificate not checked, as kubectl does', async () => {
+    const r = await podsVia({ token: 'sesame-42' }, 'insecure.kubeconfig', { 'insecure-skip-tls-verify': true });
+    expect(r.err).toBe('');
+    expect(r.out).toMatch(/^pod\/calico-node-/m);
+  });
+
+  it('a CA file that is not there: the field, the path and the fix', async () => {
+    const r = await podsVia({ token: 'sesame-42' }, 'no-ca.kubeconfig', { 'certificate-authority': 'missing/ca.crt' });
+    expect(r.code).toBe(1);
+    expect(r.err).toMatch(/context "prod": clusters\[\]\.cluster\.certificate-authority \S+\/missing\/ca\.crt: ENOENT\n {2}hint: fix the path \(relative paths are relative to the kubeconfig's directory\)/);
+  });
+
   it('an exec plugin (v1): run once per command however many lists, its token used', async () => {
     const plugin = join(dir, 'token-plugin.mjs');
     const count = join(dir, 'token-plugin.count');
