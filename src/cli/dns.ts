@@ -33,10 +33,10 @@ export function registerDns(program: Command, io: Io): void {
     .addOption(new Option('-o, --output <format>', 'output format: json').default(''))
     .action((name: string, o: { filename: string[]; type: string; from: string; namespace: string; output: string }) => {
       checkOutput(o.output);
-      answerFrom(io, o.filename, (cluster, from) => {
+      answerFrom(io, o.filename, (cluster, from, _issues, contextNamespace) => {
         // A running knet cluster's internet is its external records and nothing else: closed.
         const index = buildDnsIndex(cluster, { upstream: from === 'knet' ? 'closed' : 'open' });
-        runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace, output: o.output }, index);
+        runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace || contextNamespace, output: o.output }, index);
       });
     });
 }

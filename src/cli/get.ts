@@ -36,8 +36,8 @@ export function registerGet(program: Command, io: Io): void {
     .addOption(new Option('-o, --output <format>', 'output format: wide, yaml, json or name').default(''))
     .option('--show-labels', 'show labels as the last column', false)
     .action((resources: string[], o: { filename: string[]; namespace: string; allNamespaces: boolean; selector: string; fieldSelector: string; output: string; showLabels: boolean }) => {
-      answerFrom(io, o.filename, (cluster) => runGet(io, cluster, resources, {
-        namespace: o.namespace, allNamespaces: o.allNamespaces, selector: o.selector, fieldSelector: o.fieldSelector, output: o.output, showLabels: o.showLabels,
+      answerFrom(io, o.filename, (cluster, _from, _issues, contextNamespace) => runGet(io, cluster, resources, {
+        namespace: o.namespace || contextNamespace, allNamespaces: o.allNamespaces, selector: o.selector, fieldSelector: o.fieldSelector, output: o.output, showLabels: o.showLabels,
       }));
     });
 }

@@ -66,6 +66,20 @@ describe('Predict through a kubeconfig against knet\'s own API', () => {
     });
   }
 
+  it('the context\'s namespace is -n\'s default, as kubectl takes it', async () => {
+    const inProduction = writeKubeconfig(dir, 'production', { name: 'knet-livesource', server: api.url, namespace: 'production' });
+    const live = await knetLive(['get', 'pods', '-o', 'name', '--kubeconfig', inProduction]);
+    const fromFiles = await knetLive(['get', 'pods', '-o', 'name', '-n', 'production', '-f', OPSCART]);
+    expect(live.out).toBe(fromFiles.out);
+    expect(live.out).toMatch(/^pod\/frontend-/m);
+    const pod = /^pod\/(frontend-\S+)$/m.exec(live.out)![1]!;
+    const byName = await knetLive(['trace', '--from', pod, 'http://api-service:8080/', '-o', 'json', '--kubeconfig', inProduction]);
+    expect(byName.err).toBe('');
+    expect(JSON.parse(byName.out).verdict).toBe('delivered');
+    const other = await knetLive(['get', 'pods', '-o', 'name', '-n', 'messaging', '--kubeconfig', inProduction]);
+    expect(other.out).toMatch(/^pod\/kafka-0$/m);
+  });
+
   const REFUSED: [string, string[], RegExp][] = [
     ['a --kubeconfig that does not exist', ['get', 'pods', '--kubeconfig', '/nonexistent/config'], /^error: --kubeconfig \/nonexistent\/config: no such file\n {2}hint: /],
     ['-f and --context together', ['get', 'pods', '-f', OPSCART, '--context', 'knet-livesource'], /^error: -f reads manifests, --kubeconfig\/--context a live cluster: give one of them/],

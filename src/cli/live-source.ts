@@ -66,8 +66,8 @@ export async function loadLive(reader: ApiReader, label: string): Promise<Loaded
   }
 }
 
-/** The cluster a kubeconfig's context names. */
-export function loadKubeconfigCluster(choice: KubeconfigChoice): Promise<LoadedCluster> {
+/** The cluster a kubeconfig's context names, and the context's namespace ('' when it names none). */
+export async function loadKubeconfigCluster(choice: KubeconfigChoice): Promise<LoadedCluster & { readonly namespace: string }> {
   const target = kubeconfigTarget(choice);
   let reader: ApiReader;
   try {
@@ -75,7 +75,7 @@ export function loadKubeconfigCluster(choice: KubeconfigChoice): Promise<LoadedC
   } catch (e) {
     throw new CliError(`error: ${(e as Error).message}`);
   }
-  return loadLive(reader, target.context);
+  return { ...await loadLive(reader, target.context), namespace: target.namespace };
 }
 
 /** A running knet cluster through its daemon's socket (root), the object API kubectl reads too. */

@@ -18,7 +18,7 @@ export function registerResolvConf(program: Command, io: Io): void {
     .addOption(new Option('-o, --output <format>', 'output format: json').default(''))
     .action((ref: string, o: { filename: string[]; namespace: string; output: string }) => {
       checkOutput(o.output);
-      answerFrom(io, o.filename, (cluster) => runResolvConf(io, cluster, ref, { namespace: o.namespace, output: o.output }));
+      answerFrom(io, o.filename, (cluster, _from, _issues, contextNamespace) => runResolvConf(io, cluster, ref, { namespace: o.namespace || contextNamespace, output: o.output }));
     });
 }
 

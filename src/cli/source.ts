@@ -22,8 +22,8 @@ export function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * Adds -f, --name and --strict to a command that reads a cluster: -f reads manifests, else
- * the running cluster --name chooses (pickCluster) is read. A command whose input was partly
+ * Adds -f, --name, --strict, --kubeconfig and --context to a command that reads a cluster: -f
+ * reads manifests, else a live cluster (answerFrom's order). A command whose input was partly
  * refused exits 1 after its answer (an exit code of its own, e.g. a failed trace, stays).
  */
 export function withSource(cmd: Command): Command {
@@ -60,27 +60,28 @@ export type SourceKind = 'manifests' | 'knet' | 'kubeconfig';
  * Runs `answer` on the command's cluster: at once with -f (synchronously, as it always has),
  * else once the live cluster has been read; the process's exit code follows then (0, 1 when
  * the answer or the input failed, or a CliError's). `answer` throws CliError('', code) for an
- * exit code of its own.
+ * exit code of its own. `namespace` is a kubeconfig context's namespace ('' for none), the
+ * default of a command's -n, as kubectl takes it.
  */
-export function answerFrom(io: Io, files: readonly string[], answer: (cluster: Cluster, from: SourceKind, issues: readonly Issue[]) => void, o: { readonly reportIssues?: boolean } = {}): void {
+export function answerFrom(io: Io, files: readonly string[], answer: (cluster: Cluster, from: SourceKind, issues: readonly Issue[], namespace: string) => void, o: { readonly reportIssues?: boolean } = {}): void {
   if (files.length > 0) {
     if (kubeconfigChoice.kubeconfig !== undefined || kubeconfigChoice.context !== undefined) {
       throw new CliError('error: -f reads manifests, --kubeconfig/--context a live cluster: give one of them');
     }
     const loaded = loadManifests(files);
     reportInput(io, loaded);
-    answer(loaded.cluster, 'manifests', loaded.issues);
+    answer(loaded.cluster, 'manifests', loaded.issues, '');
     return;
   }
   daemonAction(io, async () => {
-    const { loaded, from } = await loadLiveSource(io, o.reportIssues ?? true);
-    answer(loaded.cluster, from, loaded.issues);
+    const { loaded, from, namespace } = await loadLiveSource(io, o.reportIssues ?? true);
+    answer(loaded.cluster, from, loaded.issues, namespace);
     return input.refused ? 1 : 0;
   })();
 }
 
 /** The live cluster without -f, by the precedence withSource's options describe. */
-async function loadLiveSource(io: Io, print: boolean): Promise<{ loaded: LoadedCluster; from: SourceKind }> {
+async function loadLiveSource(io: Io, print: boolean): Promise<{ loaded: LoadedCluster; from: SourceKind; namespace: string }> {
   const live = await import('./live-source.js');
   const report = (loaded: LoadedCluster): LoadedCluster => {
     if (print) reportInput(io, { ...loaded, issues: loaded.issues.filter((i) => i.severity !== 'info') }, false);
@@ -90,21 +91,25 @@ async function loadLiveSource(io: Io, print: boolean): Promise<{ loaded: LoadedC
   const plugin = sourceName === undefined && /(^|\/)kubectl-knet$/.test(process.argv[1] ?? '');
   if (plugin || kubeconfigChoice.kubeconfig !== undefined || kubeconfigChoice.context !== undefined) {
     if (sourceName !== undefined) throw new CliError('error: --name reads a running knet cluster, --kubeconfig/--context a kubeconfig\'s: give one of them\n  hint: a knet cluster\'s context is knet-NAME: --context knet-NAME');
-    return { loaded: report(await live.loadKubeconfigCluster(kubeconfigChoice)), from: 'kubeconfig' };
+    const loaded = await live.loadKubeconfigCluster(kubeconfigChoice);
+    return { loaded: report(loaded), from: 'kubeconfig', namespace: loaded.namespace };
   }
   let name: string;
   try {
     name = pickCluster(sourceName);
   } catch (e) {
     if (!(e instanceof NoCluster)) throw e;
-    if (live.hasKubeconfigContext()) return { loaded: report(await live.loadKubeconfigCluster({})), from: 'kubeconfig' };
+    if (live.hasKubeconfigContext()) {
+      const loaded = await live.loadKubeconfigCluster({});
+      return { loaded: report(loaded), from: 'kubeconfig', namespace: loaded.namespace };
+    }
     throw new CliError('error: no cluster to read: pass manifests with -f FILE|DIR (repeatable, - for stdin), e.g. knet get pods -A -f examples/opscart\n  hint: or read a live cluster with --context NAME (a kubeconfig\'s), or start one with knet up -f DIR; without -f, commands read the running cluster');
   }
   // The daemon's socket is root's; anyone else reads the same API over HTTPS with the context knet up wrote.
   const loaded = process.getuid?.() === 0
     ? await live.loadKnetCluster(name, apiSocketPath(name))
     : await live.loadKubeconfigCluster({ context: `knet-${name}` });
-  return { loaded: report(loaded), from: 'knet' };
+  return { loaded: report(loaded), from: 'knet', namespace: '' };
 }
 
 /** The -f manifests, partial (kubectl apply -f's rule), with the command's -n as the namespace of namespace-less objects. */

@@ -41,8 +41,8 @@ export function registerTrace(program: Command, io: Io): void {
       if (arg && o.to && arg !== o.to) throw new CliError(`error: two targets, "${arg}" and --to "${o.to}"\n  hint: give one`);
       const target = arg ?? o.to;
       if (!target) throw new CliError('error: no target\n  hint: knet trace --from SRC TARGET, e.g. knet trace --from prod/web https://api.github.com/');
-      answerFrom(io, o.filename, (cluster, from) => {
-        const code = runTrace(io, cluster, target, { ...o, running: from === 'knet' });
+      answerFrom(io, o.filename, (cluster, from, _issues, contextNamespace) => {
+        const code = runTrace(io, cluster, target, { ...o, namespace: o.namespace || contextNamespace, running: from === 'knet' });
         if (code !== 0) throw new CliError('', code);
       });
     });
