@@ -1,6 +1,6 @@
 // Issue 16 item 7: `knet matrix --context` on a 1,000-pod cluster, end to end (a whole process:
 // kubeconfig, discovery, every list in pages, decode, fill-in, the matrix, printing), at most
-// 2 s. Against a running cluster `knet-bench-api-*` through its HTTPS API and the kubeconfig
+// 2 s. Against a running cluster `knet-livesource-bench-*` through its HTTPS API and the kubeconfig
 // knet up wrote (root), else knet's API handler on loopback with the in-memory FakeBackend.
 import { spawn } from 'node:child_process';
 import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -98,7 +98,7 @@ export const live: BenchSuite = {
         }));
         where = 'the API handler on loopback with the in-memory FakeBackend (no data plane), plain HTTP';
       } else {
-        cluster = await runningCluster(ctx.repoRoot, [files.example, files.bench], ctx.log);
+        cluster = await runningCluster(ctx.repoRoot, [files.example, files.bench], ctx.log, 'knet-livesource-bench');
         const view = await cluster.kubectl(['config', 'view', '--raw', '--minify']);
         if (view.code !== 0) throw new Error(`kubectl config view: ${view.err}`);
         writeFileSync(kubeconfig, view.out);
