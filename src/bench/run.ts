@@ -46,7 +46,6 @@ const SUITES: readonly BenchSuite[] = [
   api,
   portforward,
   exec,
-
   live,
 ];
 
