@@ -9,7 +9,7 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
-import { createWebSocketStream } from 'ws';
+import { createWebSocketStream, type WebSocket } from 'ws';
 import type { Daemon } from '../daemon/daemon.js';
 import { NetnsSwitch } from '../dataplane/runtime/netns.js';
 import { netnsPath } from '../dataplane/run.js';
@@ -142,11 +142,27 @@ export function servePortForwardWith(
       return;
     case 'websocket':
       acceptWebSocket(req, socket, head, SPDY_TUNNEL_PROTOCOL, (ws) => {
-        // One binary message per SPDY write; Go's tunnelling connection reads them as a byte stream.
-        new PortForwardSession(createWebSocketStream(ws, { allowHalfOpen: false }), options);
+        new PortForwardSession(messagePerBatch(ws), options);
       });
       return;
   }
+}
+
+/**
+ * The WebSocket as the session's byte stream: one binary message per write, and the writes of
+ * one cork() (a SPDY frame's header and its payload) as one message in fragments, so a DATA
+ * frame is one message for Go's tunnelling connection (which reads messages as a byte stream).
+ */
+function messagePerBatch(ws: WebSocket): Duplex {
+  const stream = createWebSocketStream(ws, { allowHalfOpen: false });
+  stream._writev = (chunks, callback) => {
+    const last = chunks.length - 1;
+    chunks.forEach(({ chunk }, i) => {
+      if (i < last) ws.send(chunk as Buffer, { fin: false });
+      else ws.send(chunk as Buffer, { fin: true }, callback);
+    });
+  };
+  return stream;
 }
 
 export const servePortForward: UpgradeHandler = (daemon, target, req, socket, head) => {
