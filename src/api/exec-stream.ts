@@ -13,7 +13,8 @@ import {
   readClientMessage, type ExecOutcome, type ExecRequest,
 } from './exec-channels.js';
 import { refuseUpgrade, type UpgradeHandler } from './upgrade.js';
-import { handshake, pickSubprotocol, WebSocketConnection } from './websocket.js';
+import { acceptWebSocket, notWebSocket, pickSubprotocol, sendPaced } from './ws-upgrade.js';
+import type { WebSocket } from 'ws';
 import { netnsExecArgv } from '../dataplane/exec.js';
 import { podHostname } from '../daemon/workloads-view.js';
 import { logPath } from '../dataplane/runtime/spec.js';
@@ -38,15 +39,15 @@ export const serveExec: UpgradeHandler = (daemon, target, req, socket, head) => 
   const place = placed && { netns: placed.netns, hostname: placed.hostNetwork ? placed.node : podHostname(pod) };
   // A pod without a sandbox yet (Pending, or one knet cannot place): the kubelet has no container to enter.
   if (!place) return refuse({ code: 400, reason: 'BadRequest', message: `unable to upgrade connection: container not found ("${container}")` });
-  const protocol = pickSubprotocol(req.headers['sec-websocket-protocol'] as string | undefined, EXEC_SUBPROTOCOLS);
-  const hs = handshake(req.headers, protocol);
-  if (hs.kind === 'refuse') return refuse({ code: 400, reason: 'BadRequest', message: hs.message });
+  const protocol = pickSubprotocol(req.headers['sec-websocket-protocol'], EXEC_SUBPROTOCOLS);
+  const notWs = notWebSocket(req.headers);
+  if (notWs) return refuse({ code: 400, reason: 'BadRequest', message: notWs });
   if (!protocol) return refuse({ code: 400, reason: 'BadRequest', message: `unable to upgrade connection: none of the offered subprotocols is served (${EXEC_SUBPROTOCOLS.join(', ')})` });
-  socket.write(hs.response);
-  if ('setNoDelay' in socket && typeof socket.setNoDelay === 'function') socket.setNoDelay(true);
   const options = { protocol, request: { ...asked, container }, netns: place.netns, hostname: place.hostname };
-  if (subresource === 'attach') attach(socket, head, logPath(podLogDir(daemon.name), ref, container), options);
-  else runCommand(socket, head, options);
+  acceptWebSocket(req, socket, head, protocol, (ws) => {
+    if (subresource === 'attach') attach(ws, logPath(podLogDir(daemon.name), ref, container), options);
+    else runCommand(ws, options);
+  });
 };
 
 interface Session {
@@ -65,60 +66,54 @@ function isExecutable(file: string): boolean {
   }
 }
 
-function runCommand(socket: import('node:stream').Duplex, head: Buffer, s: Session): void {
+function runCommand(ws: WebSocket, s: Session): void {
   const { request } = s;
   let child: ChildProcess | null = null;
   let ended = false;
   let pty: import('./exec-pty.js').Pty | null = null;
   let pendingSize: { width: number; height: number } | null = null;
-  const ws = new WebSocketConnection(socket, head, {
-    message: (data) => {
-      const m = readClientMessage(s.protocol, data);
-      if (m.kind === 'stdin') {
-        if (pty) pty.master.write(m.data);
-        else child?.stdin?.write(m.data);
-      } else if (m.kind === 'stdin-closed') {
-        if (!pty) child?.stdin?.end();
-      } else if (m.kind === 'resize') {
-        if (pty) pty.resize(m.size);
-        else pendingSize = m.size;
-      }
-    },
-    // The client went away (or the connection broke): the command and what it started are hung
-    // up on, as a closed terminal would; what ignores SIGHUP is killed two seconds later.
-    close: () => {
-      if (ended || !child) return;
-      hangUp(child, 'SIGHUP');
-      setTimeout(() => hangUp(child!, 'SIGKILL'), 2000).unref();
-    },
+  ws.on('message', (data: Buffer) => {
+    const m = readClientMessage(s.protocol, data);
+    if (m.kind === 'stdin') {
+      if (pty) pty.master.write(m.data);
+      else child?.stdin?.write(m.data);
+    } else if (m.kind === 'stdin-closed') {
+      if (!pty) child?.stdin?.end();
+    } else if (m.kind === 'resize') {
+      if (pty) pty.resize(m.size);
+      else pendingSize = m.size;
+    }
   });
+  // The client went away (or the connection broke): the command and what it started are hung
+  // up on, as a closed terminal would; what ignores SIGHUP is killed two seconds later.
+  ws.on('close', () => {
+    if (ended || !child) return;
+    hangUp(child, 'SIGHUP');
+    setTimeout(() => hangUp(child!, 'SIGKILL'), 2000).unref();
+  });
+  ws.on('error', () => { /* a broken connection: 'close' follows */ });
   const out = request.tty ? CHANNEL.stdout : CHANNEL.stderr;
   const finish = (outcome: ExecOutcome): void => {
     if (ended) return;
     ended = true;
-    ws.send(channelMessage(CHANNEL.status, JSON.stringify(exitStatus(outcome, request.command))));
-    ws.close(1000);
+    sendPaced(ws, channelMessage(CHANNEL.status, JSON.stringify(exitStatus(outcome, request.command))));
+    if (ws.readyState === ws.OPEN) ws.close(1000);
   };
   const program = findProgram(request.command[0]!, CONTAINER_PATH, isExecutable);
   if (!program) {
-    ws.send(channelMessage(out, notFoundMessage(request.command[0]!, request.tty)));
+    sendPaced(ws, channelMessage(out, notFoundMessage(request.command[0]!, request.tty)));
     return finish({ kind: 'exited', code: 126 });
   }
   const env: NodeJS.ProcessEnv = { PATH: CONTAINER_PATH, HOME: '/root', HOSTNAME: s.hostname, ...(request.tty ? { TERM: 'xterm' } : {}) };
   const argv = netnsExecArgv(s.netns, request.command, s.hostname ? { hostname: s.hostname } : {});
   const onExit = (code: number | null, signal: NodeJS.Signals | null): ExecOutcome =>
     ({ kind: 'exited', code: code ?? 128 + (signal ? osc.signals[signal] : 0) });
-  const pump = (stream: NodeJS.ReadableStream & { pause(): void; resume(): void }, channel: number): void => {
-    stream.on('data', (chunk: Buffer) => {
-      if (!ws.send(channelMessage(channel, chunk))) {
-        stream.pause();
-        void ws.drained().then(() => stream.resume());
-      }
-    });
+  const pump = (stream: NodeJS.ReadableStream & { pause(): void; resume(): void; isPaused(): boolean }, channel: number): void => {
+    stream.on('data', (chunk: Buffer) => sendPaced(ws, channelMessage(channel, chunk), stream));
   };
   if (request.tty) {
     void import('./exec-pty.js').then(({ openPty, withControllingTerminal, closeFd }) => {
-      if (!ws.isOpen) return;
+      if (ws.readyState !== ws.OPEN) return;
       try {
         pty = openPty(pendingSize ?? { width: 80, height: 24 });
       } catch (e) {
@@ -173,12 +168,11 @@ function hangUp(child: ChildProcess, signal: NodeJS.Signals): void {
  * output goes to the container's log; attaching streams what they print from now on.
  * Their stdin is not connected (as with a container without `stdin: true`).
  */
-function attach(socket: import('node:stream').Duplex, head: Buffer, file: string, s: Session): void {
+function attach(ws: WebSocket, file: string, s: Session): void {
   let stop: (() => void) | null = null;
-  const ws = new WebSocketConnection(socket, head, {
-    message: () => { /* stdin and resizes: the container reads no stdin */ },
-    close: () => stop?.(),
-  });
+  // stdin and resizes are ignored: the container reads no stdin.
+  ws.on('close', () => stop?.());
+  ws.on('error', () => { /* a broken connection: 'close' follows */ });
   const channel = s.request.stdout ? CHANNEL.stdout : CHANNEL.stderr;
   let start = 0;
   try {
@@ -186,5 +180,5 @@ function attach(socket: import('node:stream').Duplex, head: Buffer, file: string
   } catch {
     // no output yet: follow from the start once it appears
   }
-  stop = followFile(file, start, (chunk) => { ws.send(channelMessage(channel, chunk)); });
+  stop = followFile(file, start, (chunk) => sendPaced(ws, channelMessage(channel, chunk)));
 }

@@ -3,7 +3,7 @@
 // loopback TCP, and a "pod" that is a TCP server on loopback.
 import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { PortForwardSession, streamRequest, type PodDialer } from './portforward-session.js';
+import { MAX_DATA_FRAME, PortForwardSession, streamRequest, type PodDialer } from './portforward-session.js';
 import { FLAG_FIN, RstStatus } from './spdy-frames.js';
 import { SpdyClient as Client } from './test-support/spdy-client.js';
 
@@ -147,6 +147,24 @@ describe('a port-forward session', () => {
     await client.finOf(3);
     expect(client.dataOf(3).length).toBe(big.length);
     expect(client.frames.some((f) => f.type === 'window_update' || f.type === 'goaway')).toBe(false);
+  });
+
+  it("a download goes out in DATA frames larger than the pod's 64 KiB reads, none above MAX_DATA_FRAME, all bytes in order", async () => {
+    const big = Buffer.from(Uint8Array.from({ length: 8 * 1024 * 1024 }, (_, i) => i % 253));
+    const server = net.createServer((s) => s.end(big));
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    closers.push(() => server.close());
+    const pod: Pod = { port: (server.address() as net.AddressInfo).port, events: [], open: () => 0 };
+    const { client } = await session(pod);
+    const [errorH, dataH] = pair(0);
+    await client.open(1, errorH);
+    await client.open(3, dataH);
+    await client.finOf(3);
+    const sizes = client.frames.flatMap((f) => (f.type === 'data' && f.streamId === 3 && f.data.length ? [f.data.length] : []));
+    expect(Buffer.concat(client.frames.flatMap((f) => (f.type === 'data' && f.streamId === 3 ? [f.data] : []))).equals(big)).toBe(true);
+    expect(Math.max(...sizes)).toBeGreaterThan(64 * 1024);
+    expect(Math.max(...sizes)).toBeLessThanOrEqual(MAX_DATA_FRAME + 64 * 1024);
+    expect(sizes.length).toBeLessThan(big.length / (64 * 1024));
   });
 
   it('a stream with bad headers is reset (REFUSED_STREAM); the session goes on', async () => {

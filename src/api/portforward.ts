@@ -9,13 +9,14 @@ import type http from 'node:http';
 import net from 'node:net';
 import type { Duplex } from 'node:stream';
 import { getSystemErrorMap } from 'node:util';
-import { WebSocketServer, createWebSocketStream } from 'ws';
+import { createWebSocketStream, type WebSocket } from 'ws';
 import type { Daemon } from '../daemon/daemon.js';
 import { NetnsSwitch } from '../dataplane/runtime/netns.js';
 import { netnsPath } from '../dataplane/run.js';
 import { PortForwardSession, type PodDialer } from './portforward-session.js';
 import type { UpgradeHandler } from './upgrade.js';
 import { refuseUpgrade } from './upgrade.js';
+import { acceptWebSocket, pickSubprotocol } from './ws-upgrade.js';
 
 export const PORT_FORWARD_PROTOCOL = 'portforward.k8s.io';
 export const SPDY_TUNNEL_PROTOCOL = `SPDY/3.1+${PORT_FORWARD_PROTOCOL}`;
@@ -30,8 +31,8 @@ export type Negotiation =
 export function negotiate(headers: http.IncomingHttpHeaders): Negotiation {
   const upgrade = String(headers.upgrade ?? '').toLowerCase();
   if (upgrade === 'websocket') {
+    if (pickSubprotocol(headers['sec-websocket-protocol'], [SPDY_TUNNEL_PROTOCOL])) return { kind: 'websocket' };
     const offered = String(headers['sec-websocket-protocol'] ?? '').split(',').map((p) => p.trim()).filter(Boolean);
-    if (offered.includes(SPDY_TUNNEL_PROTOCOL)) return { kind: 'websocket' };
     return { kind: 'refused', code: 400, reason: 'BadRequest', message: `unable to upgrade: port-forward over WebSockets needs the subprotocol ${SPDY_TUNNEL_PROTOCOL}; offered: [${offered.join(' ')}]` };
   }
   if (upgrade === 'spdy/3.1') {
@@ -113,15 +114,6 @@ export function goDialError(e: Error, family: 4 | 6, port: number): string {
   return `dial tcp${family} ${addr}: connect: ${text ?? e.message}`;
 }
 
-const websockets = new WebSocketServer({
-  noServer: true,
-  perMessageDeflate: false,
-  maxPayload: 64 * 1024 * 1024,
-});
-// `ws` checks subprotocols as RFC 7230 tokens, which `SPDY/3.1+portforward.k8s.io` is not (its
-// '/'): negotiate() has chosen it already, so it is taken off the request and named in the answer.
-websockets.on('headers', (headers) => headers.push(`Sec-WebSocket-Protocol: ${SPDY_TUNNEL_PROTOCOL}`));
-
 /** Serves one port-forward upgrade: checks the pod, negotiates, then runs the SPDY session. */
 export function servePortForwardWith(
   target: { readonly namespace: string; readonly pod: string },
@@ -149,13 +141,28 @@ export function servePortForwardWith(
       if (head.length) socket.unshift(head);
       return;
     case 'websocket':
-      delete req.headers['sec-websocket-protocol'];
-      websockets.handleUpgrade(req, socket, head, (ws) => {
-        // One binary message per SPDY write; Go's tunnelling connection reads them as a byte stream.
-        new PortForwardSession(createWebSocketStream(ws, { allowHalfOpen: false }), options);
+      acceptWebSocket(req, socket, head, SPDY_TUNNEL_PROTOCOL, (ws) => {
+        new PortForwardSession(messagePerBatch(ws), options);
       });
       return;
   }
+}
+
+/**
+ * The WebSocket as the session's byte stream: one binary message per write, and the writes of
+ * one cork() (a SPDY frame's header and its payload) as one message in fragments, so a DATA
+ * frame is one message for Go's tunnelling connection (which reads messages as a byte stream).
+ */
+function messagePerBatch(ws: WebSocket): Duplex {
+  const stream = createWebSocketStream(ws, { allowHalfOpen: false });
+  stream._writev = (chunks, callback) => {
+    const last = chunks.length - 1;
+    chunks.forEach(({ chunk }, i) => {
+      if (i < last) ws.send(chunk as Buffer, { fin: false });
+      else ws.send(chunk as Buffer, { fin: true }, callback);
+    });
+  };
+  return stream;
 }
 
 export const servePortForward: UpgradeHandler = (daemon, target, req, socket, head) => {

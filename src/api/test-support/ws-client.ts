@@ -1,20 +1,15 @@
-// A WebSocket client just big enough to play kubectl in tests and the exec benchmark: the
-// upgrade request with a subprotocol offer, masked frames out, the server's frames in.
-import { randomBytes } from 'node:crypto';
-import http from 'node:http';
-import https from 'node:https';
-import type { Duplex } from 'node:stream';
-import { closePayload, encodeFrame, FrameReader, MessageAssembler, OPCODE } from '../websocket.js';
+// A WebSocket client to play kubectl in tests and the exec benchmark: `ws`'s client with the
+// subprotocol offer, every data message collected until the server closes, and a refusal
+// (an answer that is not 101) turned into its HTTP status and body.
+import WebSocket from 'ws';
 
 export interface WsClient {
   readonly protocol: string;
   send(data: Buffer): void;
-  sendRaw(bytes: Buffer): void;
   close(code?: number): void;
   /** Every data message until the server closes. */
   readonly messages: Buffer[];
   readonly closed: Promise<{ code: number }>;
-  readonly socket: Duplex;
 }
 
 export interface WsTarget {
@@ -26,53 +21,22 @@ export interface WsTarget {
 
 /** Opens the WebSocket; rejects with the HTTP status and body when the server does not upgrade. */
 export function connectWs(t: WsTarget): Promise<WsClient> {
-  const u = new URL(t.url);
-  const headers = {
-    Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13',
-    'Sec-WebSocket-Key': randomBytes(16).toString('base64'), 'Sec-WebSocket-Protocol': t.protocols.join(', '),
-  };
-  const req = u.protocol === 'https:'
-    ? https.request(u, { headers, ca: t.tls?.ca, cert: t.tls?.cert, key: t.tls?.key })
-    : http.request(u, { headers });
+  const ws = new WebSocket(t.url.replace(/^http/, 'ws'), [...t.protocols], { ...t.tls, perMessageDeflate: false });
+  const messages: Buffer[] = [];
+  const closed = new Promise<{ code: number }>((r) => ws.on('close', (code) => r({ code })));
+  ws.on('message', (data: Buffer) => messages.push(data));
   return new Promise((resolve, reject) => {
-    req.on('error', reject);
-    req.on('response', (res) => {
+    ws.on('unexpected-response', (_req, res) => {
       let body = '';
       res.on('data', (d: Buffer) => (body += d.toString()));
       res.on('end', () => reject(Object.assign(new Error(`HTTP ${res.statusCode}: ${body}`), { status: res.statusCode, body })));
     });
-    req.on('upgrade', (res, socket, head) => {
-      const reader = new FrameReader(false);
-      const assembler = new MessageAssembler();
-      const messages: Buffer[] = [];
-      let onClose: (v: { code: number }) => void = () => {};
-      const closed = new Promise<{ code: number }>((r) => (onClose = r));
-      let code = 1006;
-      const take = (chunk: Buffer): void => {
-        for (const f of reader.push(chunk)) {
-          const m = assembler.add(f);
-          if (!m) continue;
-          if (m.opcode === OPCODE.close) {
-            code = m.data.length >= 2 ? m.data.readUInt16BE(0) : 1005;
-            socket.write(encodeFrame(OPCODE.close, m.data.subarray(0, 2), { mask: randomBytes(4) }));
-            socket.end();
-          } else if (m.opcode === OPCODE.text || m.opcode === OPCODE.binary) {
-            messages.push(m.data);
-          }
-        }
-      };
-      socket.on('data', take);
-      socket.on('close', () => onClose({ code }));
-      socket.on('error', () => onClose({ code }));
-      if (head.length > 0) take(head);
-      resolve({
-        protocol: String(res.headers['sec-websocket-protocol'] ?? ''),
-        send: (data) => socket.write(encodeFrame(OPCODE.binary, data, { mask: randomBytes(4) })),
-        sendRaw: (bytes) => socket.write(bytes),
-        close: (c = 1000) => socket.write(encodeFrame(OPCODE.close, closePayload(c), { mask: randomBytes(4) })),
-        messages, closed, socket,
-      });
-    });
-    req.end();
+    ws.on('error', reject);
+    ws.on('open', () => resolve({
+      protocol: ws.protocol,
+      send: (data) => ws.send(data),
+      close: (code = 1000) => ws.close(code),
+      messages, closed,
+    }));
   });
 }
