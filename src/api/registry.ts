@@ -8,7 +8,7 @@ import { customResourceDefinitions } from './crds.js';
 import { endpointsWire, servicesWithEndpoints } from '../cluster/endpoints-wire.js';
 
 /** The Inventory's list a modelled kind is decoded into. */
-export type InventorySlot = Exclude<keyof Inventory, 'config' | 'others' | 'replacedPods' | 'statefulSets' | 'clusterObject'>;
+export type InventorySlot = Exclude<keyof Inventory, 'config' | 'others' | 'replacedPods' | 'statefulSets' | 'unmadePods' | 'clusterObject'>;
 
 export interface ResourceType {
   readonly group: string; // '' = core

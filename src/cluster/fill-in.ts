@@ -4,7 +4,7 @@
 // Deterministic: the same input always gives the same cluster.
 import { cidrsOverlap } from '../model/ip.js';
 import { sortIssues, type Issue } from '../model/issue.js';
-import type { Ingress, Inventory, Namespace, Node, Service } from '../model/types.js';
+import type { Ingress, Inventory, Namespace, Node, Pod, Service } from '../model/types.js';
 import { shimCertificates } from '../core/certs/ingress-shim.js';
 import { defaultObjects } from './defaults.js';
 import { withDefaultIngressClass } from './default-ingress-class.js';
@@ -28,6 +28,12 @@ import { compareText } from '../model/order.js';
 /** A cluster with everything filled in, and its indexes. */
 export interface Cluster extends Inventory {
   readonly podIndex: PodIndex;
+  /**
+   * A StatefulSet's pods its controller has not made yet, placed (node, IPs) where the
+   * prediction places them: a running cluster keeps these places for them (daemon/desired.ts),
+   * so pods made one by one land where `knet get -f` said they would.
+   */
+  readonly reservedPods?: readonly Pod[];
 }
 
 export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } {
@@ -50,7 +56,11 @@ export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } 
   const expansion = expandWorkloads(merged.workloads, merged.pods, nodes, new Set(input.replacedPods ?? []), input.statefulSets);
   const allPods = [...merged.pods, ...expansion.pods];
   const nodeNames = schedulePods(allPods, nodes, issues);
-  const pods = assignPodIPs(config, allPods, nodeNames, nodes, issues);
+  const placed = assignPodIPs(config, allPods, nodeNames, nodes, issues);
+  const unmade = input.unmadePods?.length ? new Set([...expansion.unmade, ...input.unmadePods]) : expansion.unmade;
+  const isUnmade = (p: Pod): boolean => unmade.has(`${p.meta.namespace}/${p.meta.name}`);
+  const pods = unmade.size === 0 ? placed : placed.filter((p) => !isUnmade(p));
+  const reservedPods = unmade.size === 0 ? [] : placed.filter(isUnmade);
   const services = withHeadlessFamilies(allocateServices(config, merged.services, issues), config.serviceSubnets[0]?.family ?? 4);
   const podIndex = new PodIndex(pods);
   const endpointSlices = buildEndpointSlices(services, podIndex, nodes, merged.endpointSlices, merged.endpoints);
@@ -64,6 +74,7 @@ export function fillIn(given: Inventory): { cluster: Cluster; issues: Issue[] } 
     namespaces, nodes, pods, services, endpointSlices, ingresses, certificates,
     workloads: withNewReplicaSets(merged.workloads, expansion.replicaSets),
     podIndex,
+    ...(reservedPods.length > 0 ? { reservedPods } : {}),
   };
   return { cluster: withWorkloadStatus(cluster), issues: sortIssues(issues) };
 }

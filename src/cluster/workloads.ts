@@ -14,6 +14,12 @@ export const REVISION_ANNOTATION = 'deployment.kubernetes.io/revision';
 export interface Expansion {
   readonly pods: Pod[];
   readonly replicaSets: Workload[];
+  /**
+   * `ns/name` of a StatefulSet's pods its controller has not made yet (it makes them one by one
+   * on a running cluster): expanded with the others so that each is scheduled and addressed as
+   * if all were made at once, as the prediction places them, then left out of the cluster.
+   */
+  readonly unmade: ReadonlySet<string>;
 }
 
 /**
@@ -59,6 +65,7 @@ export function expandWorkloads(
 
   const pods: Pod[] = [];
   const replicaSets: Workload[] = [];
+  const unmade = new Set<string>();
   for (const w of workloads) {
     const key = `${w.kind}|${w.meta.namespace}|${w.meta.name}`;
     if (owned.has(key)) continue;
@@ -101,8 +108,14 @@ export function expandWorkloads(
       case 'StatefulSet': {
         const revision = statefulSetRevision(w);
         // Its controller makes them one by one (statefulset-order.ts) on a running cluster.
-        for (const i of ordinalsOf(w, statefulSets[`${w.meta.namespace}/${w.meta.name}`])) {
+        const progress = statefulSets[`${w.meta.namespace}/${w.meta.name}`];
+        const made = new Set(ordinalsOf(w, progress));
+        const held = new Set([...(progress?.held ?? []), ...(progress?.old ?? [])]);
+        const ordinals = Math.max(w.replicas, ...made, -1) + 1;
+        for (let i = 0; i < ordinals; i++) {
+          if (held.has(i) || (!made.has(i) && i >= w.replicas)) continue;
           const name = `${w.meta.name}-${i}`;
+          if (!made.has(i)) unmade.add(`${w.meta.namespace}/${name}`);
           const labels = {
             ...w.template.labels,
             'apps.kubernetes.io/pod-index': String(i),
@@ -139,7 +152,7 @@ export function expandWorkloads(
       }
     }
   }
-  return { pods, replicaSets };
+  return { pods, replicaSets, unmade };
 }
 
 /** A StatefulSet's revision (its ControllerRevision's name): `<name>-<hash of the template>`, the pods' controller-revision-hash. */

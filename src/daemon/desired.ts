@@ -54,7 +54,8 @@ export function desiredCluster(input: DesiredInput): { cluster: Cluster; issues:
 /** What fill-in assigned, to be stated again next time. */
 export function assignmentsOf(cluster: Cluster): Assignments {
   const pods: Record<string, PodAssignment> = {};
-  for (const p of cluster.pods) {
+  // A StatefulSet's pods not made yet keep the places the prediction gave them (fill-in.ts).
+  for (const p of [...cluster.pods, ...(cluster.reservedPods ?? [])]) {
     if (!p.spec.nodeName || p.spec.hostNetwork) continue;
     pods[`${p.meta.namespace}/${p.meta.name}`] = { node: p.spec.nodeName, ips: [...p.status.podIPs] };
   }
@@ -105,7 +106,9 @@ function pinned(inv: Inventory, first: Cluster, a: Assignments): Inventory {
   const userPods = new Map(inv.pods.map((p) => [`${p.meta.namespace}/${p.meta.name}`, p]));
   const workloads = new Map(first.workloads.map((w) => [`${w.kind} ${w.meta.namespace}/${w.meta.name}`, w]));
   const nodeNames = new Set(first.nodes.map((n) => n.meta.name));
-  const pods = first.pods.map((filled): Pod => {
+  // A StatefulSet's pods not made yet come along, pinned too, and stay apart (fill-in.ts).
+  const reserved = first.reservedPods ?? [];
+  const pods = [...first.pods, ...reserved].map((filled): Pod => {
     const ref = `${filled.meta.namespace}/${filled.meta.name}`;
     const given = filled.raw ? userPods.get(ref) ?? filled : unfilledGenerated(filled, workloads);
     const pin = a.pods[ref];
@@ -125,6 +128,7 @@ function pinned(inv: Inventory, first: Cluster, a: Assignments): Inventory {
     ...inv,
     nodes: first.nodes,
     pods,
+    ...(reserved.length > 0 ? { unmadePods: reserved.map((p) => `${p.meta.namespace}/${p.meta.name}`) } : {}),
     workloads: keptWorkloads,
     services: inv.services.map((s) => pinService(s, a.services[`${s.meta.namespace}/${s.meta.name}`])),
   };

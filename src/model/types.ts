@@ -545,4 +545,6 @@ export interface Inventory {
   readonly replacedPods?: readonly string[];
   /** A running cluster's StatefulSets still being scaled, pod by pod (cluster/statefulset-order.ts), by `ns/name`. */
   readonly statefulSets?: Readonly<Record<string, { readonly made?: number; readonly held?: readonly number[] }>>;
+  /** Given pods (`ns/name`) placed as the others but not made yet: kept apart as the cluster's `reservedPods`. */
+  readonly unmadePods?: readonly string[];
 }
