@@ -36,6 +36,15 @@ export function decodePod(d: Decoder): Pod {
       ready = d.str(['status', 'conditions', i, 'status']) === 'True';
     }
   }
+  // RESTARTS as kubectl counts them: every container's restartCount the kubelet reports, summed.
+  let restarts: number | undefined;
+  for (const list of ['initContainerStatuses', 'containerStatuses']) {
+    const nStatuses = d.len(['status', list]);
+    for (let i = 0; i < nStatuses; i++) {
+      const count = d.int(['status', list, i, 'restartCount']);
+      if (count !== undefined && count > 0) restarts = (restarts ?? 0) + count;
+    }
+  }
   return {
     kind: 'Pod', apiVersion: d.str(['apiVersion']), meta, raw: d.raw, spec,
     status: {
@@ -43,6 +52,7 @@ export function decodePod(d: Decoder): Pod {
       podIPs,
       hostIP: decodeIP(d, ['status', 'hostIP']) ?? '',
       ready,
+      ...(restarts !== undefined ? { restarts } : {}),
     },
     generatedBy: '',
     ownerSource: null,
