@@ -5,8 +5,6 @@
 // every other entry, comment and key order in the file stays as it was.
 import { Document, isMap, isSeq, parseDocument, type YAMLSeq } from 'yaml';
 
-export { kubeconfigPaths } from './kubeconfig-paths.js';
-
 /** What kubectl needs to reach a cluster: where, whom to trust, who it is. */
 export interface ClusterAccess {
   /** The cluster, user and context name: `knet-<cluster>`. */
@@ -19,6 +17,12 @@ export interface ClusterAccess {
 
 export function contextName(cluster: string): string {
   return `knet-${cluster}`;
+}
+
+/** The files kubectl reads, in order: $KUBECONFIG's list (empty and repeated entries dropped), else ~/.kube/config. */
+export function kubeconfigPaths(env: { readonly KUBECONFIG?: string | undefined; readonly HOME?: string | undefined }, home: string): string[] {
+  const listed = [...new Set((env.KUBECONFIG ?? '').split(':').filter((p) => p !== ''))];
+  return listed.length > 0 ? listed : [`${env.HOME || home}/.kube/config`];
 }
 
 /** The file a new entry goes into: the first that exists, else the last (client-go's GetDefaultFilename). */

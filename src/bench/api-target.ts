@@ -113,9 +113,9 @@ function keepAliveAgent(tls: boolean): http.Agent {
 }
 
 /** The running cluster `knet-bench-api-*`: `knet up` with the `manifests` (files or directories), a kubeconfig of its own, `knet down` on close. */
-export async function runningCluster(repoRoot: string, manifests: readonly string[], log: (line: string) => void, prefix = 'knet-bench-api'): Promise<ApiTarget> {
+export async function runningCluster(repoRoot: string, manifests: readonly string[], log: (line: string) => void): Promise<ApiTarget> {
   const dir = mkdtempSync(join(tmpdir(), 'knet-bench-api-'));
-  const name = `${prefix}-${randomBytes(2).toString('hex')}`;
+  const name = `knet-bench-api-${randomBytes(2).toString('hex')}`;
   const env = { ...process.env, KUBECONFIG: join(dir, 'config'), NO_COLOR: '1' };
   const knet = (args: readonly string[]) => spawnSync(process.execPath, [join(repoRoot, 'dist/cli/main.js'), ...args], { cwd: repoRoot, encoding: 'utf8', env, timeout: 600_000 });
   const down = (): void => {

@@ -24,7 +24,6 @@ import { startup } from './suites/startup.js';
 import { api } from './suites/api.js';
 import { portforward } from './suites/portforward.js';
 import { exec } from './suites/exec.js';
-import { live } from './suites/live.js';
 
 /** Every suite, in run order. Add one with an import above and an entry here. */
 const SUITES: readonly BenchSuite[] = [
@@ -46,7 +45,6 @@ const SUITES: readonly BenchSuite[] = [
   api,
   portforward,
   exec,
-  live,
 ];
 
 const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');

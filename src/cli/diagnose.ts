@@ -10,7 +10,7 @@ import { diagnoseCluster, hasErrorFindings } from '../analyze/diagnose.js';
 import { diagnosisJson, renderDiagnosis } from '../analyze/diagnose-render.js';
 import { buildTraceContext } from '../analyze/trace-context.js';
 import { CliError, reportIssues, toJson, type Io } from './output.js';
-import { answerFrom, loadManifests, withSource, type SourceKind } from './source.js';
+import { loadFrom, loadManifests, withSource } from './source.js';
 import { styleFor } from './trace.js';
 
 export function registerDiagnose(program: Command, io: Io): void {
@@ -23,17 +23,10 @@ export function registerDiagnose(program: Command, io: Io): void {
       if (o.output !== '' && o.output !== 'json') {
         throw new CliError(`error: unable to match a printer suitable for the output format "${o.output}", allowed formats are: json`);
       }
-      const diagnose = (cluster: Cluster, issues: readonly Issue[], from: SourceKind): void => {
-        const code = runDiagnose(io, cluster, issues, o.output, from === 'knet');
-        if (code !== 0) throw new CliError('', code);
-      };
-      if (o.filename.length === 0) {
-        answerFrom(io, [], (cluster, from, issues) => diagnose(cluster, issues, from), { reportIssues: false });
-        return;
-      }
-      const { cluster, issues } = loadManifests(o.filename);
+      const { cluster, issues } = o.filename.length > 0 ? loadManifests(o.filename) : { cluster: loadFrom(io, []), issues: [] };
       if (o.strict) reportIssues(io, issues.filter((i) => i.severity === 'error')); // refused: nothing is diagnosed
-      diagnose(cluster, issues, 'manifests');
+      const code = runDiagnose(io, cluster, issues, o.output, o.filename.length === 0);
+      if (code !== 0) throw new CliError('', code);
     });
 }
 

@@ -13,7 +13,7 @@ import { resolveFromPod } from '../core/dns/pod-dns.js';
 import { parseIP } from '../model/ip.js';
 import type { Pod } from '../model/types.js';
 import { CliError, reportIssues, toJson, type Io } from './output.js';
-import { answerFrom, withSource } from './source.js';
+import { loadFrom, withSource } from './source.js';
 
 export interface DnsOptions {
   readonly type: string; // '' = A (or PTR for an address); with --from: A and AAAA
@@ -33,11 +33,10 @@ export function registerDns(program: Command, io: Io): void {
     .addOption(new Option('-o, --output <format>', 'output format: json').default(''))
     .action((name: string, o: { filename: string[]; type: string; from: string; namespace: string; output: string }) => {
       checkOutput(o.output);
-      answerFrom(io, o.filename, (cluster, from, _issues, contextNamespace) => {
-        // A running knet cluster's internet is its external records and nothing else: closed.
-        const index = buildDnsIndex(cluster, { upstream: from === 'knet' ? 'closed' : 'open' });
-        runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace || contextNamespace, output: o.output }, index);
-      });
+      const cluster = loadFrom(io, o.filename);
+      // The running cluster's internet is its external records and nothing else: closed.
+      const index = buildDnsIndex(cluster, { upstream: o.filename.length === 0 ? 'closed' : 'open' });
+      runDns(io, cluster, name, { type: o.type, from: o.from, namespace: o.namespace, output: o.output }, index);
     });
 }
 

@@ -8,7 +8,7 @@ import { groupVersionResourceText, keptResource, resourceByName, resourcesInCate
 import { matchesFields, parseFieldSelector, unsupportedField, type FieldRequirement } from './field-selector.js';
 import { Option, type Command } from 'commander';
 import { CliError, toJson, toYaml, type Io } from './output.js';
-import { answerFrom, withSource } from './source.js';
+import { loadFrom, withSource } from './source.js';
 import { buildTable, renderTable } from './tables.js';
 import { ingressEventsBlock } from './events-view.js';
 import { compareText } from '../model/order.js';
@@ -36,9 +36,10 @@ export function registerGet(program: Command, io: Io): void {
     .addOption(new Option('-o, --output <format>', 'output format: wide, yaml, json or name').default(''))
     .option('--show-labels', 'show labels as the last column', false)
     .action((resources: string[], o: { filename: string[]; namespace: string; allNamespaces: boolean; selector: string; fieldSelector: string; output: string; showLabels: boolean }) => {
-      answerFrom(io, o.filename, (cluster, _from, _issues, contextNamespace) => runGet(io, cluster, resources, {
-        namespace: o.namespace || contextNamespace, allNamespaces: o.allNamespaces, selector: o.selector, fieldSelector: o.fieldSelector, output: o.output, showLabels: o.showLabels,
-      }));
+      const cluster = loadFrom(io, o.filename);
+      runGet(io, cluster, resources, {
+        namespace: o.namespace, allNamespaces: o.allNamespaces, selector: o.selector, fieldSelector: o.fieldSelector, output: o.output, showLabels: o.showLabels,
+      });
     });
 }
 

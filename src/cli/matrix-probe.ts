@@ -12,7 +12,7 @@ import type { ExecTargets } from '../daemon/workloads-view.js';
 import { probePairs, sctpSupport, type ProbeEnd } from '../dataplane/netpol-probe.js';
 import type { MatrixCliOptions } from './matrix.js';
 import { CliError, toJson, type Io } from './output.js';
-import { loadRunningCluster, pickCluster, requireRoot } from './source.js';
+import { loadFrom, pickCluster, requireRoot } from './source.js';
 
 export async function runMatrixProbe(io: Io, o: MatrixCliOptions & { compare: boolean; filename: string[] }): Promise<number> {
   if (o.filename.length > 0) throw new CliError('error: --probe sends packets on the running cluster; it takes no -f\n  hint: knet matrix -f DIR predicts without a cluster');
@@ -20,7 +20,7 @@ export async function runMatrixProbe(io: Io, o: MatrixCliOptions & { compare: bo
   if (protocol === 'SCTP') throw new CliError(`error: cannot probe SCTP here: ${sctpSupport().why}\n  hint: knet matrix --protocol SCTP (without --probe) predicts it`);
   requireRoot('matrix --probe');
   const name = pickCluster(undefined);
-  const cluster = await loadRunningCluster(io, name);
+  const cluster = loadFrom(io, []);
   const m = buildMatrix(cluster, { port: Number(o.port), protocol, namespace: o.namespace || undefined, assumeEnforced: o.assumeEnforced });
   const res = await request<ExecTargets & { message?: string }>(name, 'GET', '/apis/knet.dev/v1alpha1/targets');
   if (res.status !== 200) throw new CliError(`error: cluster ${name}: ${res.body.message ?? `HTTP ${res.status}`}`);

@@ -7,7 +7,7 @@ import { buildMatrix } from '../analyze/matrix.js';
 import { matrixJson, renderMatrixTable } from '../analyze/matrix-table.js';
 import { unknownServicePods } from '../analyze/unmodelled.js';
 import { CliError, toJson, type Io } from './output.js';
-import { answerFrom, daemonAction, withSource } from './source.js';
+import { daemonAction, loadFrom, withSource } from './source.js';
 
 export interface MatrixCliOptions {
   readonly port: string;
@@ -35,8 +35,7 @@ export function registerMatrix(program: Command, io: Io): void {
         daemonAction(io, async () => (await import('./matrix-probe.js')).runMatrixProbe(io, o))();
         return;
       }
-      runMatrix(io, null, o); // the options checked before the cluster is read
-      answerFrom(io, o.filename, (cluster) => runMatrix(io, cluster, o));
+      runMatrix(io, loadFrom(io, o.filename), o);
     });
 }
 

@@ -7,7 +7,7 @@ import { resolvConfOf } from '../core/dns/pod-dns.js';
 import { renderResolvConf } from '../core/dns/resolv-conf.js';
 import { findPod } from './dns.js';
 import { CliError, reportIssues, toJson, type Io } from './output.js';
-import { answerFrom, withSource } from './source.js';
+import { loadFrom, withSource } from './source.js';
 
 export function registerResolvConf(program: Command, io: Io): void {
   withSource(program
@@ -18,7 +18,7 @@ export function registerResolvConf(program: Command, io: Io): void {
     .addOption(new Option('-o, --output <format>', 'output format: json').default(''))
     .action((ref: string, o: { filename: string[]; namespace: string; output: string }) => {
       checkOutput(o.output);
-      answerFrom(io, o.filename, (cluster, _from, _issues, contextNamespace) => runResolvConf(io, cluster, ref, { namespace: o.namespace || contextNamespace, output: o.output }));
+      runResolvConf(io, loadFrom(io, o.filename), ref, { namespace: o.namespace, output: o.output });
     });
 }
 

@@ -10,7 +10,7 @@ import type { RouteTable } from '../core/ingress/route-table.js';
 import { FAKE_CERTIFICATE } from '../analyze/trace-tls.js';
 import { routeUnknowns, type RouteUnknowns } from '../analyze/route-unknown.js';
 import { CliError, toJson, type Io } from './output.js';
-import { answerFrom, collect, withSource } from './source.js';
+import { collect, loadFrom, withSource } from './source.js';
 
 export interface RouteCliOptions {
   readonly host: string;
@@ -36,7 +36,7 @@ export function registerRoute(program: Command, io: Io): void {
     .addOption(new Option('--client-cert <kind>', 'the client certificate, for auth-tls-verify-client (unknown when not given)').choices(['none', 'valid', 'invalid']))
     .addOption(new Option('-o, --output <format>', 'json for the documented JSON form').default(''))
     .action((url: string, o: RouteCliOptions & { filename: string[] }) => {
-      answerFrom(io, o.filename, (cluster) => runRoute(io, cluster, url, o));
+      runRoute(io, loadFrom(io, o.filename), url, o);
     });
 }
 

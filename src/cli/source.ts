@@ -1,8 +1,6 @@
-// Where a command's cluster comes from: manifests given with -f; else a live cluster read
-// through its API as kubectl reads it (live-source.ts, loaded only then): the kubeconfig's
-// context with --kubeconfig/--context, else the running knet cluster (the one --name/
-// KNET_CLUSTER names, else the only one), else the kubeconfig's current context. Live or
-// not, the objects are decoded and filled in as a dump of them would be. Input problems are
+// Where a command's cluster comes from: manifests given with -f, or, without -f, the
+// running cluster (the one --name/KNET_CLUSTER names, else the only one), read from its
+// daemon's API and filled in here exactly as the daemon fills it in. Input problems are
 // printed here. Manifests are taken as `kubectl apply -f` takes them: what the API server
 // would refuse is left out and named, the command answers with the rest and exits 1
 // (--strict: nothing is answered). Also the shared plumbing of the running-cluster
@@ -11,9 +9,13 @@
 import type { Command } from 'commander';
 import { loadCluster, type Cluster, type LoadedCluster } from '../cluster/fill-in.js';
 import { hasErrors, type Issue } from '../model/issue.js';
-import { awaitDaemon, knownClusters, runningClusters } from '../daemon/client.js';
+import { awaitDaemon, knownClusters, requestSync, runningClusters } from '../daemon/client.js';
+import { desiredFromState } from '../daemon/desired.js';
 import { releaseOperationLock, runningSupervisor, takeOperationLock, type PidRecord } from '../daemon/lock.js';
-import { apiSocketPath, checkName, daemonLogPath, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
+import { checkName, daemonLogPath, DEFAULT_CLUSTER, statePath } from '../daemon/paths.js';
+import type { ClusterState } from '../daemon/state.js';
+import { withReadiness, type ReportedPod } from '../cluster/readiness.js';
+import { eventObjects, type EventWire } from '../model/events.js';
 import { existsSync } from 'node:fs';
 import { CliError, paint, printIssues, reportIssues, type Io } from './output.js';
 
@@ -22,8 +24,8 @@ export function collect(value: string, previous: string[]): string[] {
 }
 
 /**
- * Adds -f, --name, --strict, --kubeconfig and --context to a command that reads a cluster: -f
- * reads manifests, else a live cluster (answerFrom's order). A command whose input was partly
+ * Adds -f, --name and --strict to a command that reads a cluster: -f reads manifests, else
+ * the running cluster --name chooses (pickCluster) is read. A command whose input was partly
  * refused exits 1 after its answer (an exit code of its own, e.g. a failed trace, stays).
  */
 export function withSource(cmd: Command): Command {
@@ -31,12 +33,9 @@ export function withSource(cmd: Command): Command {
     .option('-f, --filename <path>', 'manifests: a file, a directory (recursive) or - for stdin; repeatable (without -f: the running cluster)', collect, [])
     .option('--name <name>', 'without -f: the running cluster to read (default: $KNET_CLUSTER, else the only one running)')
     .option('--strict', 'with -f: refuse the whole input when any object in it would be refused (default: leave those out, answer with the rest, exit 1)', false)
-    .option('--kubeconfig <path>', 'without -f: read the cluster of this kubeconfig file (default: $KUBECONFIG, else ~/.kube/config); read-only')
-    .option('--context <name>', 'without -f: read the cluster of this kubeconfig context (default: its current-context); read-only')
     .hook('preAction', (command) => {
-      const o = command.opts() as { name?: string; strict?: boolean; namespace?: string; kubeconfig?: string; context?: string };
+      const o = command.opts() as { name?: string; strict?: boolean; namespace?: string };
       sourceName = o.name;
-      kubeconfigChoice = { kubeconfig: o.kubeconfig, context: o.context };
       input = { strict: o.strict === true, namespace: o.namespace ?? '', refused: false };
     })
     .hook('postAction', () => {
@@ -50,66 +49,12 @@ let sourceName: string | undefined;
 /** How the withSource command being run takes its manifests, and whether any were refused. */
 let input = { strict: false, namespace: '', refused: false };
 
-/** The --kubeconfig and --context of the withSource command being run. */
-let kubeconfigChoice: { kubeconfig?: string | undefined; context?: string | undefined } = {};
-
-/** Where a command's cluster came from: -f, a running knet cluster (whose pods serve declared ports only), a kubeconfig's context. */
-export type SourceKind = 'manifests' | 'knet' | 'kubeconfig';
-
-/**
- * Runs `answer` on the command's cluster: at once with -f (synchronously, as it always has),
- * else once the live cluster has been read; the process's exit code follows then (0, 1 when
- * the answer or the input failed, or a CliError's). `answer` throws CliError('', code) for an
- * exit code of its own. `namespace` is a kubeconfig context's namespace ('' for none), the
- * default of a command's -n, as kubectl takes it.
- */
-export function answerFrom(io: Io, files: readonly string[], answer: (cluster: Cluster, from: SourceKind, issues: readonly Issue[], namespace: string) => void, o: { readonly reportIssues?: boolean } = {}): void {
-  if (files.length > 0) {
-    if (kubeconfigChoice.kubeconfig !== undefined || kubeconfigChoice.context !== undefined) {
-      throw new CliError('error: -f reads manifests, --kubeconfig/--context a live cluster: give one of them');
-    }
-    const loaded = loadManifests(files);
-    reportInput(io, loaded);
-    answer(loaded.cluster, 'manifests', loaded.issues, '');
-    return;
-  }
-  daemonAction(io, async () => {
-    const { loaded, from, namespace } = await loadLiveSource(io, o.reportIssues ?? true);
-    answer(loaded.cluster, from, loaded.issues, namespace);
-    return input.refused ? 1 : 0;
-  })();
-}
-
-/** The live cluster without -f, by the precedence withSource's options describe. */
-async function loadLiveSource(io: Io, print: boolean): Promise<{ loaded: LoadedCluster; from: SourceKind; namespace: string }> {
-  const live = await import('./live-source.js');
-  const report = (loaded: LoadedCluster): LoadedCluster => {
-    if (print) reportInput(io, { ...loaded, issues: loaded.issues.filter((i) => i.severity !== 'info') }, false);
-    return loaded;
-  };
-  // `kubectl knet ...` acts on kubectl's current context, as every kubectl plugin does.
-  const plugin = sourceName === undefined && /(^|\/)kubectl-knet$/.test(process.argv[1] ?? '');
-  if (plugin || kubeconfigChoice.kubeconfig !== undefined || kubeconfigChoice.context !== undefined) {
-    if (sourceName !== undefined) throw new CliError('error: --name reads a running knet cluster, --kubeconfig/--context a kubeconfig\'s: give one of them\n  hint: a knet cluster\'s context is knet-NAME: --context knet-NAME');
-    const loaded = await live.loadKubeconfigCluster(kubeconfigChoice);
-    return { loaded: report(loaded), from: 'kubeconfig', namespace: loaded.namespace };
-  }
-  let name: string;
-  try {
-    name = pickCluster(sourceName);
-  } catch (e) {
-    if (!(e instanceof NoCluster)) throw e;
-    if (live.hasKubeconfigContext()) {
-      const loaded = await live.loadKubeconfigCluster({});
-      return { loaded: report(loaded), from: 'kubeconfig', namespace: loaded.namespace };
-    }
-    throw new CliError('error: no cluster to read: pass manifests with -f FILE|DIR (repeatable, - for stdin), e.g. knet get pods -A -f examples/opscart\n  hint: or read a live cluster with --context NAME (a kubeconfig\'s), or start one with knet up -f DIR; without -f, commands read the running cluster');
-  }
-  // The daemon's socket is root's; anyone else reads the same API over HTTPS with the context knet up wrote.
-  const loaded = process.getuid?.() === 0
-    ? await live.loadKnetCluster(name, apiSocketPath(name))
-    : await live.loadKubeconfigCluster({ context: `knet-${name}` });
-  return { loaded: report(loaded), from: 'knet', namespace: '' };
+/** The cluster a command reads: manifests with -f, else the running cluster (`name`, else its --name). */
+export function loadFrom(io: Io, files: readonly string[], name: string | undefined = sourceName): Cluster {
+  if (files.length === 0) return loadRunning(io, name);
+  const loaded = loadManifests(files);
+  reportInput(io, loaded);
+  return loaded.cluster;
 }
 
 /** The -f manifests, partial (kubectl apply -f's rule), with the command's -n as the namespace of namespace-less objects. */
@@ -141,15 +86,23 @@ function noteRefused(io: Io, issues: readonly Issue[], refused: readonly string[
   io.err(paint(io, '\x1b[31m', `${n} error${n === 1 ? '' : 's'} in the input: ${left}; answering with the rest (exit 1; --strict refuses the whole input)`));
 }
 
-/**
- * A running knet cluster (root: its daemon's socket), read through the object API kubectl
- * reads, as the Predict commands read it: the run face's commands (matrix --probe) use it.
- */
-export async function loadRunningCluster(io: Io, name: string): Promise<Cluster> {
-  const live = await import('./live-source.js');
-  const loaded = await live.loadKnetCluster(name, apiSocketPath(name));
-  reportIssues(io, loaded.issues, { quietInfo: true });
-  return loaded.cluster;
+/** The running cluster's objects, as its daemon holds them (GET .../state), filled in here. */
+function loadRunning(io: Io, wanted: string | undefined): Cluster {
+  let name: string;
+  try {
+    name = pickCluster(wanted);
+  } catch (e) {
+    if (!(e instanceof NoCluster)) throw e;
+    throw new CliError('error: no cluster to read: pass manifests with -f FILE|DIR (repeatable, - for stdin), e.g. knet get pods -A -f examples/opscart\n  hint: or start one with knet up -f DIR; without -f, commands read the running cluster');
+  }
+  const res = requestSync<ClusterState & { message?: string; readiness?: Record<string, ReportedPod>; events?: EventWire[] }>(name, '/apis/knet.dev/v1alpha1/state');
+  if (res.status !== 200) throw new CliError(`error: cluster ${name}: ${res.body.message ?? `HTTP ${res.status}`}`);
+  const { cluster, issues } = desiredFromState(res.body);
+  reportIssues(io, issues, { quietInfo: true });
+  // The pods' Ready as the kubelets report it, and the EndpointSlices that follow.
+  // And the events the daemon's controllers recorded (an Ingress nginx refuses), as Event objects.
+  const observed = withReadiness(cluster, new Map(Object.entries(res.body.readiness ?? {})));
+  return { ...observed, others: [...observed.others, ...eventObjects(res.body.events ?? [])] };
 }
 
 /** Adds --name to a running-cluster command. */

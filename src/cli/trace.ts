@@ -11,7 +11,7 @@ import { isInputError, parseTraceSource, parseTraceTarget } from '../analyze/tra
 import { renderTrace, traceJson, type Style } from '../analyze/trace-render.js';
 import { traceConnection } from '../analyze/trace.js';
 import { CliError, paint, toJson, type Io } from './output.js';
-import { answerFrom, withSource } from './source.js';
+import { loadFrom, withSource } from './source.js';
 
 export interface TraceCliOptions {
   readonly from: string;
@@ -41,10 +41,8 @@ export function registerTrace(program: Command, io: Io): void {
       if (arg && o.to && arg !== o.to) throw new CliError(`error: two targets, "${arg}" and --to "${o.to}"\n  hint: give one`);
       const target = arg ?? o.to;
       if (!target) throw new CliError('error: no target\n  hint: knet trace --from SRC TARGET, e.g. knet trace --from prod/web https://api.github.com/');
-      answerFrom(io, o.filename, (cluster, from, _issues, contextNamespace) => {
-        const code = runTrace(io, cluster, target, { ...o, namespace: o.namespace || contextNamespace, running: from === 'knet' });
-        if (code !== 0) throw new CliError('', code);
-      });
+      const code = runTrace(io, loadFrom(io, o.filename), target, { ...o, running: o.filename.length === 0 });
+      if (code !== 0) throw new CliError('', code);
     });
 }
 

@@ -2,9 +2,8 @@
 // waits: reads the running cluster (the pods' Ready as their kubelets report it) until the
 // condition holds, then says `pod/NAME condition met`; exit 1 when the time runs out.
 import type { Command } from 'commander';
-import { request } from '../daemon/client.js';
 import { CliError, type Io } from './output.js';
-import { daemonAction, pickCluster, withCluster } from './source.js';
+import { daemonAction, loadFrom, withCluster } from './source.js';
 
 export function parseDuration(text: string): number | null {
   const m = /^(\d+(?:\.\d+)?)(ms|s|m)?$/.exec(text.trim());
@@ -35,14 +34,10 @@ export function registerWait(program: Command, io: Io): void {
       const name = target.replace(/^(pods?|po)\//, '');
       const ns = o.namespace || 'default';
       const deadline = Date.now() + ms;
-      const cluster = pickCluster(o.name);
       for (;;) {
-        // The pod as kubectl reads it: its Ready condition is what the kubelet reports.
-        const res = await request<{ message?: string; status?: { conditions?: { type?: string; status?: string }[] } }>(cluster, 'GET', `/api/v1/namespaces/${encodeURIComponent(ns)}/pods/${encodeURIComponent(name)}`);
-        if (res.status === 404) throw new CliError(`Error from server (NotFound): pods "${name}" not found in namespace ${ns}`);
-        if (res.status !== 200) throw new CliError(`error: cluster ${cluster}: ${res.body.message ?? `HTTP ${res.status}`}`);
-        const ready = res.body.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True') ?? false;
-        if (ready === cond.want) {
+        const pod = loadFrom(io, [], o.name).pods.find((p) => p.meta.namespace === ns && p.meta.name === name);
+        if (!pod) throw new CliError(`Error from server (NotFound): pods "${name}" not found in namespace ${ns}`);
+        if ((pod.status.ready === true) === cond.want) {
           io.out(`pod/${name} condition met\n`);
           return 0;
         }
