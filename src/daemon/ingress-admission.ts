@@ -96,8 +96,14 @@ export class IngressGuard {
     const ordered = [...ingresses.filter((i) => !this.excluded.has(refOf(i.meta.namespace, i.meta.name))), ...ingresses.filter((i) => this.excluded.has(refOf(i.meta.namespace, i.meta.name)))];
     const build = (list: readonly Ingress[]) => bundleWith(cluster, list, inputs);
     const b = await findBreakers(ordered, build, this.check);
+    if (b.baseError) {
+      // Not an Ingress's doing (nginx refuses even without any): the Ingresses left out stay out,
+      // nothing is said to be back, and the next pass looks again.
+      log(`ingress: nginx refuses the configuration even without any Ingress: ${b.baseError}`);
+      const kept = ingresses.filter((i) => !this.excluded.has(refOf(i.meta.namespace, i.meta.name)));
+      return kept.length === ingresses.length ? full : build(kept);
+    }
     const next = new Map<string, Exclusion>();
-    if (b.baseError) log(`ingress: nginx refuses the configuration even without any Ingress: ${b.baseError}`);
     const predicted = b.breakers.length ? admissionProblems(routeTableOf(cluster), cluster.ingresses).filter((p) => p.severity === 'error') : [];
     for (const br of b.breakers) {
       const ref = refOf(br.ingress.meta.namespace, br.ingress.meta.name);

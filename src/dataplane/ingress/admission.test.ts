@@ -73,6 +73,24 @@ describe('findBreakers: the Ingresses whose addition makes nginx refuse, in few 
     expect(checks).toBe(2);
   });
 
+  it('nginx refusing even the configuration without any Ingress (not an Ingress\'s doing) leaves the Ingresses left out out, and says none is back', async () => {
+    let broken = false;
+    // nginx refuses bad.shop.com's server; later (a full disk, say) it refuses everything.
+    const guard = new IngressGuard(async (b) => (broken ? { ok: false, error: 'nginx: [emerg] no space left on device' }
+      : b.conf.includes('bad.shop.com') ? { ok: false, error: 'nginx: [emerg] cannot load certificate' } : { ok: true }), () => new Date('2026-12-07T20:00:00Z'), () => true);
+    const inputs = { fakeCertificate: 'x', resolvers: [] };
+    const good = ing('good', paths('good.shop.com', ['/', 'web']));
+    const bad = ing('bad', paths('bad.shop.com', ['/', 'web']));
+    expect((await guard.configure(withController(good, bad), inputs, () => {})).conf).not.toContain('bad.shop.com');
+    broken = true;
+    const lines: string[] = [];
+    const third = ing('third', paths('third.shop.com', ['/', 'web']));
+    const bundle = await guard.configure(withController(good, bad, third), inputs, (l) => lines.push(l));
+    expect(bundle.conf).not.toContain('bad.shop.com');
+    expect(lines).toEqual(['ingress: nginx refuses the configuration even without any Ingress: nginx: [emerg] no space left on device']);
+    expect(guard.events().map((e) => e.reason)).toEqual(['RejectedByNginx']);
+  });
+
   it('without nginx the guard admits untested and says so once (the controller pods cannot run either)', async () => {
     const lines: string[] = [];
     const guard = new IngressGuard(async () => ({ ok: false, error: 'never asked' }), undefined, () => false);
