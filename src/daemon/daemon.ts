@@ -229,10 +229,11 @@ export class Daemon {
   get observed(): Cluster {
     const ready = this.reports.over(this.cluster);
     const o = this.observedOf;
-    if (o && o.ready === ready && o.events === this.eventsVersion) return o.observed;
-    // The Events as objects, made again only when one was recorded (unchanged, the API's store skips them).
+    // The Events as objects, made again only when one was recorded, by the controllers or by the
+    // ingress controllers' guard (unchanged, the API's store skips them).
     const guard = this.ingressGuard.events();
     const same = o && o.events === this.eventsVersion && o.guard.length === guard.length && guard.every((e, i) => e === o.guard[i]);
+    if (o && same && o.ready === ready) return o.observed;
     const eventObjs = same ? o.eventObjs : eventObjects(this.eventList());
     const observed = { ...ready, others: [...ready.others.filter((x) => x.kind !== 'Event'), ...eventObjs] };
     this.observedOf = { ready, events: this.eventsVersion, guard, eventObjs, observed };

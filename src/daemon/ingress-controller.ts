@@ -61,7 +61,10 @@ export async function configInputs(cluster: Cluster, name: string): Promise<Conf
   return { fakeCertificate: await fakeCertificate(name), resolvers: cluster.config.clusterDNS.slice(0, 1) };
 }
 
-export async function syncIngressControllers(cluster: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void, guard?: IngressGuard): Promise<void> {
+export async function syncIngressControllers(observed: Cluster, plan: TopologyPlan, name: string, log: (line: string) => void, guard?: IngressGuard): Promise<void> {
+  // nginx's configuration never reads Events: the guard's own RejectedByNginx event (which
+  // the prediction reads to leave an Ingress out) must not leave it out of the check that made it.
+  const cluster = { ...observed, others: observed.others.filter((o) => o.kind !== 'Event') };
   const controllers = new Set(cluster.pods.filter((p) => p.spec.containers.some(isControllerContainer)).map((p) => `${p.meta.namespace}/${p.meta.name}`));
   const places = plan.pods.filter((p) => controllers.has(p.pod) && !p.hostNetwork);
   if (places.length === 0) return;
